@@ -1,0 +1,138 @@
+"""The `labguide` command line: parse, dispatch, and map outcomes to exit codes.
+
+Exit codes (DESIGN.md): 0 success; 1 checks ran and not all passed; 2 bad input
+or configuration (a message, never a traceback); 130 on Ctrl-C. Each command's
+work lives in a sibling module; this one only wires them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from labguide import __version__
+from labguide.errors import UserError
+
+DEFAULT_SCENARIO = "compromised-iam-credentials"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse exits 2 on bad usage already; keep its message on one clear line."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _add_target(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("target (where the account is)")
+    kind = group.add_mutually_exclusive_group()
+    kind.add_argument(
+        "--sim", dest="target", action="store_const", const="sim",
+        help="a fresh simulated account inside this process (default)",
+    )
+    kind.add_argument(
+        "--endpoint", dest="endpoint", metavar="URL",
+        help="an AWS-compatible endpoint, e.g. a `labguide sim serve` (also AWS_ENDPOINT_URL)",
+    )
+    kind.add_argument(
+        "--aws", dest="target", action="store_const", const="aws",
+        help="a real AWS account through boto3's default credential chain",
+    )
+    group.add_argument("--profile", help="AWS profile for --aws or --endpoint")
+    group.add_argument("--region", help="AWS region (default: the scenario's)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="labguide", description="A terminal lab guide for cloud-security exercises.")
+    parser.add_argument("--version", action="version", version=f"labguide {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    run = sub.add_parser("run", help="open the app on one scenario")
+    run.add_argument("scenario", nargs="?", default=None, help="bundled id or path to a YAML file")
+    _add_target(run)
+    run.add_argument("--allow-changes", action="store_true",
+                     help="on a real account, let pane actions change it (each asks first)")
+    run.add_argument("--reset", action="store_true", help="start the scenario over")
+
+    sub.add_parser("list", help="list bundled scenarios")
+
+    validate = sub.add_parser("validate", help="validate scenario files")
+    validate.add_argument("paths", nargs="+", metavar="PATH")
+
+    sub.add_parser("schema", help="print the JSON Schema of the scenario format")
+
+    check = sub.add_parser("check", help="check a scenario's steps against an account")
+    check.add_argument("scenario")
+    check.add_argument("--step", metavar="ID")
+    check.add_argument("--json", action="store_true", help="print one JSON object")
+    _add_target(check)
+
+    solve = sub.add_parser("solve", help="apply a step's solution to an account")
+    solve.add_argument("scenario")
+    solve.add_argument("--step", metavar="ID", required=True)
+    solve.add_argument("--yes", action="store_true", help="confirm changes to a real account")
+    _add_target(solve)
+
+    sim = sub.add_parser("sim", help="the simulator")
+    sim_sub = sim.add_subparsers(dest="sim_command", parser_class=_Parser, required=True)
+    serve = sim_sub.add_parser("serve", help="serve simulated accounts for a scenario")
+    serve.add_argument("scenario")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=0, help="0 lets the OS choose")
+    serve.add_argument("--accounts", type=int, default=1)
+    serve.add_argument("--env-file", metavar="PATH")
+    return parser
+
+
+def _target_kind(args: argparse.Namespace) -> argparse.Namespace:
+    """Resolve --sim/--endpoint/--aws with AWS_ENDPOINT_URL meaning --endpoint."""
+    if getattr(args, "endpoint", None):
+        args.target = "endpoint"
+    elif getattr(args, "target", None) is None and hasattr(args, "endpoint"):
+        env_endpoint = os.environ.get("AWS_ENDPOINT_URL")
+        if env_endpoint:
+            args.target, args.endpoint = "endpoint", env_endpoint
+        else:
+            args.target = "sim"
+    return args
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    command = args.command or "run"
+    if command == "run":
+        from labguide.cli.app_cmd import run_app
+
+        if not hasattr(args, "scenario"):
+            args = build_parser().parse_args(["run"])
+        return run_app(_target_kind(args))
+    if command in ("list", "validate", "schema"):
+        from labguide.cli import scenario_cmd
+
+        return getattr(scenario_cmd, f"cmd_{command}")(args)
+    if command in ("check", "solve"):
+        from labguide.cli import check_cmd
+
+        return getattr(check_cmd, f"cmd_{command}")(_target_kind(args))
+    if command == "sim":
+        from labguide.cli.sim_cmd import cmd_serve
+
+        return cmd_serve(args)
+    raise AssertionError(command)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        return dispatch(args)
+    except UserError as exc:
+        print(f"labguide: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("labguide: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
