@@ -1,0 +1,40 @@
+"""Where labguide keeps a learner's data: progress, simulator journals, logs.
+
+`LABGUIDE_HOME` overrides platformdirs' user data directory, so tests and
+classrooms can point every learner's files somewhere of their own.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import platformdirs
+
+
+def data_dir() -> Path:
+    """The user data directory, created on first use."""
+    override = os.environ.get("LABGUIDE_HOME")
+    path = Path(override) if override else Path(platformdirs.user_data_dir("labguide", False))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def progress_db_path() -> Path:
+    return data_dir() / "progress.sqlite3"
+
+
+def log_path() -> Path:
+    return data_dir() / "labguide.log"
+
+
+def _safe(part: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", part)[:80] or "_"
+
+
+def journal_path(scenario_id: str, account: str) -> Path:
+    """The simulator's journal for one scenario and account: the world's state-changing requests."""
+    folder = data_dir() / "journals"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{_safe(scenario_id)}--{_safe(account)}.journal"
