@@ -100,7 +100,8 @@ class ProgressStore:
             for statement in filter(str.strip, _SCHEMA.split(";")):
                 cur.execute(statement)
             cur.execute(
-                "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
+                "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)",
+                (str(SCHEMA_VERSION),),
             )
 
     @contextmanager
@@ -190,7 +191,8 @@ class ProgressStore:
             done = {
                 s: _parse(at)
                 for s, at in cur.execute(
-                    "SELECT step_id, done_at FROM steps_done WHERE scenario_id=? AND account=?", key)
+                    "SELECT step_id, done_at FROM steps_done"
+                    " WHERE scenario_id=? AND account=?", key)
             }
         return Progress(
             scenario_id=scenario_id, account=account, seed=session[0],
