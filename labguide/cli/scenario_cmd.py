@@ -1,0 +1,80 @@
+"""`labguide list`, `labguide validate PATH...` and `labguide schema`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from labguide.errors import ScenarioError, UserError
+from labguide.scenario import bundled_scenario_paths, load_scenario, load_scenario_file
+from labguide.scenario.schema import scenario_json_schema
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """Bundled scenarios as columns: id, title, number of steps."""
+    rows: list[tuple[str, str, str]] = []
+    broken: list[str] = []
+    for path in bundled_scenario_paths():
+        try:
+            loaded = load_scenario_file(path)
+        except ScenarioError as exc:
+            broken.extend(exc.lines)
+            continue
+        except UserError as exc:
+            broken.append(str(exc))
+            continue
+        scenario = loaded.scenario
+        rows.append((scenario.id, scenario.title, str(len(scenario.steps))))
+    if rows:
+        header = ("ID", "TITLE", "STEPS")
+        widths = [max(len(row[i]) for row in [header, *rows]) for i in range(2)]
+        for row in [header, *rows]:
+            print(f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]}")
+    elif not broken:
+        print("no bundled scenarios found", file=sys.stderr)
+        return 2
+    for line in broken:
+        print(line, file=sys.stderr)
+    return 2 if broken else 0
+
+
+def _targets(ref: str) -> list[str]:
+    """A directory stands for the scenario files directly inside it."""
+    path = Path(ref)
+    if path.is_dir():
+        files = sorted(str(p) for p in path.iterdir()
+                       if p.suffix in (".yaml", ".yml") and p.is_file())
+        if not files:
+            raise UserError(f"{ref}: a directory with no scenario files (*.yaml)")
+        return files
+    return [ref]
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Exit 0 and `PATH: ok` per clean file; else exit 2, every problem located on stderr."""
+    failed = False
+    for ref in args.paths:
+        try:
+            for target in _targets(ref):
+                try:
+                    load_scenario(target)
+                except ScenarioError as exc:
+                    failed = True
+                    for line in exc.lines:
+                        print(line, file=sys.stderr)
+                else:
+                    print(f"{target}: ok")
+        except ScenarioError:
+            raise
+        except UserError as exc:
+            failed = True
+            print(str(exc).splitlines()[0] if str(exc) else ref, file=sys.stderr)
+    return 2 if failed else 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """The JSON Schema of the scenario format on stdout."""
+    print(json.dumps(scenario_json_schema(), indent=2))
+    return 0

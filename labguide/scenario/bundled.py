@@ -1,0 +1,43 @@
+"""The scenarios shipped with labguide.
+
+An installed wheel carries them in `labguide/_bundled/{scenarios,content}`
+(pyproject force-includes the repository's folders there); a checkout or an
+editable install uses the repository's own `scenarios/` and `content/`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import labguide
+
+
+def bundled_root() -> Path | None:
+    """The folder holding `scenarios/` and `content/`, or None if there is none."""
+    package = Path(labguide.__file__).resolve().parent
+    for root in (package / "_bundled", package.parent):
+        if (root / "scenarios").is_dir():
+            return root
+    return None
+
+
+def bundled_scenario_paths() -> list[Path]:
+    root = bundled_root()
+    if root is None:
+        return []
+    return sorted(p for p in (root / "scenarios").iterdir()
+                  if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def find_bundled(scenario_id: str) -> Path | None:
+    for path in bundled_scenario_paths():
+        if path.stem == scenario_id:
+            return path
+    return None
+
+
+def bundled_scenarios():
+    """Every bundled scenario, loaded; raises ScenarioError if one is invalid."""
+    from labguide.scenario.loader import load_scenario_file
+
+    return [load_scenario_file(path) for path in bundled_scenario_paths()]

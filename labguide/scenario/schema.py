@@ -1,0 +1,21 @@
+"""The JSON Schema of the scenario format, generated from the model (draft 2020-12)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from labguide import __version__
+from labguide.scenario.model import Scenario
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def scenario_json_schema() -> dict[str, Any]:
+    """The schema YAML editors can use (e.g. `# yaml-language-server: $schema=...`)."""
+    schema = Scenario.model_json_schema(mode="validation")
+    return {
+        "$schema": DIALECT,
+        "$id": f"https://labguide.invalid/schema/scenario-{__version__}.json",
+        **schema,
+        "title": "labguide scenario",
+    }

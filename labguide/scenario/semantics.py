@@ -1,0 +1,200 @@
+"""Checks that need the whole scenario: cross-references, content files and templates.
+
+They run on the raw data (not the model), so they still report when other
+parts of the file are malformed: `labguide validate` shows every problem at
+once. Whatever has the wrong shape is skipped here; the model reports it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from yaml.nodes import Node, ScalarNode
+
+from labguide.scenario.callouts import callout_problems
+from labguide.scenario.content import ContentPathError, confined_path, content_dir_for, read_text
+from labguide.scenario.model import CHECK_CLASSES, SLUG
+from labguide.scenario.problems import Problem
+from labguide.scenario.templates import CONTENT_VARIABLES, SOLUTION_VARIABLES, template_problems
+from labguide.scenario.yamltree import locate
+
+
+class _Checker:
+    def __init__(self, root: Node, data: dict, display: str, path: Path, source: str):
+        self.root, self.data, self.display, self.path = root, data, display, path
+        self.source_lines = source.splitlines()
+        self.problems: list[Problem] = []
+        facts = data.get("facts", {})
+        self.facts: set[str] | None = (
+            {k for k in facts if isinstance(k, str)} if isinstance(facts, dict) else None
+        )
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def node(self, *loc: Any, at_key: bool = False) -> Node:
+        return locate(self.root, loc, at_key=at_key)[0]
+
+    def add(self, node: Node, message: str) -> None:
+        self.problems.append(Problem(self.display, node.start_mark.line + 1,
+                                     node.start_mark.column + 1, message))
+
+    def line_of(self, node: Node) -> int:
+        return node.start_mark.line + 1
+
+    def template_position(self, node: Node, template_line: int) -> tuple[int, int]:
+        """Where line N of a YAML string's text is in the file (exact for block scalars)."""
+        if isinstance(node, ScalarNode) and node.style in ("|", ">"):
+            line = node.start_mark.line + 1 + template_line
+        else:
+            line = node.start_mark.line + template_line
+        if template_line == 1 and node.style not in ("|", ">"):
+            return line, node.start_mark.column + 1
+        text = self.source_lines[line - 1] if 0 < line <= len(self.source_lines) else ""
+        return line, len(text) - len(text.lstrip(" ")) + 1
+
+    def check_template(self, loc: tuple[Any, ...], text: str, variables: tuple[str, ...]) -> None:
+        node = self.node(*loc)
+        for template_line, message in template_problems(text, variables, self.facts):
+            line, col = self.template_position(node, template_line)
+            self.problems.append(Problem(self.display, line, col, message))
+
+    def fact_used(self, loc: tuple[Any, ...], name: Any, what: str) -> None:
+        if self.facts is not None and isinstance(name, str) and name not in self.facts:
+            self.add(self.node(*loc), f"{what} uses fact {name!r}, which the scenario does not "
+                                      "declare under 'facts'")
+
+    # --- the checks ------------------------------------------------------------------------
+
+    def run(self) -> list[Problem]:
+        seen_steps: dict[str, int] = {}
+        for index, step in _dicts(self.data.get("steps")):
+            step_id = step.get("id")
+            if isinstance(step_id, str):
+                if step_id in seen_steps:
+                    self.add(self.node("steps", index, "id"),
+                             f"duplicate step id {step_id!r} (first at line {seen_steps[step_id]})")
+                else:
+                    seen_steps[step_id] = self.line_of(self.node("steps", index, "id"))
+            self.step(index, step)
+        finish = self.data.get("finish")
+        if isinstance(finish, str):
+            self.check_template(("finish",), finish, CONTENT_VARIABLES)
+        return self.problems
+
+    def step(self, index: int, step: dict) -> None:
+        base = ("steps", index)
+        questions = self.unique_ids(base, "questions", step, "question")
+        self.unique_ids(base, "checks", step, "check")
+        for q_index, question in _dicts(step.get("questions")):
+            self.expectation((*base, "questions", q_index, "expect"), question.get("expect"))
+        for c_index, check in _dicts(step.get("checks")):
+            self.check((*base, "checks", c_index), check, questions)
+        self.content(base, step.get("content"))
+        for o_index, operation in _dicts(step.get("solve")):
+            loc = (*base, "solve", o_index)
+            for sub_loc, text in _strings(operation.get("params"), (*loc, "params")):
+                self.check_template(sub_loc, text, SOLUTION_VARIABLES)
+            waiter = operation.get("waiter")
+            if isinstance(waiter, dict):
+                for sub_loc, text in _strings(waiter.get("params"), (*loc, "waiter", "params")):
+                    self.check_template(sub_loc, text, SOLUTION_VARIABLES)
+
+    def unique_ids(self, base: tuple, key: str, step: dict, what: str) -> set[str] | None:
+        items = step.get(key, [])
+        if not isinstance(items, list):
+            return None
+        first: dict[str, int] = {}
+        for index, item in _dicts(items):
+            item_id = item.get("id")
+            if not isinstance(item_id, str):
+                continue
+            node = self.node(*base, key, index, "id")
+            if item_id in first:
+                self.add(node, f"duplicate {what} id {item_id!r} in this step "
+                               f"(first at line {first[item_id]})")
+            else:
+                first[item_id] = self.line_of(node)
+        return set(first)
+
+    def expectation(self, loc: tuple, expect: Any) -> None:
+        if not isinstance(expect, dict):
+            return
+        fact = expect.get("fact")
+        if isinstance(fact, str):
+            self.fact_used((*loc, "fact"), fact, "the expected answer")
+        elif isinstance(fact, list):
+            for f_index, name in enumerate(fact):
+                self.fact_used((*loc, "fact", f_index), name, "the expected answer")
+        choices, correct = expect.get("choices"), expect.get("correct")
+        if isinstance(choices, list) and isinstance(correct, list):
+            for c_index, answer in enumerate(correct):
+                if isinstance(answer, str) and answer not in choices:
+                    self.add(self.node(*loc, "correct", c_index),
+                             f"correct answer {answer!r} is not one of the choices")
+
+    def check(self, loc: tuple, check: dict, questions: set[str] | None) -> None:
+        cls = CHECK_CLASSES.get(check.get("kind")) if isinstance(check.get("kind"), str) else None
+        if cls is None:
+            return
+        question = check.get("question")
+        if check.get("kind") == "answer" and isinstance(question, str) and questions is not None:
+            if question not in questions:
+                known = ", ".join(sorted(questions)) or "none"
+                self.add(self.node(*loc, "question"),
+                         f"answer check names question {question!r}, which this step lacks "
+                         f"(its questions: {known})")
+        for field in cls.FACT_FIELDS:
+            if field in check:
+                self.fact_used((*loc, field), check[field], f"check field {field!r}")
+            else:
+                default = cls.model_fields[field].default
+                self.fact_used(loc, default,
+                               f"check {check.get('id', '?')!r} ({field!r} by default)")
+
+    def content(self, base: tuple, relative: Any) -> None:
+        scenario_id = self.data.get("id")
+        if not isinstance(relative, str) or not relative:
+            return
+        if not isinstance(scenario_id, str) or not re.match(SLUG, scenario_id):
+            return  # the id is reported by the model; without it there is no content folder
+        node = self.node(*base, "content")
+        content_dir = content_dir_for(self.path, scenario_id)
+        shown_dir = content_dir_for(Path(self.display), scenario_id)
+        try:
+            path = confined_path(content_dir, relative)
+            text = read_text(path, "content file")
+        except ContentPathError as exc:
+            self.add(node, str(exc).replace(str(content_dir), str(shown_dir)))
+            return
+        shown = str(shown_dir / relative)
+        for line, message in template_problems(text, CONTENT_VARIABLES, self.facts):
+            self.problems.append(Problem(shown, line, 1, message))
+        for line, message in callout_problems(text):
+            self.problems.append(Problem(shown, line, 1, message))
+
+
+def _dicts(items: Any) -> Iterator[tuple[int, dict]]:
+    if isinstance(items, list):
+        for index, item in enumerate(items):
+            if isinstance(item, dict):
+                yield index, item
+
+
+def _strings(value: Any, loc: tuple) -> Iterator[tuple[tuple, str]]:
+    if isinstance(value, str):
+        yield loc, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, (*loc, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, (*loc, index))
+
+
+def semantic_problems(root: Node, data: dict, display: str, path: Path,
+                      source: str) -> list[Problem]:
+    """Every cross-reference, content and template problem of a scenario's data."""
+    return _Checker(root, data, display, path, source).run()

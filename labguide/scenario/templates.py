@@ -1,0 +1,149 @@
+"""The one Jinja environment scenario templates run in, and what can be known before running.
+
+Templates are data from a scenario file: they run in Jinja's sandbox, an
+undefined name is an error (never an empty string), and arithmetic that would
+build huge values is refused. `template_problems` finds, without rendering,
+syntax errors and names a template uses that it will not be given, so
+`labguide validate` reports them with their line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from types import TracebackType
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
+from jinja2.sandbox import SandboxedEnvironment
+
+# Longest string or list arithmetic may build, and largest exponent.
+MAX_BUILT_LENGTH = 100_000
+MAX_EXPONENT = 1_000
+
+
+class FactsNamespace(dict):
+    """The `facts` template variable: exactly the declared facts, by name."""
+
+
+class ScenarioUndefined(StrictUndefined):
+    """StrictUndefined whose message says which fact or variable is missing."""
+
+    __slots__ = ()
+
+    @property
+    def _undefined_message(self) -> str:  # type: ignore[override]
+        if isinstance(self._undefined_obj, FactsNamespace):
+            return f"the scenario declares no fact {self._undefined_name!r}"
+        return super()._undefined_message
+
+
+class ScenarioEnvironment(SandboxedEnvironment):
+    """Sandboxed, strict, and bounded in what `*`, `**` and `+` may build."""
+
+    intercepted_binops = frozenset({"*", "**", "+"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int | float) and abs(right) > MAX_EXPONENT:
+            raise self.security_error("exponent too large")
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if isinstance(seq, str | list | tuple) and isinstance(times, int):
+                    if len(seq) * times > MAX_BUILT_LENGTH:
+                        raise self.security_error("result too long")
+        result = super().call_binop(context, operator, left, right)
+        if isinstance(result, str | list | tuple) and len(result) > MAX_BUILT_LENGTH:
+            raise self.security_error("result too long")
+        return result
+
+    def security_error(self, message: str) -> Exception:
+        from jinja2.exceptions import SecurityError
+
+        return SecurityError(message)
+
+
+def make_environment() -> ScenarioEnvironment:
+    return ScenarioEnvironment(
+        undefined=ScenarioUndefined, autoescape=False, keep_trailing_newline=True,
+        trim_blocks=False, lstrip_blocks=False,
+    )
+
+
+ENVIRONMENT = make_environment()
+
+
+def compile_template(source: str, filename: str):
+    """A Template whose errors and tracebacks carry `filename` and template lines."""
+    code = ENVIRONMENT.compile(source, name=filename, filename=filename)
+    return ENVIRONMENT.template_class.from_code(
+        ENVIRONMENT, code, ENVIRONMENT.make_globals(None), None
+    )
+
+
+def error_line(exc: BaseException, filename: str) -> int | None:
+    """The template line an exception was raised at, from Jinja's rewritten traceback."""
+    lineno = getattr(exc, "lineno", None)
+    if isinstance(lineno, int) and getattr(exc, "filename", filename) == filename:
+        return lineno
+    line = None
+    tb: TracebackType | None = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def template_problems(
+    source: str, known: Iterable[str], facts: Iterable[str] | None
+) -> list[tuple[int, str]]:
+    """(template line, message) for syntax errors and names the template will not be given.
+
+    `known` are the top-level variables it gets; when `facts` is given, every
+    `facts.NAME` / `facts["NAME"]` must name one of them.
+    """
+    try:
+        tree = ENVIRONMENT.parse(source)
+    except TemplateSyntaxError as exc:
+        return [(exc.lineno or 1, f"template syntax error: {exc.message}")]
+    except RecursionError:
+        return [(1, "template nesting is too deep")]
+    known = set(known)
+    problems: list[tuple[int, str]] = []
+    assigned = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    reported: set[tuple[int, str]] = set()
+    for name in tree.find_all(nodes.Name):
+        if name.ctx == "load" and name.name not in known and name.name not in assigned:
+            key = (name.lineno, name.name)
+            if key not in reported and name.name not in ENVIRONMENT.globals:
+                reported.add(key)
+                problems.append((name.lineno, f"template uses an undefined name {name.name!r}; "
+                                 f"known: {', '.join(sorted(known))}"))
+    if facts is not None:
+        facts = set(facts)
+        for node in _fact_lookups(tree):
+            fact, lineno = node
+            if fact not in facts:
+                problems.append((lineno, f"template uses fact {fact!r}, which the scenario does "
+                                 "not declare"))
+    return problems
+
+
+def _fact_lookups(tree: nodes.Template) -> Iterable[tuple[str, int]]:
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        target = node.node
+        if not (isinstance(target, nodes.Name) and target.name == "facts"):
+            continue
+        if isinstance(node, nodes.Getattr):
+            yield node.attr, node.lineno
+        elif isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+            yield node.arg.value, node.lineno
+
+
+def fact_placeholder(name: str) -> str:
+    """What an undiscovered fact renders as: visible, and plainly not a value."""
+    return f"‹{name.replace('_', ' ')}›"
+
+
+# The variables each kind of template is given (render.py builds them).
+CONTENT_VARIABLES: tuple[str, ...] = ("scenario", "region", "params", "facts")
+SOLUTION_VARIABLES: tuple[str, ...] = ("facts", "results", "now", "region")
