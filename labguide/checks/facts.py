@@ -1,0 +1,309 @@
+"""Facts: values the checks and the content need, discovered from the account's own
+AWS APIs (GuardDuty, IAM, EC2), never written into the scenario and never guessed.
+
+A fact that cannot be found yet is None with a reason ("no finding of type ... yet").
+A fact whose read failed (access denied, endpoint down) carries the failure, so the
+checks that need it report `error` rather than a false `failed`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from labguide.checks.context import Memo, RoundContext
+from labguide.scenario.model import FactSpec
+from labguide.scenario.names import FACT_KINDS
+from labguide.target import AwsCallFailed, Target
+
+MAX_FINDINGS = 50
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A discovered value, or None with why (`reason`); `failure` when the read failed."""
+
+    value: str | None
+    reason: str = ""
+    failure: AwsCallFailed | None = None
+
+
+class Facts:
+    """The scenario's declared facts for one round, each discovered on first use."""
+
+    def __init__(self, specs: Mapping[str, FactSpec], ctx: RoundContext):
+        self._specs = dict(specs)
+        self._ctx = ctx
+        self._default_type = next(
+            (spec.finding_type for spec in self._specs.values() if spec.finding_type), None)
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._specs)
+
+    def spec(self, name: str) -> FactSpec | None:
+        return self._specs.get(name)
+
+    def finding_type_of(self, name: str) -> str | None:
+        """The finding type a fact is read from (its own, else the scenario's first)."""
+        spec = self._specs.get(name)
+        return (spec.finding_type if spec else None) or self._default_type
+
+    def get(self, name: str) -> Fact:
+        spec = self._specs.get(name)
+        if spec is None:
+            return Fact(None, f"the scenario declares no fact {name!r}")
+        return self._ctx.once(("fact", name), lambda: self._discover(spec))
+
+    def value(self, name: str) -> str | None:
+        return self.get(name).value
+
+    def all(self) -> dict[str, Fact]:
+        return {name: self.get(name) for name in self._specs}
+
+    def values(self) -> dict[str, str | None]:
+        return {name: fact.value for name, fact in self.all().items()}
+
+    def _discover(self, spec: FactSpec) -> Fact:
+        try:
+            return _KINDS[spec.kind](self._ctx, spec, spec.finding_type or self._default_type)
+        except AwsCallFailed as failure:
+            return Fact(None, failure.reason, failure)
+
+
+def discover(target: Target, specs: Mapping[str, FactSpec], *,
+             ctx: RoundContext | None = None) -> Facts:
+    """The facts of `specs` on `target`, resolved lazily and at most once through `ctx`."""
+    ctx = ctx or RoundContext(target=target, memo=Memo())
+    facts = Facts(specs, ctx)
+    ctx.facts = facts
+    return facts
+
+
+# ----- shared reads ---------------------------------------------------------------------------
+
+
+def detector_id(ctx: RoundContext) -> Fact:
+    def read() -> Fact:
+        ids = ctx.target.call("guardduty", "ListDetectors").get("DetectorIds", [])
+        if not ids:
+            return Fact(None, f"GuardDuty is not enabled in {ctx.target.region} (no detector)")
+        return Fact(ids[0])
+
+    return ctx.once("detector", read)
+
+
+def newest_finding(ctx: RoundContext, finding_type: str | None) -> tuple[dict | None, str]:
+    """The most recently updated finding of `finding_type`, or None and why."""
+    if not finding_type:
+        return None, "the scenario names no finding type to read this from"
+
+    def read() -> tuple[dict | None, str]:
+        detector = detector_id(ctx)
+        if detector.value is None:
+            return None, detector.reason
+        listed = ctx.target.call(
+            "guardduty", "ListFindings", DetectorId=detector.value,
+            FindingCriteria={"Criterion": {"type": {"Eq": [finding_type]}}},
+            SortCriteria={"AttributeName": "updatedAt", "OrderBy": "DESC"},
+            MaxResults=MAX_FINDINGS,
+        )
+        ids = listed.get("FindingIds", [])
+        if not ids:
+            return None, f"no GuardDuty finding of type {finding_type} yet"
+        findings = ctx.target.call("guardduty", "GetFindings", DetectorId=detector.value,
+                                   FindingIds=ids[:MAX_FINDINGS]).get("Findings", [])
+        findings = [f for f in findings if f.get("Type") == finding_type]
+        if not findings:
+            return None, f"no GuardDuty finding of type {finding_type} yet"
+        return max(findings, key=lambda f: instant(f.get("UpdatedAt"))), ""
+
+    return ctx.once(("finding", finding_type), read)
+
+
+def describe_instance(ctx: RoundContext, instance_id: str) -> dict | None:
+    """The instance as EC2 describes it now, or None when EC2 does not know it."""
+
+    def read() -> dict | None:
+        try:
+            response = ctx.target.call("ec2", "DescribeInstances", InstanceIds=[instance_id])
+        except AwsCallFailed as failure:
+            if failure.code.startswith("InvalidInstanceID"):
+                return None
+            raise
+        for reservation in response.get("Reservations", []):
+            for instance in reservation.get("Instances", []):
+                if instance.get("InstanceId") == instance_id:
+                    return instance
+        return None
+
+    return ctx.once(("instance", instance_id), read)
+
+
+def get_role(ctx: RoundContext, role_name: str) -> dict | None:
+    def read() -> dict | None:
+        try:
+            return ctx.target.call("iam", "GetRole", RoleName=role_name)["Role"]
+        except AwsCallFailed as failure:
+            if failure.code == "NoSuchEntity":
+                return None
+            raise
+
+    return ctx.once(("role", role_name), read)
+
+
+# ----- the fact kinds -------------------------------------------------------------------------
+
+
+def _detector(ctx: RoundContext, spec: FactSpec, finding_type: str | None) -> Fact:
+    return detector_id(ctx)
+
+
+def _key_details(ctx: RoundContext, finding_type: str | None) -> tuple[dict | None, str]:
+    finding, reason = newest_finding(ctx, finding_type)
+    if finding is None:
+        return None, reason
+    details = finding.get("Resource", {}).get("AccessKeyDetails") or {}
+    if not details.get("AccessKeyId"):
+        return None, f"the newest {finding_type} finding names no access key"
+    return details, ""
+
+
+def _access_key(ctx: RoundContext, spec: FactSpec, finding_type: str | None) -> Fact:
+    details, reason = _key_details(ctx, finding_type)
+    return Fact(details["AccessKeyId"]) if details else Fact(None, reason)
+
+
+def _finding_type(ctx: RoundContext, spec: FactSpec, finding_type: str | None) -> Fact:
+    finding, reason = newest_finding(ctx, finding_type)
+    return Fact(finding["Type"]) if finding else Fact(None, reason)
+
+
+def _first_seen(ctx: RoundContext, spec: FactSpec, finding_type: str | None) -> Fact:
+    finding, reason = newest_finding(ctx, finding_type)
+    if finding is None:
+        return Fact(None, reason)
+    seen = finding.get("Service", {}).get("EventFirstSeen")
+    if not seen:
+        return Fact(None, f"the newest {finding_type} finding has no eventFirstSeen")
+    return Fact(iso(instant(seen)))
+
+
+def _role(ctx: RoundContext, finding_type: str | None) -> tuple[dict | None, str]:
+    """The role behind the stolen key: userName, confirmed by the AROA unique id."""
+
+    def read() -> tuple[dict | None, str]:
+        details, reason = _key_details(ctx, finding_type)
+        if details is None:
+            return None, reason
+        user_type, name = details.get("UserType"), details.get("UserName")
+        if user_type != "AssumedRole":
+            kind = user_type or "principal of unknown type"
+            return None, f"the key belongs to a {kind}, not a role"
+        if not name:
+            return None, "the finding names no role (accessKeyDetails.userName is empty)"
+        role = get_role(ctx, name)
+        if role is None:
+            return None, f"the finding's role {name} no longer exists in IAM"
+        unique_id = (details.get("PrincipalId") or "").split(":", 1)[0]
+        if unique_id and unique_id != role.get("RoleId"):
+            return None, (f"role {name} now has unique id {role.get('RoleId')}, not the finding's "
+                          f"{unique_id}: it was deleted and recreated")
+        return role, ""
+
+    return ctx.once(("finding-role", finding_type), read)
+
+
+def _role_name(ctx: RoundContext, spec: FactSpec, finding_type: str | None) -> Fact:
+    role, reason = _role(ctx, finding_type)
+    return Fact(role["RoleName"]) if role else Fact(None, reason)
+
+
+def _role_arn(ctx: RoundContext, spec: FactSpec, finding_type: str | None) -> Fact:
+    role, reason = _role(ctx, finding_type)
+    return Fact(role["Arn"]) if role else Fact(None, reason)
+
+
+def _instance(ctx: RoundContext, spec: FactSpec, finding_type: str | None) -> Fact:
+    """The session name of principalId (an instance id for EC2 roles) or the finding's
+    instanceDetails, confirmed in EC2; failing those, the instance with the Name tag."""
+    finding, reason = newest_finding(ctx, finding_type)
+    candidates: list[str] = []
+    if finding is not None:
+        resource = finding.get("Resource", {})
+        principal = (resource.get("AccessKeyDetails") or {}).get("PrincipalId") or ""
+        session = principal.split(":", 1)[1] if ":" in principal else ""
+        if session.startswith("i-"):
+            candidates.append(session)
+        instance = (resource.get("InstanceDetails") or {}).get("InstanceId")
+        if instance and instance not in candidates:
+            candidates.append(instance)
+    for candidate in candidates:
+        described = describe_instance(ctx, candidate)
+        if described is not None and described.get("State", {}).get("Name") != "terminated":
+            return Fact(candidate)
+    if spec.name_tag:
+        return _instance_by_name(ctx, spec.name_tag)
+    if candidates:
+        return Fact(None, f"instance {candidates[0]} named by the finding no longer exists")
+    return Fact(None, reason or "the finding names no instance")
+
+
+def _instance_by_name(ctx: RoundContext, name: str) -> Fact:
+    response = ctx.target.call(
+        "ec2", "DescribeInstances",
+        Filters=[{"Name": "tag:Name", "Values": [name]},
+                 {"Name": "instance-state-name",
+                  "Values": ["pending", "running", "stopping", "stopped"]}],
+    )
+    ids = [instance["InstanceId"] for reservation in response.get("Reservations", [])
+           for instance in reservation.get("Instances", [])]
+    if len(ids) == 1:
+        return Fact(ids[0])
+    if not ids:
+        return Fact(None, f"no instance is named {name!r}")
+    return Fact(None, f"{len(ids)} instances are named {name!r}; cannot tell which one")
+
+
+_KINDS = {
+    "guardduty-detector": _detector,
+    "finding-access-key": _access_key,
+    "finding-type": _finding_type,
+    "finding-role": _role_name,
+    "finding-role-arn": _role_arn,
+    "finding-instance": _instance,
+    "finding-first-seen": _first_seen,
+}
+
+
+# ----- time -----------------------------------------------------------------------------------
+
+
+def instant(value: Any) -> datetime:
+    """A datetime from an ISO-8601 string, epoch ms or a datetime; the epoch when absent."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value / 1000, UTC)
+    if isinstance(value, str) and value:
+        return parse_instant(value)
+    return datetime.fromtimestamp(0, UTC)
+
+
+def parse_instant(text: str) -> datetime:
+    """Parse an ISO-8601 instant (with Z or an offset; naive means UTC). ValueError if not."""
+    parsed = datetime.fromisoformat(text.strip().replace("z", "Z"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def iso(moment: datetime) -> str:
+    """ISO-8601 UTC with a Z, milliseconds only when present."""
+    moment = moment.astimezone(UTC)
+    if moment.microsecond:
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+assert set(_KINDS) == FACT_KINDS, "fact kinds must match labguide.scenario.names.FACT_KINDS"

@@ -1,0 +1,51 @@
+"""`instance-restarted`: the instance is running and was started after the revocation
+(a stop and start gives it a new LaunchTime; a reboot does not)."""
+
+from __future__ import annotations
+
+from labguide.checks.context import RoundContext
+from labguide.checks.facts import describe_instance, instant
+from labguide.checks.kinds._common import Unmet, need_fact, when
+from labguide.checks.policies import Revocation, role_denies
+from labguide.checks.results import Verdict
+from labguide.scenario.model import InstanceRestartedCheck
+
+KIND = "instance-restarted"
+
+
+def revocation_of(ctx: RoundContext, role: str, expected: str) -> Revocation:
+    """The role's latest revocation; without one there is nothing to be after."""
+    latest = role_denies(ctx, role).latest
+    if latest is None:
+        raise Unmet(Verdict("failed", f"role {role}'s sessions are not revoked yet; revoke "
+                            "them first", expected, f"no revocation on role {role}"))
+    return latest
+
+
+def run(spec: InstanceRestartedCheck, ctx: RoundContext) -> Verdict:
+    instance_id = need_fact(ctx, spec.instance, "the compromised instance")
+    role = need_fact(ctx, spec.role, "the compromised role")
+    expected = f"instance {instance_id} running, started after the revocation"
+    revocation = revocation_of(ctx, role, expected)
+    expected = f"instance {instance_id} running, started after {when(revocation.moment)}"
+    instance = describe_instance(ctx, instance_id)
+    if instance is None:
+        return Verdict("failed", f"instance {instance_id} no longer exists", expected,
+                       "no such instance")
+    state = instance.get("State", {}).get("Name", "unknown")
+    launched = instant(instance.get("LaunchTime"))
+    observed = f"{state}, launched {when(launched)}"
+    if state == "stopped":
+        return Verdict("failed", f"instance {instance_id} is stopped; start it", expected,
+                       observed)
+    if state != "running":
+        return Verdict("failed", f"instance {instance_id} is {state}; wait until it is running",
+                       expected, observed)
+    if launched <= revocation.moment:
+        return Verdict(
+            "failed",
+            f"instance {instance_id} has run since {when(launched)}, before the revocation at "
+            f"{when(revocation.moment)} (a reboot keeps the old credentials): stop it, then "
+            "start it", expected, observed)
+    return Verdict("passed", f"instance {instance_id} was started at {when(launched)}, after "
+                   "the revocation", expected, observed)

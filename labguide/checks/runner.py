@@ -1,0 +1,108 @@
+"""A check round: every requested step's checks run concurrently on a bounded pool,
+sharing one round context so each fact and shared read is fetched once."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from labguide.checks.context import Memo, RoundContext
+from labguide.checks.facts import discover
+from labguide.checks.kinds import REGISTRY
+from labguide.checks.kinds._common import Unmet
+from labguide.checks.results import CheckResult, RoundResult, StepResult, Verdict, step_status
+from labguide.errors import UserError
+from labguide.target import AwsCallFailed, Target, mask_keys
+
+MAX_WORKERS = 8
+
+
+class CheckRunner:
+    """Judges a scenario's steps against one target; reusable across rounds."""
+
+    def __init__(self, loaded, target: Target, *, max_workers: int = MAX_WORKERS):
+        self.loaded = loaded
+        self.scenario = loaded.scenario
+        self.target = target
+        self._pool = ThreadPoolExecutor(max_workers=max_workers,
+                                        thread_name_prefix="labguide-check")
+        self._account: str | None = None
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> CheckRunner:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def steps_for(self, step_ids: Sequence[str] | None):
+        if step_ids is None:
+            return list(self.scenario.steps)
+        known = self.scenario.step_ids
+        unknown = [s for s in step_ids if s not in known]
+        if unknown:
+            raise UserError(f"unknown step {unknown[0]!r} in scenario {self.scenario.id}; "
+                            f"steps: {', '.join(known)}")
+        return [self.scenario.step(s) for s in step_ids]
+
+    def run_round(self, step_ids: Sequence[str] | None = None,
+                  answers: Mapping[tuple[str, str], str] | None = None) -> RoundResult:
+        steps = self.steps_for(step_ids)
+        ctx = RoundContext(target=self.target, answers=dict(answers or {}), memo=Memo())
+        facts = discover(self.target, self.scenario.facts, ctx=ctx)
+        identity = self._pool.submit(self._account_changed)
+        fact_jobs = [self._pool.submit(facts.get, name) for name in facts.names]
+        check_jobs: list[tuple[object, object, Future]] = [
+            (step, check, self._pool.submit(self._judge, step, check, ctx))
+            for step in steps for check in step.checks
+        ]
+        for job in fact_jobs:
+            job.result()
+        changed = identity.result()
+        results: dict[str, list[CheckResult]] = {step.id: [] for step in steps}
+        for step, check, job in check_jobs:
+            verdict: Verdict = job.result()
+            if changed and check.kind != "answer":
+                verdict = Verdict("error", changed, verdict.expected, "the account changed")
+            results[step.id].append(CheckResult(
+                id=check.id, status=verdict.status, summary=mask_keys(verdict.summary),
+                expected=mask_keys(verdict.expected), observed=mask_keys(verdict.observed)))
+        all_facts = facts.all()
+        return RoundResult(
+            steps=[StepResult(step.id, step.title, step_status(results[step.id]),
+                              results[step.id]) for step in steps],
+            facts={name: fact.value for name, fact in all_facts.items()},
+            fact_reasons={name: fact.reason for name, fact in all_facts.items() if fact.reason},
+        )
+
+    def _judge(self, step, check, ctx: RoundContext) -> Verdict:
+        run = REGISTRY[check.kind]
+        try:
+            return run(check, ctx, step) if check.kind == "answer" else run(check, ctx)
+        except Unmet as unmet:
+            return unmet.verdict
+        except AwsCallFailed as failure:
+            return Verdict("error", failure.reason, "", "the account could not be read")
+        except Exception as exc:  # a bug must not take the round down; say what broke
+            return Verdict("error", f"internal error in check {check.id}: "
+                           f"{type(exc).__name__}: {exc}", "", "")
+
+    def _account_changed(self) -> str | None:
+        """A restarted simulator answers for another (default) account: every reading
+        would be a false `failed`, so say so instead."""
+        try:
+            current = self.target.identity(refresh=True).account_id
+        except AwsCallFailed:
+            return None  # the checks themselves report the failure
+        with self._lock:
+            if self._account is None:
+                self._account = current
+                return None
+            if current != self._account:
+                return (f"the endpoint now answers for account {current}, not {self._account}: "
+                        "it was restarted or the credentials changed; start the checks again")
+        return None
