@@ -109,7 +109,11 @@ def load_scenario_file(path: str | os.PathLike[str], display: str | None = None)
         try:
             scenario = Scenario.model_validate(data)
         except ValidationError as exc:
-            problems.extend(model_problems(exc, root, display))
+            # A value the YAML layer already rejected (an unsupported tag, say) became None;
+            # the model's complaint about that None would be a second line for one problem.
+            flagged = {(p.line, p.col) for p in problems}
+            problems.extend(p for p in model_problems(exc, root, display)
+                            if (p.line, p.col) not in flagged)
         except (RecursionError, ValueError, TypeError) as exc:  # defensive: stays one line
             problems.append(Problem(display, 1, 1, f"cannot validate: {exc}"))
         problems.extend(semantic_problems(root, data, display, absolute, text))

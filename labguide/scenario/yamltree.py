@@ -169,9 +169,51 @@ class _Builder:
         self.problems.append(YamlProblem(node.start_mark.line, node.start_mark.column, message))
 
 
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, MappingNode):
+        return [item for pair in node.value for item in pair]
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _too_large(root: Node) -> Node | None:
+    """The smallest node whose alias expansion exceeds MAX_VALUES, if any (cycles count as 0)."""
+    sizes: dict[int, int] = {}
+    visiting: set[int] = set()
+
+    def size(node: Node, depth: int) -> int:
+        if id(node) in sizes:
+            return sizes[id(node)]
+        if id(node) in visiting or depth > MAX_DEPTH:
+            return 0  # reported while building
+        visiting.add(id(node))
+        total = 1 + sum(size(child, depth + 1) for child in _children(node))
+        visiting.discard(id(node))
+        sizes[id(node)] = min(total, MAX_VALUES + 1)
+        return sizes[id(node)]
+
+    if size(root, 0) <= MAX_VALUES:
+        return None
+    node = root
+    while True:
+        bigger = [c for c in _children(node) if sizes.get(id(c), 0) > MAX_VALUES]
+        if not bigger:
+            return node
+        node = bigger[0]
+
+
 def to_data(root: Node) -> tuple[Any, list[YamlProblem]]:
     """Plain data of a document and the problems found building it (possibly several)."""
     builder = _Builder()
+    try:
+        blame = _too_large(root)
+    except RecursionError:
+        return None, [YamlProblem(0, 0, "YAML nesting is too deep")]
+    if blame is not None:
+        return None, [YamlProblem(blame.start_mark.line, blame.start_mark.column,
+                                  f"this value expands to more than {MAX_VALUES} values "
+                                  "through aliases")]
     try:
         data = builder.build(root)
     except YamlProblem as fatal:
