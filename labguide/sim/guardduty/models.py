@@ -313,7 +313,8 @@ class SimGuardDutyBackend(GuardDutyBackend):
     def create_filter(self, detector_id: str, name: str, action: str, description: str,
                       finding_criteria: dict[str, Any], rank: int) -> None:
         self._check_filter(name, action, finding_criteria)
-        super().create_filter(detector_id, name, action, description, finding_criteria, rank)
+        super().create_filter(detector_id, name, action or "NOOP", description,
+                              finding_criteria, rank)
 
     def update_filter(self, detector_id: str, filter_name: str, action: str, description: str,
                       finding_criteria: dict[str, Any], rank: int) -> None:

@@ -1,0 +1,275 @@
+"""The app's simulated account: one world on a loopback SimServer, resumable by journal.
+
+With a journal, every state-changing request the learner's credentials make
+(anything but Describe*/Get*/List*/Head* and moto-api) is appended to a JSONL
+file, flushed and fsynced before the next request. Starting again with that
+journal rebuilds the world from the same seed and epoch, then replays the
+recorded requests in order, moving the simulated clock to each one's moment, so
+the learner finds the account as they left it.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+from labguide.errors import UserError
+from labguide.sim.server import SimServer
+
+JOURNAL_VERSION = 1
+READ_ONLY_PREFIXES = ("Describe", "Get", "List", "Head")
+_CREDENTIAL = re.compile(r"Credential=([A-Z0-9]{16,128})/[^/]*/[^/]*/([^/]+)/")
+# Headers that describe the request rather than the connection; replayed as recorded.
+_SKIPPED_ENVIRON = {"HTTP_HOST", "HTTP_CONTENT_LENGTH", "HTTP_CONNECTION", "HTTP_EXPECT"}
+
+
+# ----- what a request is ----------------------------------------------------------------------
+
+
+@lru_cache(maxsize=32)
+def _router(service: str) -> Any:
+    from moto.core.routing import get_service_router
+
+    return get_service_router(service)
+
+
+def request_credential(environ: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """(access key id, signing service) from a SigV4 Authorization header."""
+    match = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+    return (match.group(1), match.group(2)) if match else (None, None)
+
+
+def operation_name(environ: Mapping[str, Any], body: bytes) -> str | None:
+    """The API operation of a request: X-Amz-Target, the Action parameter, or the REST route."""
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if target:
+        return target.rsplit(".", 1)[-1]
+    action = parse_qs(environ.get("QUERY_STRING", "")).get("Action")
+    if not action and environ.get("CONTENT_TYPE", "").startswith(
+        "application/x-www-form-urlencoded"
+    ):
+        action = parse_qs(body.decode("utf-8", "replace")).get("Action")
+    if action:
+        return action[0]
+    _, service = request_credential(environ)
+    if not service:
+        return None
+    from werkzeug.wrappers import Request
+
+    probe = dict(environ)
+    probe["wsgi.input"] = __import__("io").BytesIO(body)
+    try:
+        operation, _ = _router(service).match(Request(probe))
+    except Exception:  # not a route of that service: not an operation we can name
+        return None
+    return operation.name
+
+
+def changes_state(operation: str | None, path: str) -> bool:
+    """True for operations that may change the account (what the journal records)."""
+    if path.startswith("/moto-api"):
+        return False
+    return bool(operation) and not operation.startswith(READ_ONLY_PREFIXES)
+
+
+# ----- the journal ---------------------------------------------------------------------------
+
+
+class Journal:
+    """An append-only JSONL file: a header line naming the world, then one line per request."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._file: Any = None
+
+    def read(self) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        """The header and the recorded requests; a torn last line (a crash) is dropped."""
+        if not self.path.exists() or self.path.stat().st_size == 0:
+            return None, []
+        lines = self.path.read_text(encoding="utf-8").splitlines()
+        entries: list[dict[str, Any]] = []
+        for number, line in enumerate(lines, 1):
+            try:
+                entries.append(json.loads(line))
+            except ValueError:
+                if number == len(lines):
+                    break
+                raise UserError(f"{self.path}:{number}: the simulator journal is corrupt") from None
+        if not entries or entries[0].get("kind") != "world":
+            raise UserError(f"{self.path}:1: not a labguide simulator journal")
+        return entries[0], [e for e in entries[1:] if e.get("kind") == "request"]
+
+    def open(self, header: dict[str, Any] | None) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        if header is not None:
+            self.append(header)
+
+    def append(self, entry: dict[str, Any]) -> None:
+        line = json.dumps(entry, separators=(",", ":")) + "\n"
+        with self._lock:
+            if self._file is None:
+                return
+            self._file.write(line)
+            self._file.flush()
+            os.fsync(self._file.fileno())
+
+    def close(self) -> None:
+        with self._lock:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+def _request_entry(environ: Mapping[str, Any], body: bytes, operation: str,
+                   world: Any) -> dict[str, Any]:
+    headers = {k: v for k, v in environ.items()
+               if k.startswith("HTTP_") and k not in _SKIPPED_ENVIRON and isinstance(v, str)}
+    if environ.get("CONTENT_TYPE"):
+        headers["CONTENT_TYPE"] = environ["CONTENT_TYPE"]
+    return {
+        "kind": "request", "at": _iso(world.clock.now()), "operation": operation,
+        "account_id": world.account_id, "access_key_id": world.learner.access_key_id,
+        "method": environ.get("REQUEST_METHOD", "GET"), "path": environ.get("PATH_INFO", "/"),
+        "query": environ.get("QUERY_STRING", ""), "headers": headers,
+        "body": base64.b64encode(body).decode("ascii"),
+    }
+
+
+class _Recorder:
+    """A SimServer observer appending the learner's successful state-changing requests."""
+
+    def __init__(self, journal: Journal, world: Any):
+        self.journal = journal
+        self.world = world
+        self.paused = False
+
+    def __call__(self, environ: dict[str, Any], body: bytes, status: int) -> None:
+        if self.paused or not 200 <= status < 300:
+            return
+        access_key, _ = request_credential(environ)
+        if access_key != self.world.learner.access_key_id:
+            return
+        operation = operation_name(environ, body)
+        if not changes_state(operation, environ.get("PATH_INFO", "")):
+            return
+        self.journal.append(_request_entry(environ, body, operation or "", self.world))
+
+
+def _replay(server: SimServer, world: Any, entries: list[dict[str, Any]]) -> int:
+    """Send recorded requests again, in order, as the current learner of the current account."""
+    from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+    app = server.wsgi_app
+    for entry in entries:
+        at = datetime.fromisoformat(entry["at"])
+        ahead = (at - world.clock.now()).total_seconds()
+        if ahead > 0:
+            world.advance(ahead)
+        swaps = ((entry["account_id"], world.account_id),
+                 (entry["access_key_id"], world.learner.access_key_id))
+
+        def swap(text: str, swaps: tuple = swaps) -> str:
+            for old, new in swaps:
+                text = text.replace(old, new)
+            return text
+
+        body = base64.b64decode(entry["body"])
+        try:
+            body = swap(body.decode("utf-8")).encode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        headers = {key[5:].replace("_", "-").title(): swap(value)
+                   for key, value in entry["headers"].items() if key.startswith("HTTP_")}
+        builder = EnvironBuilder(
+            path=swap(entry["path"]), method=entry["method"], query_string=swap(entry["query"]),
+            headers=headers, data=body, content_type=entry["headers"].get("CONTENT_TYPE"),
+            base_url=server.endpoint_url,
+        )
+        try:
+            _, status, _ = run_wsgi_app(app, builder.get_environ(), buffered=True)
+        finally:
+            builder.close()
+        if not status.startswith("2"):
+            raise UserError(
+                f"replaying the simulator journal failed at {entry['operation']} ({status}); "
+                "start over with --reset"
+            )
+    return len(entries)
+
+
+# ----- the embedded simulator ----------------------------------------------------------------
+
+
+@dataclass
+class EmbeddedSim:
+    """One simulated account on a loopback server; `stop()` when done."""
+
+    server: SimServer
+    world: Any
+    journal: Journal | None = None
+    replayed: int = 0
+    _recorder: _Recorder | None = field(default=None, repr=False)
+
+    @property
+    def endpoint_url(self) -> str:
+        return self.server.endpoint_url
+
+    def stop(self) -> None:
+        self.server.stop()
+        if self.journal is not None:
+            self.journal.close()
+
+
+def start_embedded(name: str, params: Mapping[str, Any], region: str, *, seed: int = 0,
+                   epoch: datetime | None = None, journal: Path | None = None,
+                   realtime: bool = True) -> EmbeddedSim:
+    """Serve world `name` in one account on 127.0.0.1; resume it from `journal` if it has one."""
+    book = Journal(journal) if journal is not None else None
+    header, entries = book.read() if book is not None else (None, [])
+    if header is not None:
+        if header.get("world") != name or header.get("region") != region:
+            raise UserError(
+                f"{journal}: the simulator journal belongs to world {header.get('world')!r} in "
+                f"{header.get('region')}, not {name!r} in {region}; start over with --reset"
+            )
+        seed = int(header["seed"])
+        epoch = datetime.fromisoformat(header["epoch"])
+        params = header.get("params", params)
+    elif epoch is None:
+        epoch = datetime.now(UTC).replace(microsecond=0)
+    server = SimServer().start()
+    try:
+        world = server.add_world(name, params, region=region, seed=seed, epoch=epoch)
+        sim = EmbeddedSim(server, world, book)
+        if book is not None:
+            sim.replayed = _replay(server, world, entries)
+            book.open(None if header else {
+                "kind": "world", "version": JOURNAL_VERSION, "world": name,
+                "params": dict(params), "region": region, "seed": seed, "epoch": _iso(epoch),
+            })
+            sim._recorder = _Recorder(book, world)
+            server.observers.append(sim._recorder)
+        if realtime:
+            world.start_realtime()
+        return sim
+    except BaseException:
+        server.stop()
+        if book is not None:
+            book.close()
+        raise

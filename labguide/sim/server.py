@@ -1,0 +1,191 @@
+"""A moto server on loopback that holds simulated worlds, one account each.
+
+`SimServer` serves moto's DomainDispatcherApplication (every service moto knows,
+plus the installed extensions) through werkzeug's threaded server, bound to
+127.0.0.1 on an OS-chosen port unless told otherwise. Requests under
+`/moto-api/labguide/` are answered by `labguide.sim.moto_api` for this server's
+worlds; observers (the embedded journal) see every request that moto answered.
+
+moto keeps its state per process: worlds of every SimServer in a process share
+moto's backends and stay apart by account id, which is why account ids are
+allocated process-wide here.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+from labguide.sim.install import install_extensions
+
+# (environ, request body, HTTP status code) of a request moto answered.
+RequestObserver = Callable[[dict[str, Any], bytes, int], None]
+
+_account_ids = itertools.count(1)
+_account_lock = threading.Lock()
+_ACCOUNT_BASE = 210_000_000_000
+
+
+def allocate_account_id() -> str:
+    """A fresh 12-digit account id, distinct within this process (moto state is per process)."""
+    with _account_lock:
+        return f"{_ACCOUNT_BASE + next(_account_ids) * 7919:012d}"
+
+
+@dataclass(frozen=True)
+class HostedWorld:
+    """A world this server holds, with the name of the world kind it was built from."""
+
+    name: str
+    world: Any
+
+
+class _Application:
+    """WSGI entry: labguide's moto-api routes first, then moto; observers see moto's answers."""
+
+    def __init__(self, server: SimServer):
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+        from labguide.sim.moto_api import LABGUIDE_PREFIX, LabguideApi
+
+        self._moto = DomainDispatcherApplication(create_backend_app)
+        self._api = LabguideApi(server)
+        self._prefix = LABGUIDE_PREFIX
+        self._server = server
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        if environ.get("PATH_INFO", "").startswith(self._prefix):
+            return self._api(environ, start_response)
+        observers = self._server.observers
+        if not observers:
+            return self._moto(environ, start_response)
+        body = _read_body(environ)
+        status_holder: list[int] = []
+
+        def capture(status: str, headers: list, exc_info: Any = None) -> Any:
+            status_holder.append(int(status.split(" ", 1)[0]))
+            return start_response(status, headers, exc_info)
+
+        result = self._moto(environ, capture)
+        if status_holder:
+            for observer in observers:
+                observer(environ, body, status_holder[0])
+        return result
+
+
+def _read_body(environ: dict[str, Any]) -> bytes:
+    """Read the request body and put it back, so moto reads it as if untouched."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    body = environ["wsgi.input"].read(length) if length > 0 else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
+
+
+class SimServer:
+    """moto plus labguide's extensions, serving worlds on loopback; start() before use."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0):
+        self.host = host
+        self.port = port
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self._worlds: dict[str, HostedWorld] = {}
+        self._worlds_lock = threading.Lock()
+        self.observers: list[RequestObserver] = []
+        self.wsgi_app: Any = None
+
+    # ----- lifecycle -----------------------------------------------------------------------
+
+    def start(self) -> SimServer:
+        """Install the extensions, bind (OSError if the port is taken) and serve in a thread."""
+        if self._server is not None:
+            return self
+        install_extensions()
+        from moto.moto_server.werkzeug_app import MotoRequestHandler
+        from werkzeug.serving import make_server
+
+        self.wsgi_app = _Application(self)
+        self._server = make_server(self.host, self.port, self.wsgi_app, threaded=True,
+                                   request_handler=MotoRequestHandler)
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        name=f"labguide-sim-{self.port}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop every world's attacker and the server; idempotent."""
+        for hosted in self.worlds_with_names.values():
+            hosted.world.stop()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def __enter__(self) -> SimServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def endpoint_url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("SimServer.start() has not been called")
+        host = self.host if self.host not in ("0.0.0.0", "::", "") else "127.0.0.1"
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
+
+    # ----- worlds --------------------------------------------------------------------------
+
+    def add_world(self, name: str, params: Mapping[str, Any], *, region: str,
+                  account_id: str | None = None, seed: int = 0,
+                  epoch: datetime | None = None) -> Any:
+        """Build world `name` in a fresh (or given) account and serve it; returns the World."""
+        install_extensions()
+        from labguide.sim.worlds import build_world
+
+        account_id = account_id or allocate_account_id()
+        with self._worlds_lock:
+            if account_id in self._worlds:
+                raise ValueError(f"account {account_id} already holds a world")
+        world = build_world(name, dict(params), account_id=account_id, region=region,
+                            seed=seed, epoch=epoch)
+        return self.host_world(name, world)
+
+    def host_world(self, name: str, world: Any) -> Any:
+        """Serve a world already built in this process's moto backends; returns it."""
+        with self._worlds_lock:
+            if world.account_id in self._worlds:
+                raise ValueError(f"account {world.account_id} already holds a world")
+            self._worlds[world.account_id] = HostedWorld(name, world)
+        return world
+
+    @property
+    def worlds(self) -> Mapping[str, Any]:
+        """The worlds served, by account id (read-only)."""
+        with self._worlds_lock:
+            return MappingProxyType({a: h.world for a, h in self._worlds.items()})
+
+    @property
+    def worlds_with_names(self) -> Mapping[str, HostedWorld]:
+        with self._worlds_lock:
+            return MappingProxyType(dict(self._worlds))
+
+    def start_realtime(self) -> None:
+        """Run every world's attacker on the wall clock (for `sim serve` and the app)."""
+        for world in self.worlds.values():
+            world.start_realtime()
