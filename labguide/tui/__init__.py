@@ -1,0 +1,1 @@
+"""The Textual interface: screens, widgets, live panes and their stylesheet."""

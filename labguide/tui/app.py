@@ -1,0 +1,330 @@
+"""The labguide Textual app, built by `build_app`.
+
+The app owns the progress store, the connection to the account and the lab
+session; screens ask it to open a scenario and to run pane actions. An
+unexpected error never reaches the screen as a traceback: it is logged (secrets
+masked) and shown in a dialog while the app keeps running.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.message import Message
+
+from labguide.progress import ProgressStore, journal_path, log_path, progress_db_path
+from labguide.tui.commands import LabCommands
+from labguide.tui.connection import Connection, TargetSpec
+
+log = logging.getLogger(__name__)
+
+POLL_INTERVALS = {"sim": 3.0, "endpoint": 5.0, "aws": 20.0}
+
+
+class LabGuideApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "labguide"
+    COMMANDS = App.COMMANDS | {LabCommands}
+    BINDINGS = [
+        Binding("question_mark", "help", "Help"),
+        Binding("y", "copy", "Copy", show=False),
+        Binding("ctrl+q", "quit", "Quit"),
+        Binding("ctrl+o", "open_picker", "Scenarios", show=False),
+    ]
+
+    class ActionFinished(Message):
+        def __init__(self, pane: Any, action: Any, result: Any, error: str | None,
+                     on_done: Any) -> None:
+            super().__init__()
+            self.pane, self.action, self.result = pane, action, result
+            self.error, self.on_done = error, on_done
+
+    def __init__(
+        self,
+        *,
+        scenario: str | None = None,
+        spec: TargetSpec | None = None,
+        store: ProgressStore | None = None,
+        reset: bool = False,
+        seed: int | None = None,
+        epoch: datetime | None = None,
+        clock: Callable[[], datetime] | None = None,
+        poll_interval: float | None = None,
+        check_interval: float | None = None,
+        connection: Connection | None = None,
+    ) -> None:
+        super().__init__()
+        self.scenario_ref = scenario
+        self.spec = spec or TargetSpec()
+        self.store = store or ProgressStore(progress_db_path())
+        self.reset = reset
+        self.seed, self.epoch = seed, epoch
+        self.clock = clock or (lambda: datetime.now(UTC))
+        kind_interval = POLL_INTERVALS.get(self.spec.kind, 5.0)
+        self.poll_interval = poll_interval or kind_interval
+        self.check_interval = check_interval or kind_interval
+        self.preconnected = connection
+        self.connection: Connection | None = None
+        self.session: Any = None
+        self.unexpected_errors: list[str] = []
+
+    # ----- time -------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def format_time(self, moment: datetime) -> str:
+        return moment.astimezone(UTC).strftime("%H:%M:%S UTC")
+
+    # ----- start ------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        if self.scenario_ref:
+            self.open_scenario(self.scenario_ref, from_picker=False)
+        else:
+            self.action_open_picker()
+
+    def picker_entries(self) -> list[dict[str, Any]]:
+        from labguide.scenario import bundled_scenarios
+
+        account = self._progress_account_for_listing()
+        sessions = self.store.sessions(account) if account else {}
+        entries = []
+        for loaded in bundled_scenarios():
+            scenario = loaded.scenario
+            progress = sessions.get(scenario.id)
+            done = sum(1 for s in scenario.step_ids if progress and s in progress.steps_done)
+            total = len(scenario.steps)
+            if progress is None:
+                state = "not started"
+            elif done == total:
+                state = f"✓ done ({done}/{total})"
+            else:
+                state = f"{done}/{total} done"
+            entries.append({"id": scenario.id, "title": scenario.title,
+                            "summary": scenario.summary, "steps": total, "progress": state})
+        return entries
+
+    def _progress_account_for_listing(self) -> str | None:
+        if self.spec.kind == "sim":
+            from labguide.tui.connection import SIM_ACCOUNT_KEY
+
+            return SIM_ACCOUNT_KEY
+        if self.preconnected is not None and self.preconnected.ready:
+            return self.preconnected.progress_account()
+        return None
+
+    def action_open_picker(self) -> None:
+        from labguide.tui.screens.picker import PickerScreen
+
+        try:
+            entries = self.picker_entries()
+            error = None
+        except Exception as exc:
+            log.exception("listing scenarios failed")
+            entries, error = [], f"The bundled scenarios could not be listed: {exc}"
+        self.push_screen(PickerScreen(entries, error))
+
+    def open_scenario(self, ref: str, *, from_picker: bool = True) -> None:
+        """Load a scenario and open its lab screen; a bad file is shown, never raised."""
+        from labguide.scenario import load_scenario
+        from labguide.tui.screens.lab import LabScreen
+        from labguide.tui.session import LabSession
+
+        try:
+            loaded = load_scenario(ref)
+        except Exception as exc:
+            message = getattr(exc, "lines", None)
+            text = "\n".join(message) if message else str(exc)
+            log.warning("cannot open scenario %s: %s", ref, text)
+            self._show_load_error(text)
+            return
+        scenario = loaded.scenario
+        if self.connection is not None and self.connection is not self.preconnected:
+            self.connection.close()
+        connection = self.preconnected or Connection(self.spec, scenario.region)
+        self.connection = connection
+        progress = self.store.open_session(
+            scenario.id, connection.progress_account(), seed=self.seed, epoch=self.epoch,
+            reset=self.reset,
+        )
+        self.reset = False  # --reset applies to the first scenario opened only
+        if connection.is_simulator and not connection.ready and connection.embedded is None:
+            self._start_simulator_after_first_frame(connection, loaded, progress)
+        self.session = LabSession(loaded, connection, self.store, progress)
+        screen = LabScreen(self.session)
+        if from_picker:
+            self.switch_screen(screen) if self.screen_stack[-1].id == "picker" and \
+                len(self.screen_stack) > 1 else self.push_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    def _show_load_error(self, text: str) -> None:
+        from labguide.tui.screens.picker import PickerScreen
+
+        if isinstance(self.screen, PickerScreen):
+            self.screen.show_error(text)
+            return
+        try:
+            entries = self.picker_entries()
+        except Exception:
+            entries = []
+        self.push_screen(PickerScreen(entries, text))
+
+    def _start_simulator_after_first_frame(self, connection: Connection, loaded: Any,
+                                           progress: Any) -> None:
+        scenario = loaded.scenario
+        journal = journal_path(scenario.id, connection.progress_account())
+        if self._fresh_session(progress):
+            journal.unlink(missing_ok=True)
+
+        def start() -> None:
+            connection.start_simulator(
+                scenario.world.name, dict(scenario.world.params), seed=progress.seed,
+                epoch=progress.epoch, journal=journal,
+            )
+
+        self.call_after_refresh(start)
+
+    def _fresh_session(self, progress: Any) -> bool:
+        """A session that has just been (re)started has no current step yet."""
+        return progress.current_step is None
+
+    # ----- pane actions -------------------------------------------------------------------
+
+    def run_pane_action(self, pane: Any, action: Any, *, on_done: Any = None,
+                        acknowledge: str | None = None) -> None:
+        from labguide.tui.screens.modals import ConfirmModal
+
+        connection = self.connection
+        if connection is None or not connection.ready:
+            self.notify("The account is not ready yet.", severity="warning")
+            return
+        changes = bool(getattr(action, "changes_account", False))
+        what = action.describe()
+        if changes and connection.is_real_account and not connection.spec.allow_changes:
+            pane.add_class("error")
+            self.notify(
+                f"Not done: {what}. This is a real AWS account and labguide only reads it. "
+                f"Restart with --allow-changes, or run it yourself:\n{action.cli}",
+                title="Read-only account", severity="error", timeout=12,
+            )
+            return
+        real_change = changes and connection.is_real_account
+        if acknowledge or real_change:
+            where = connection.label()
+            body = f"{what}\n\nAccount: {where}\nAWS CLI equivalent:\n  {action.cli}"
+            modal = ConfirmModal(
+                f"Confirm: {what}", body, confirm_label="Yes, do it" if not acknowledge
+                else "Revoke active sessions", acknowledge=acknowledge,
+            )
+
+            def confirmed(ok: bool | None) -> None:
+                if ok:
+                    self._action_worker(pane, action, on_done)
+                else:
+                    self.notify("Cancelled: nothing was changed.")
+
+            self.push_screen(modal, confirmed)
+            return
+        self._action_worker(pane, action, on_done)
+
+    @work(thread=True, group="actions", exit_on_error=False)
+    def _action_worker(self, pane: Any, action: Any, on_done: Any) -> None:
+        from labguide.tui.panes.base import describe_error
+
+        target = self.connection.target if self.connection else None
+        try:
+            action = action.for_target(target)
+            result = action.run(target, confirmed=True)
+        except Exception as exc:  # shown on the pane that asked
+            log.warning("action %s failed: %s", action.describe(), describe_error(exc))
+            self.post_message(self.ActionFinished(pane, action, None, describe_error(exc),
+                                                  on_done))
+        else:
+            self.post_message(self.ActionFinished(pane, action, result, None, on_done))
+
+    def on_lab_guide_app_action_finished(self, message: ActionFinished) -> None:
+        pane, action = message.pane, message.action
+        if message.error:
+            pane.add_class("error")
+            pane.set_status(Text(f"⚠ {action.describe()} failed: {message.error}"), error=True)
+            self.notify(message.error, title=f"{action.describe()} failed", severity="error",
+                        timeout=10)
+        else:
+            pane.remove_class("error")
+            self.notify(f"$ {action.cli}", title=f"Done: {action.describe()}", timeout=8)
+            pane.log_action(action, message.result)
+        if message.on_done is not None and message.result is not None:
+            message.on_done(message.result)
+        from labguide.tui.screens.lab import LabScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, LabScreen):
+                screen.after_action(pane)
+
+    # ----- keys -------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from labguide.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_copy(self) -> None:
+        self.notify("Select a row in a pane first; y copies its key id or ARN.")
+
+    # ----- errors -----------------------------------------------------------------------
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An unexpected error: log it (masked), show a dialog, keep running."""
+        summary = "".join(traceback.format_exception_only(type(error), error)).strip()
+        self.unexpected_errors.append(summary)
+        log.error("unexpected error", exc_info=(type(error), error, error.__traceback__))
+        from labguide.tui.screens.modals import ErrorModal
+
+        try:
+            self.push_screen(ErrorModal(summary, str(log_path())))
+        except Exception:  # the app is too broken to show a dialog: exit cleanly instead
+            super()._handle_exception(error)
+
+    def on_unmount(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+
+
+def build_app(
+    *,
+    scenario: str | None = None,
+    target: str = "sim",
+    endpoint: str | None = None,
+    profile: str | None = None,
+    region: str | None = None,
+    allow_changes: bool = False,
+    reset: bool = False,
+    store_path: Path | None = None,
+    seed: int | None = None,
+    epoch: datetime | None = None,
+    clock: Callable[[], datetime] | None = None,
+    poll_interval: float | None = None,
+    check_interval: float | None = None,
+    connection: Connection | None = None,
+) -> LabGuideApp:
+    """The app for one command line (or one test): scenario None opens the picker."""
+    spec = TargetSpec(kind=target, endpoint=endpoint, profile=profile, region=region,
+                      allow_changes=allow_changes)
+    store = ProgressStore(store_path or progress_db_path())
+    return LabGuideApp(
+        scenario=scenario, spec=spec, store=store, reset=reset, seed=seed, epoch=epoch,
+        clock=clock, poll_interval=poll_interval, check_interval=check_interval,
+        connection=connection,
+    )

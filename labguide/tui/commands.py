@@ -1,0 +1,49 @@
+"""Command palette entries: go to any step, run any pane action of the lab."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+PANE_ACTIONS = [
+    ("findings", "save_filter", "Findings: save the current filter as a GuardDuty filter"),
+    ("findings", "copy_key", "Findings: copy the selected finding's access key id"),
+    ("alerts", "copy_key", "Alerts: copy the e-mail's access key id"),
+    ("role", "revoke", "Role: revoke the role's active sessions"),
+    ("role", "copy_arn", "Role: copy the role ARN"),
+    ("instance", "stop", "Instance: stop"),
+    ("instance", "start", "Instance: start"),
+    ("instance", "copy_id", "Instance: copy the instance id"),
+]
+
+
+class LabCommands(Provider):
+    def _commands(self) -> list[tuple[str, object, str]]:
+        from labguide.tui.screens.lab import LabScreen
+
+        screen = self.screen
+        if not isinstance(screen, LabScreen):
+            return []
+        out: list[tuple[str, object, str]] = []
+        for n, step in enumerate(screen.session.scenario.steps, 1):
+            state = screen.session.state(step.id)
+            out.append((f"Go to step {n}: {step.title}", partial(screen.go_to, step.id),
+                        f"{state}"))
+        for pane_name, action, title in PANE_ACTIONS:
+            if pane_name in screen.pane_names:
+                out.append((title, partial(screen.run_pane_command, pane_name, action),
+                            "pane action"))
+        out.append(("Check now", screen.action_check_now, "run the step's checks"))
+        return out
+
+    async def discover(self) -> Hits:
+        for title, callback, help_text in self._commands():
+            yield DiscoveryHit(title, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, callback, help_text in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)

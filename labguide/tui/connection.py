@@ -1,0 +1,158 @@
+"""How the app reaches its account: the embedded simulator, an endpoint, or real AWS.
+
+The embedded simulator starts in a background thread after the first frame,
+so the world never delays the interface; everything that needs the account
+asks `target` (None until ready) or waits on `wait_ready`. Textual-free, so it
+is tested on its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+SIM_ACCOUNT_KEY = "simulator"
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """What the command line asked for."""
+
+    kind: str = "sim"  # "sim" | "endpoint" | "aws"
+    endpoint: str | None = None
+    profile: str | None = None
+    region: str | None = None
+    allow_changes: bool = False
+
+
+class Connection:
+    """The account the app talks to, once it is reachable."""
+
+    def __init__(self, spec: TargetSpec, region: str):
+        self.spec = spec
+        self.region = spec.region or region
+        self.target: Any = None
+        self.account_id: str | None = None
+        self.error: BaseException | None = None
+        self.embedded: Any = None
+        self._ready = threading.Event()
+        self._listeners: list[Callable[[], None]] = []
+
+    # ----- identity for progress ----------------------------------------------------------
+
+    @property
+    def is_simulator(self) -> bool:
+        return self.spec.kind == "sim"
+
+    @property
+    def is_real_account(self) -> bool:
+        return self.spec.kind == "aws"
+
+    @property
+    def changes_allowed(self) -> bool:
+        return not self.is_real_account or self.spec.allow_changes
+
+    def progress_account(self) -> str:
+        """The key progress is stored under: the simulator, or endpoint/account id."""
+        if self.is_simulator:
+            return SIM_ACCOUNT_KEY
+        if self.spec.kind == "endpoint":
+            return f"{self.account_id}@{self.spec.endpoint}"
+        return str(self.account_id)
+
+    def label(self) -> str:
+        """Where the learner is working, for the status line."""
+        if self.is_simulator:
+            if self.error is not None:
+                return "simulator (failed to start)"
+            return f"simulator ({self.region})" if self.ready else "simulator (starting…)"
+        if self.spec.kind == "endpoint":
+            acct = f" {self.account_id}" if self.account_id else ""
+            return f"endpoint {self.spec.endpoint}{acct} ({self.region})"
+        return f"AWS account {self.account_id} ({self.region})"
+
+    # ----- readiness ----------------------------------------------------------------------
+
+    @property
+    def ready(self) -> bool:
+        return self._ready.is_set() and self.target is not None
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        self._ready.wait(timeout)
+        return self.ready
+
+    def on_ready(self, callback: Callable[[], None]) -> None:
+        """Call `callback` (from the starting thread) once the account is reachable or failed."""
+        self._listeners.append(callback)
+        if self._ready.is_set():
+            callback()
+
+    def _set_ready(self) -> None:
+        self._ready.set()
+        for callback in list(self._listeners):
+            try:
+                callback()
+            except Exception:  # a listener's failure must not hide the account
+                log.exception("ready listener failed")
+
+    # ----- connecting ---------------------------------------------------------------------
+
+    def connect_remote(self) -> None:
+        """Endpoint or real AWS: build the target and read its identity (blocking)."""
+        from labguide.target import Target
+
+        spec = self.spec
+        if spec.kind == "endpoint":
+            self.target = Target.for_endpoint(
+                spec.endpoint, region=self.region or None, profile=spec.profile
+            )
+        else:
+            self.target = Target.for_aws(
+                region=self.region or None, profile=spec.profile, allow_changes=spec.allow_changes
+            )
+        self.region = self.target.region
+        self.account_id = self.target.identity().account_id
+        self._set_ready()
+
+    def start_simulator(
+        self, world_name: str, params: dict, *, seed: int, epoch: datetime,
+        journal: Path | None, background: bool = True,
+    ) -> None:
+        """Start the embedded simulator (in a thread unless told otherwise)."""
+
+        def start() -> None:
+            try:
+                from labguide.sim.embedded import start_embedded
+                from labguide.target import Target
+
+                sim = start_embedded(
+                    world_name, params, self.region, seed=seed, epoch=epoch, journal=journal
+                )
+                self.embedded = sim
+                self.account_id = sim.world.account_id
+                self.target = Target.for_simulator(sim.endpoint_url, sim.world.learner, self.region)
+            except BaseException as exc:  # shown to the learner by the app
+                log.exception("the simulated account did not start")
+                self.error = exc
+            finally:
+                self._set_ready()
+
+        if background:
+            threading.Thread(target=start, name="labguide-sim-start", daemon=True).start()
+        else:
+            start()
+
+    def close(self) -> None:
+        if self.embedded is not None:
+            try:
+                self.embedded.stop()
+            except Exception:
+                log.exception("stopping the simulator failed")
+            self.embedded = None

@@ -1,0 +1,1 @@
+"""The app's screens: picker, lab, help, and the small modal dialogs."""

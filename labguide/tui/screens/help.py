@@ -1,0 +1,78 @@
+"""Every key of the app, by where it works (built from the bindings themselves)."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+KEY_NAMES = {"slash": "/", "question_mark": "?", "escape": "Esc", "enter": "Enter",
+             "right_square_bracket": "]", "left_square_bracket": "[", "ctrl+l": "Ctrl+L",
+             "ctrl+p": "Ctrl+P", "ctrl+q": "Ctrl+Q", "ctrl+c": "Ctrl+C", "tab": "Tab"}
+
+
+def key_label(key: str) -> str:
+    return KEY_NAMES.get(key, key)
+
+
+def binding_sections() -> list[tuple[str, list[tuple[str, str]]]]:
+    from labguide.tui.app import LabGuideApp
+    from labguide.tui.panes import PANES
+    from labguide.tui.screens.lab import LabScreen
+    from labguide.tui.screens.picker import PickerScreen
+
+    def rows(bindings: list) -> list[tuple[str, str]]:
+        out = []
+        for binding in bindings:
+            if isinstance(binding, Binding):
+                out.append((", ".join(key_label(k) for k in binding.key.split(",")),
+                            binding.description or binding.action))
+        return out
+
+    sections = [
+        ("Everywhere", rows(LabGuideApp.BINDINGS) + [
+            ("Tab / Shift+Tab", "move between parts of the screen"),
+            ("Ctrl+P", "command palette: go to a step, run a pane action"),
+            ("mouse", "click steps, tabs, rows and buttons; scroll with the wheel"),
+        ]),
+        ("Lab screen", rows(LabScreen.BINDINGS)),
+        ("Scenario picker", rows(PickerScreen.BINDINGS)),
+    ]
+    for name, pane in PANES.items():
+        extra = []
+        if name == "shell":
+            extra = [("Enter", "run the command on the instance")]
+        if name == "findings":
+            extra = [("Enter", "apply the filter (in the filter bar)")]
+        sections.append((f"Pane: {pane.title}", rows(pane.BINDINGS) + extra))
+    sections.append(("Questions", [("Enter", "check (or save) the answer typed"),
+                                   ("h / a", "next hint / show the model answer")]))
+    return sections
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q,question_mark", "close", "Close")]
+
+    def __init__(self) -> None:
+        super().__init__(classes="modal")
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide-dialog", id="help"):
+            yield Label("Keys", classes="dialog-title")
+            with VerticalScroll(classes="dialog-scroll"):
+                for title, keys in binding_sections():
+                    table = Table(show_header=False, box=None, pad_edge=False, expand=False)
+                    table.add_column(style="bold", min_width=16)
+                    table.add_column()
+                    for key, what in keys:
+                        table.add_row(Text(key), Text(what))
+                    yield Label(Text(title, style="bold underline"), classes="help-section")
+                    yield Static(table)
+            yield Label("Esc closes this help.", classes="dialog-note")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

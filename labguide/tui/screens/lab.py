@@ -1,0 +1,364 @@
+"""The lab screen: steps on the left, the step's instructions and its live panes, a status line.
+
+Checks run in a worker when a step opens, after each pane action, on `c`, and
+by polling; a step whose checks pass is marked done with a notice. Learners
+move freely between steps (past the first only once the account is ready).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Container, Horizontal
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Static, TabbedContent, TabPane
+
+from labguide.tui.panes import PANES
+from labguide.tui.panes.base import Pane, describe_error
+from labguide.tui.widgets.questions import QuestionCard
+from labguide.tui.widgets.steplist import StepList
+from labguide.tui.widgets.stepview import CHECK_ICONS, StepView
+
+log = logging.getLogger(__name__)
+
+
+class LabScreen(Screen):
+    BINDINGS = [
+        Binding("n", "next_step", "Next step"),
+        Binding("p", "previous_step", "Prev step"),
+        Binding("c", "check_now", "Check"),
+        Binding("h", "hint", "Hint"),
+        Binding("a", "reveal_answer", "Answer", show=False),
+        Binding("e", "answer", "Type answer"),
+        Binding("t", "focus_panes", "Panes"),
+        Binding("i", "focus_instructions", "Text", show=False),
+        Binding("l", "focus_steps", "Steps", show=False),
+        Binding("right_square_bracket", "next_tab", "Next pane", show=False),
+        Binding("left_square_bracket", "previous_tab", "Prev pane", show=False),
+        Binding("z", "toggle_maximize", "Zoom", show=False),
+        Binding("f", "finish", "Finish", show=False),
+        Binding("escape", "picker", "Scenarios", show=False),
+    ]
+
+    class AccountReady(Message):
+        """Posted (from the starting thread) once the account is reachable or failed."""
+
+    class RoundDone(Message):
+        def __init__(self, result: Any) -> None:
+            super().__init__()
+            self.result = result
+
+    class RoundFailed(Message):
+        def __init__(self, cause: str) -> None:
+            super().__init__()
+            self.cause = cause
+
+    def __init__(self, session: Any) -> None:
+        super().__init__(id="lab")
+        self.session = session
+        self.step_id = session.current_step_id()
+        self.check_error: str | None = None
+        self._check_timer: Any = None
+        self._finish_shown = session.all_done()
+        self.pane_names = self._pane_order()
+
+    def _pane_order(self) -> list[str]:
+        names: list[str] = []
+        for step in self.session.scenario.steps:
+            for pane in step.panes:
+                if pane not in names:
+                    names.append(pane)
+        return names
+
+    # ----- layout -----------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="◆")
+        with Horizontal(id="lab-body"):
+            yield StepList(self.session)
+            with Container(id="main"):
+                yield StepView(self.session)
+                with TabbedContent(id="panes"):
+                    for name in self.pane_names:
+                        pane_cls = PANES[name]
+                        with TabPane(pane_cls.title, id=f"tab-{name}"):
+                            yield pane_cls(self.session)
+        yield Static("", id="status-line")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = self.session.scenario.title
+        self.sub_title = self.session.connection.label()
+        self._apply_width(self.app.size.width)
+        self.open_step(self.step_id)
+        self.session.connection.on_ready(lambda: self.post_message(self.AccountReady()))
+
+    def on_resize(self, event: Any) -> None:
+        self._apply_width(event.size.width)
+
+    def _apply_width(self, width: int) -> None:
+        self.set_class(width >= 140, "-wide")
+        self.set_class(width < 100, "-narrow")
+
+    def on_lab_screen_account_ready(self, _message: AccountReady) -> None:
+        self.sub_title = self.session.connection.label()
+        if self.session.connection.error is not None:
+            cause = describe_error(self.session.connection.error)
+            self.check_error = f"the simulated account did not start: {cause}"
+            self.notify(self.check_error, severity="error", timeout=15)
+        self.update_status()
+        self.run_checks()
+
+    # ----- steps ------------------------------------------------------------------------
+
+    def open_step(self, step_id: str) -> None:
+        self.step_id = step_id
+        self.session.set_current(step_id)
+        self.query_one(StepList).refresh_states()
+        self.query_one(StepList).select(step_id)
+        self.query_one(StepView).show_step(step_id)
+        step = self.session.scenario.step(step_id)
+        tabs = self.query_one(TabbedContent)
+        for name in self.pane_names:
+            if name in step.panes:
+                tabs.show_tab(f"tab-{name}")
+            else:
+                tabs.hide_tab(f"tab-{name}")
+        tabs.display = bool(step.panes)
+        if step.panes:
+            tabs.active = f"tab-{step.panes[0]}"
+        self.update_status()
+        self.run_checks()
+
+    def go_to(self, step_id: str) -> None:
+        """Open a step; past the first, wait for the account to be ready."""
+        first = self.session.scenario.step_ids[0]
+        if step_id == first or self.session.connection.ready or \
+                self.session.connection.error is not None:
+            self.open_step(step_id)
+            return
+        self.notify("Waiting for the simulated account to be ready…")
+        self._wait_then_open(step_id)
+
+    @work(thread=True, exclusive=True, group="wait-ready", exit_on_error=False)
+    def _wait_then_open(self, step_id: str) -> None:
+        self.session.connection.wait_ready(120)
+        self.app.call_from_thread(self.open_step, step_id)
+
+    @on(OptionList.OptionSelected, "#steps")
+    def _step_chosen(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id and event.option.id != self.step_id:
+            self.go_to(event.option.id)
+
+    def _step_offset(self, delta: int) -> None:
+        ids = self.session.scenario.step_ids
+        index = ids.index(self.step_id) + delta
+        if 0 <= index < len(ids):
+            self.go_to(ids[index])
+        else:
+            self.notify("That was the last step." if delta > 0 else "This is the first step.")
+
+    def action_next_step(self) -> None:
+        self._step_offset(1)
+
+    def action_previous_step(self) -> None:
+        self._step_offset(-1)
+
+    def action_go_step(self, step_id: str) -> None:
+        self.go_to(step_id)
+
+    # ----- checks -----------------------------------------------------------------------
+
+    def run_checks(self) -> None:
+        if self._check_timer is not None:
+            self._check_timer.stop()
+            self._check_timer = None
+        if not self.session.connection.ready:
+            return
+        self._round_worker()
+
+    @work(thread=True, exclusive=True, group="checks", exit_on_error=False)
+    def _round_worker(self) -> None:
+        try:
+            result = self.session.run_round()
+        except Exception as exc:  # shown in the status line; polling continues
+            log.warning("check round failed: %s", describe_error(exc), exc_info=True)
+            self.post_message(self.RoundFailed(describe_error(exc)))
+        else:
+            self.post_message(self.RoundDone(result))
+
+    def on_lab_screen_round_done(self, message: RoundDone) -> None:
+        self.check_error = None
+        newly_done = self.session.apply_round(message.result, self.app.now())
+        for step_id in newly_done:
+            title = self.session.scenario.step(step_id).title
+            self.notify(f"✓ Step done: {title}", title="Well done", timeout=6)
+        self.query_one(StepList).refresh_states()
+        view = self.query_one(StepView)
+        view.refresh_checks()
+        view.refresh_text()
+        self._schedule_checks()
+        self.update_status()
+        if self.session.all_done() and not self._finish_shown:
+            self._finish_shown = True
+            self.action_finish()
+
+    def on_lab_screen_round_failed(self, message: RoundFailed) -> None:
+        self.check_error = message.cause
+        self._schedule_checks(backoff=True)
+        self.update_status()
+
+    def _schedule_checks(self, backoff: bool = False) -> None:
+        delay = self.app.check_interval * (3 if backoff else 1)  # type: ignore[attr-defined]
+        if self._check_timer is not None:
+            self._check_timer.stop()
+        self._check_timer = self.set_timer(delay, self.run_checks)
+
+    def action_check_now(self) -> None:
+        if not self.session.connection.ready:
+            self.notify("The account is not ready yet.")
+            return
+        self.notify("Checking…", timeout=2)
+        self.run_checks()
+
+    def on_question_card_answered(self, _message: QuestionCard.Answered) -> None:
+        self.query_one(StepList).refresh_states()
+        self.run_checks()
+
+    def after_action(self, pane: Pane) -> None:
+        pane.poll_now()
+        self.run_checks()
+
+    # ----- status -----------------------------------------------------------------------
+
+    def update_status(self) -> None:
+        status = self.query_one("#status-line", Static)
+        text = Text()
+        text.append("◆ ", style="bold")
+        text.append(self.session.connection.label())
+        text.append("  │  checks: ", style="dim")
+        if self.check_error:
+            text.append(f"⚠ error: {self.check_error}", style="bold")
+        else:
+            word, detail = self.session.step_check_summary(self.step_id)
+            icon = CHECK_ICONS.get(word, "○")
+            text.append(f"{icon} {word}", style="bold")
+            if detail and word not in ("none",):
+                text.append(f" ({detail})")
+        refreshed = self.session.last_refresh
+        text.append("  │  refreshed ", style="dim")
+        text.append(self.app.format_time(refreshed) if refreshed else "not yet")
+        status.update(text)
+        status.set_class(bool(self.check_error), "error")
+
+    # ----- keys -------------------------------------------------------------------------
+
+    def _focused_card(self) -> QuestionCard | None:
+        cards = self.query_one(StepView).cards()
+        focused = self.app.focused
+        for card in cards:
+            if focused is not None and (focused is card or card in focused.ancestors):
+                return card
+        for card in cards:  # the first not yet answered correctly
+            saved = self.session.saved_answer(card.step_id, card.question.id)
+            if saved is None or saved.correct is False:
+                return card
+        return cards[0] if cards else None
+
+    def action_hint(self) -> None:
+        card = self._focused_card()
+        if card is None:
+            self.notify("This step has no questions.")
+            return
+        card.next_hint()
+        card.scroll_visible()
+
+    def action_reveal_answer(self) -> None:
+        card = self._focused_card()
+        if card is None:
+            self.notify("This step has no questions.")
+            return
+        card.reveal_answer()
+        card.scroll_visible()
+
+    def action_answer(self) -> None:
+        card = self._focused_card()
+        if card is None:
+            self.notify("This step has no questions.")
+            return
+        card.query_one("Input").focus()
+        card.scroll_visible()
+
+    def action_focus_panes(self) -> None:
+        tabs = self.query_one(TabbedContent)
+        if not tabs.display:
+            self.notify("This step has no live panes.")
+            return
+        pane = tabs.active_pane
+        if pane is None:
+            return
+        focusable = [w for w in pane.query("*") if w.focusable]
+        if focusable:
+            focusable[0].focus()
+
+    def action_focus_instructions(self) -> None:
+        self.query_one(StepView).focus()
+
+    def action_focus_steps(self) -> None:
+        self.query_one("#steps").focus()
+
+    def _cycle_tab(self, delta: int) -> None:
+        tabs = self.query_one(TabbedContent)
+        step = self.session.scenario.step(self.step_id)
+        if not step.panes:
+            return
+        current = tabs.active.removeprefix("tab-")
+        index = step.panes.index(current) if current in step.panes else 0
+        tabs.active = f"tab-{step.panes[(index + delta) % len(step.panes)]}"
+        self.action_focus_panes()
+
+    def action_next_tab(self) -> None:
+        self._cycle_tab(1)
+
+    def action_previous_tab(self) -> None:
+        self._cycle_tab(-1)
+
+    def action_toggle_maximize(self) -> None:
+        if self.maximized is not None:
+            self.minimize()
+            return
+        focused = self.focused
+        while focused is not None and not (isinstance(focused, Pane) or
+                                           focused.id in ("step-view", "step-list")):
+            focused = focused.parent  # type: ignore[assignment]
+        if focused is not None:
+            self.maximize(focused, container=False)
+
+    def action_finish(self) -> None:
+        from labguide.tui.screens.finish import FinishScreen
+
+        try:
+            text = self.session.render_finish()
+        except Exception as exc:
+            self.notify(f"The closing text could not be shown: {exc}", severity="error")
+            return
+        self.app.push_screen(FinishScreen(text, self.session))
+
+    def run_pane_command(self, pane_name: str, action: str) -> None:
+        """A pane action from the command palette: show its pane, then run it."""
+        step = self.session.scenario.step(self.step_id)
+        if pane_name not in step.panes:
+            self.notify(f"The {PANES[pane_name].title} pane is not part of this step.",
+                        severity="warning")
+            return
+        self.query_one(TabbedContent).active = f"tab-{pane_name}"
+        getattr(self.query_one(PANES[pane_name]), f"action_{action}")()
+
+    def action_picker(self) -> None:
+        self.app.action_open_picker()  # type: ignore[attr-defined]

@@ -1,0 +1,225 @@
+"""One learner working through one scenario: progress, facts, check results.
+
+The screen asks the session what to show and tells it what the learner did;
+the session saves every change through the progress store at once. Check
+rounds run in worker threads (`run_round`), their results are applied on the
+app's thread (`apply_round`). Textual-free.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from labguide.progress import Progress, ProgressStore
+from labguide.scenario.model import Question, Step
+from labguide.tui.connection import Connection
+
+log = logging.getLogger(__name__)
+
+NOT_STARTED, IN_PROGRESS, DONE = "not started", "in progress", "done"
+STATE_ICONS = {NOT_STARTED: "○", IN_PROGRESS: "◐", DONE: "✓"}
+
+
+@dataclass(frozen=True)
+class AnswerVerdict:
+    correct: bool | None  # None: the question has no expected answer (saved, not judged)
+    message: str
+
+
+class LabSession:
+    def __init__(self, loaded: Any, connection: Connection, store: ProgressStore,
+                 progress: Progress):
+        self.loaded = loaded
+        self.scenario = loaded.scenario
+        self.connection = connection
+        self.store = store
+        self.progress = progress
+        self.facts: dict[str, str | None] = {name: None for name in self.scenario.facts}
+        self.fact_reasons: dict[str, str] = {}
+        self.results: dict[str, Any] = {}  # step id -> StepResult of the last round
+        self.last_refresh: datetime | None = None
+        self.last_error: str | None = None
+        self.visited: set[str] = set()
+        self._runner: Any = None
+
+    @property
+    def account(self) -> str:
+        return self.progress.account
+
+    @property
+    def target(self) -> Any:
+        return self.connection.target if self.connection.ready else None
+
+    # ----- steps --------------------------------------------------------------------------
+
+    @property
+    def steps(self) -> list[Step]:
+        return list(self.scenario.steps)
+
+    def current_step_id(self) -> str:
+        current = self.progress.current_step
+        return current if current in self.scenario.step_ids else self.scenario.step_ids[0]
+
+    def set_current(self, step_id: str) -> None:
+        self.visited.add(step_id)
+        if step_id != self.progress.current_step:
+            self.store.set_current_step(self.scenario.id, self.account, step_id)
+            self._reload()
+
+    def state(self, step_id: str) -> str:
+        if step_id in self.progress.steps_done:
+            return DONE
+        touched = (
+            step_id in self.visited
+            or step_id == self.progress.current_step
+            or any(s == step_id for s, _ in self.progress.answers)
+            or any(s == step_id for s, _ in self.progress.hints_shown)
+            or any(s == step_id for s, _ in self.progress.checks_passed)
+        )
+        return IN_PROGRESS if touched else NOT_STARTED
+
+    def done_count(self) -> int:
+        return sum(1 for s in self.scenario.step_ids if s in self.progress.steps_done)
+
+    def all_done(self) -> bool:
+        return self.done_count() == len(self.scenario.steps)
+
+    # ----- questions ----------------------------------------------------------------------
+
+    def hints_shown(self, step_id: str, question_id: str) -> int:
+        return self.progress.hints_shown.get((step_id, question_id), 0)
+
+    def answer_revealed(self, step_id: str, question_id: str) -> bool:
+        return (step_id, question_id) in self.progress.answers_revealed
+
+    def saved_answer(self, step_id: str, question_id: str):
+        return self.progress.answers.get((step_id, question_id))
+
+    def reveal_next_hint(self, step_id: str, question: Question) -> int:
+        shown = min(self.hints_shown(step_id, question.id) + 1, len(question.hints))
+        self.store.reveal_hint(self.scenario.id, self.account, step_id, question.id, shown)
+        self._reload()
+        return shown
+
+    def reveal_answer(self, step_id: str, question: Question) -> None:
+        self.store.reveal_answer(self.scenario.id, self.account, step_id, question.id)
+        self._reload()
+
+    def judge(self, question: Question, answer: str) -> AnswerVerdict:
+        """Judge a typed answer with the checks layer's answer logic, on the facts as last read."""
+        from labguide.checks.context import RoundContext
+        from labguide.checks.kinds._common import Unmet
+        from labguide.checks.kinds.answer import judge
+
+        if question.expect is None:
+            return AnswerVerdict(None, "Answer saved. Compare it with the model answer.")
+        ctx = RoundContext(target=self.connection.target)
+        ctx.facts = _LastKnownFacts(self.facts, self.fact_reasons)
+        try:
+            verdict = judge(question, answer, ctx)
+        except Unmet as unmet:
+            return AnswerVerdict(False, f"Cannot check yet: {unmet.verdict.summary}")
+        if verdict.status == "passed":
+            return AnswerVerdict(True, "Correct.")
+        return AnswerVerdict(False, "Not quite: try again, or take a hint.")
+
+    def submit_answer(self, step_id: str, question: Question, answer: str) -> AnswerVerdict:
+        verdict = self.judge(question, answer)
+        self.store.save_answer(
+            self.scenario.id, self.account, step_id, question.id, answer.strip(), verdict.correct
+        )
+        self._reload()
+        return verdict
+
+    # ----- checks -------------------------------------------------------------------------
+
+    def runner(self) -> Any:
+        if self._runner is None:
+            from labguide.checks import CheckRunner
+
+            self._runner = CheckRunner(self.loaded, self.connection.target)
+        return self._runner
+
+    def run_round(self) -> Any:
+        """A full check round with the learner's answers (blocking: call from a worker)."""
+        return self.runner().run_round(answers=self.progress.answer_texts())
+
+    def apply_round(self, result: Any, now: datetime) -> list[str]:
+        """Keep a round's results, save what passed; returns the steps newly done."""
+        self.facts.update(result.facts)
+        self.fact_reasons = dict(getattr(result, "fact_reasons", {}) or {})
+        self.last_refresh = now
+        newly_done: list[str] = []
+        for step_result in result.steps:
+            self.results[step_result.id] = step_result
+            passed = [c.id for c in step_result.checks if c.status == "passed"]
+            complete = self._step_complete(step_result)
+            known = {c for s, c in self.progress.checks_passed if s == step_result.id}
+            newly = complete and step_result.id not in self.progress.steps_done
+            if (set(passed) - known) or newly:
+                self.store.record_checks(
+                    self.scenario.id, self.account, step_result.id, passed, complete
+                )
+                if complete and step_result.id not in self.progress.steps_done:
+                    newly_done.append(step_result.id)
+        self._reload()
+        return newly_done
+
+    def _step_complete(self, step_result: Any) -> bool:
+        step = self.scenario.step(step_result.id)
+        if step.checks:
+            return all(c.status == "passed" for c in step_result.checks)
+        # No checks: done once every question was answered or its answer revealed.
+        return bool(step.questions) and all(
+            (step.id, q.id) in self.progress.answers or self.answer_revealed(step.id, q.id)
+            for q in step.questions
+        ) or (not step.questions and step.id in self.visited)
+
+    def step_check_summary(self, step_id: str) -> tuple[str, str]:
+        """(status word, detail) of a step's checks as last read."""
+        step = self.scenario.step(step_id)
+        if not step.checks:
+            return "none", "this step has no checks"
+        result = self.results.get(step_id)
+        if result is None:
+            return "pending", "not checked yet"
+        statuses = [c.status for c in result.checks]
+        for word in ("error", "failed", "manual"):
+            if word in statuses:
+                return word, f"{statuses.count('passed')}/{len(statuses)} passed"
+        return "passed", f"{len(statuses)}/{len(statuses)} passed"
+
+    def _reload(self) -> None:
+        self.progress = self.store.load(self.scenario.id, self.account)
+
+    # ----- text ---------------------------------------------------------------------------
+
+    def render(self, step_id: str) -> str:
+        from labguide.scenario import render_step
+
+        return render_step(self.loaded, step_id, self.facts)
+
+    def render_finish(self) -> str:
+        from labguide.scenario import render_finish
+
+        return render_finish(self.loaded, self.facts)
+
+
+class _LastKnownFacts:
+    """The facts of the last check round, in the shape the answer logic reads."""
+
+    def __init__(self, values: dict[str, str | None], reasons: dict[str, str]):
+        self._values, self._reasons = values, reasons
+
+    def get(self, name: str) -> Any:
+        from labguide.checks.facts import Fact
+
+        value = self._values.get(name)
+        reason = self._reasons.get(name) or "the account has not been read yet"
+        return Fact(value, "" if value is not None else reason)
+
+    def value(self, name: str) -> str | None:
+        return self._values.get(name)

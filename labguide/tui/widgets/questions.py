@@ -1,0 +1,116 @@
+"""A tip question: hints revealed one at a time, a checked answer, the model answer on request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Button, Input, Static
+
+from labguide.scenario.model import Question
+
+
+class QuestionCard(Vertical):
+    """One question of the current step; every change is saved by the session at once."""
+
+    class Answered(Message):
+        def __init__(self, card: QuestionCard, correct: bool | None) -> None:
+            super().__init__()
+            self.card, self.correct = card, correct
+
+    def __init__(self, session: Any, step_id: str, question: Question, number: int) -> None:
+        super().__init__(classes="question-card", id=f"question-{question.id}")
+        self.session, self.step_id, self.question, self.number = session, step_id, question, number
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text.assemble(("? Question ", "bold"), (f"{self.number}: ", "bold"),
+                                   self.question.question), classes="question-text")
+        yield Static("", classes="hints")
+        with Horizontal(classes="answer-row"):
+            placeholder = ("your answer, Enter to check" if self.question.expect
+                           else "your answer, Enter to save")
+            yield Input(placeholder=placeholder, classes="answer-input")
+        yield Static("", classes="verdict")
+        with Horizontal(classes="question-buttons"):
+            yield Button("Hint", classes="hint-button", compact=True)
+            yield Button("Show model answer", classes="reveal-button", compact=True)
+        yield Static("", classes="model-answer")
+
+    def on_mount(self) -> None:
+        saved = self.session.saved_answer(self.step_id, self.question.id)
+        if saved is not None:
+            self.query_one(Input).value = saved.text
+            self._show_verdict(saved.correct, None)
+        self.refresh_reveals()
+
+    def refresh_reveals(self) -> None:
+        shown = self.session.hints_shown(self.step_id, self.question.id)
+        total = len(self.question.hints)
+        hints = Text()
+        for i, hint in enumerate(self.question.hints[:shown], 1):
+            hints.append(f"Hint {i}/{total}: ", style="bold")
+            hints.append(f"{hint}\n")
+        hints_widget = self.query_one(".hints", Static)
+        hints_widget.update(hints)
+        hints_widget.display = shown > 0
+        button = self.query_one(".hint-button", Button)
+        button.label = f"Hint {min(shown + 1, total)}/{total}" if shown < total else "No more hints"
+        button.disabled = shown >= total
+        button.display = total > 0
+        revealed = self.session.answer_revealed(self.step_id, self.question.id)
+        answer = self.query_one(".model-answer", Static)
+        answer.update(Text.assemble(("Model answer: ", "bold"), self.question.answer))
+        answer.display = revealed
+        self.query_one(".reveal-button", Button).display = not revealed
+
+    def _show_verdict(self, correct: bool | None, message: str | None) -> None:
+        verdict = self.query_one(".verdict", Static)
+        if correct is True:
+            verdict.update(Text(f"✓ {message or 'Correct.'}", style="bold"))
+        elif correct is False:
+            verdict.update(Text(f"✗ {message or 'Not quite: try again or take a hint.'}",
+                                style="bold"))
+        else:
+            verdict.update(Text(message or "Answer saved.") if message or
+                           self.session.saved_answer(self.step_id, self.question.id) else "")
+        verdict.set_class(correct is True, "-correct")
+        verdict.set_class(correct is False, "-wrong")
+        self.query_one(Input).set_class(correct is False, "error")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.has_class("hint-button"):
+            self.next_hint()
+        elif event.button.has_class("reveal-button"):
+            self.reveal_answer()
+
+    def next_hint(self) -> None:
+        if self.session.hints_shown(self.step_id, self.question.id) >= len(self.question.hints):
+            self.notify("No more hints for this question.")
+            return
+        self.session.reveal_next_hint(self.step_id, self.question)
+        self.refresh_reveals()
+
+    def reveal_answer(self) -> None:
+        self.session.reveal_answer(self.step_id, self.question)
+        self.refresh_reveals()
+        self.post_message(self.Answered(self, None))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        text = event.value.strip()
+        if not text:
+            self._show_verdict(False, "Type an answer first.")
+            return
+        try:
+            verdict = self.session.submit_answer(self.step_id, self.question, text)
+        except Exception as exc:  # the answer could not be judged: say why, keep the text
+            self.add_class("error")
+            self.notify(f"Could not check the answer: {exc}", severity="error")
+            return
+        self.remove_class("error")
+        self._show_verdict(verdict.correct, verdict.message)
+        self.post_message(self.Answered(self, verdict.correct))

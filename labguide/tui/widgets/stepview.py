@@ -1,0 +1,116 @@
+"""A step's instructions: the rendered markdown with its callouts as boxes, the step's
+check results, and its tip questions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Label, Markdown, Static
+
+from labguide.tui.widgets.questions import QuestionCard
+
+CALLOUT_LABELS = {"info": "ℹ Note", "tip": "★ Tip", "question": "? Think about it",
+                  "warning": "⚠ Warning"}
+CHECK_ICONS = {"passed": "✓", "failed": "✗", "error": "⚠", "manual": "…"}
+
+
+def check_lines(step: Any, result: Any) -> Text:
+    """Each check as icon + status word + title; expected/observed when it fails."""
+    text = Text()
+    if not step.checks:
+        return text
+    text.append("Checks\n", style="bold")
+    by_id = {c.id: c for c in result.checks} if result is not None else {}
+    for spec in step.checks:
+        check = by_id.get(spec.id)
+        if check is None:
+            text.append(f"  ○ pending  {spec.title}\n")
+            continue
+        text.append(f"  {CHECK_ICONS.get(check.status, '?')} {check.status:<7}",
+                    style="bold")
+        text.append(f" {spec.title}\n")
+        if check.status == "failed" and (check.expected or check.observed):
+            text.append(f"      expected: {check.expected}\n")
+            text.append(f"      observed: {check.observed}\n")
+        elif check.status == "error":
+            text.append(f"      could not read the account: {check.summary}\n")
+        elif check.status == "manual":
+            text.append("      answer the question below to settle it\n", style="dim")
+    return text
+
+
+class StepView(VerticalScroll):
+    """The current step's text; re-rendered when newly discovered facts change it."""
+
+    def __init__(self, session: Any, **kwargs: Any) -> None:
+        super().__init__(id="step-view", **kwargs)
+        self.session = session
+        self.step_id: str | None = None
+        self.rendered: str | None = None
+
+    def show_step(self, step_id: str) -> None:
+        self.step_id = step_id
+        self.rendered = None
+        self.remove_children()
+        step = self.session.scenario.step(step_id)
+        number = self.session.scenario.step_ids.index(step_id) + 1
+        total = len(self.session.scenario.steps)
+        self.mount(Label(Text(f"Step {number} of {total} · {step.title}"), id="step-title"))
+        self.mount(Static("", id="step-checks"))
+        self.mount(Vertical(id="step-blocks"))
+        for n, question in enumerate(step.questions, 1):
+            self.mount(QuestionCard(self.session, step_id, question, n))
+        self.refresh_checks()
+        self.refresh_text()
+        self.scroll_home(animate=False)
+
+    def refresh_checks(self) -> None:
+        if self.step_id is None:
+            return
+        step = self.session.scenario.step(self.step_id)
+        checks = self.query_one("#step-checks", Static)
+        lines = check_lines(step, self.session.results.get(self.step_id))
+        checks.update(lines)
+        checks.display = bool(step.checks)
+        statuses = {c.status for c in getattr(self.session.results.get(self.step_id),
+                                              "checks", [])}
+        checks.set_class("error" in statuses, "error")
+        checks.set_class("failed" in statuses, "-failed")
+
+    def refresh_text(self) -> None:
+        if self.step_id is None:
+            return
+        try:
+            markdown = self.session.render(self.step_id)
+        except Exception as exc:  # a broken content file: say where, keep the app running
+            markdown = None
+            error = str(exc)
+        if markdown == self.rendered and markdown is not None:
+            return
+        self.rendered = markdown
+        blocks = self.query_one("#step-blocks", Vertical)
+        blocks.remove_children()
+        if markdown is None:
+            blocks.add_class("error")
+            blocks.mount(Static(Text(f"This step's content could not be shown: {error}"),
+                                classes="content-error"))
+            return
+        blocks.remove_class("error")
+        from labguide.scenario import split_callouts
+
+        for block in split_callouts(markdown):
+            if block.kind == "markdown":
+                blocks.mount(Markdown(block.text, open_links=False))
+            else:
+                title = CALLOUT_LABELS.get(block.kind, block.kind)
+                if block.title:
+                    title = f"{title}: {block.title}"
+                callout = Vertical(Label(Text(title), classes="callout-title"),
+                                   Markdown(block.text, open_links=False),
+                                   classes=f"callout callout-{block.kind}")
+                blocks.mount(callout)
+
+    def cards(self) -> list[QuestionCard]:
+        return list(self.query(QuestionCard))
