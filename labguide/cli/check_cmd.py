@@ -1,0 +1,192 @@
+"""`labguide check` and `labguide solve`: judge a scenario's steps against an account,
+or apply a step's solution to it.
+
+With --sim each invocation builds a fresh simulated account and discards it at exit,
+so `solve` followed by `check` in two invocations only makes sense against a
+long-lived endpoint: run `labguide sim serve SCENARIO` and pass --endpoint (or the
+AWS_ENDPOINT_URL it prints) to both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from contextlib import contextmanager
+from typing import Any
+
+from labguide.actions import Action, apply
+from labguide.checks import CheckRunner, RoundResult
+from labguide.checks.context import Memo, RoundContext
+from labguide.checks.facts import discover
+from labguide.errors import UserError
+from labguide.scenario import ContentError, load_scenario, solution_variables
+from labguide.target import Target
+
+ICONS = {"passed": ("✓", "+"), "failed": ("✗", "x"), "error": ("!", "!"), "manual": ("?", "?")}
+
+SESSION_NOTE = (
+    "With --sim every invocation starts a fresh simulated account, so a `solve` is not seen "
+    "by a later `check`; use --endpoint with a running `labguide sim serve` for that."
+)
+
+
+# ----- targets --------------------------------------------------------------------------------
+
+
+@contextmanager
+def open_target(args: argparse.Namespace, loaded, *, allow_changes: bool = False):
+    """The target the arguments name; a --sim world lives for the duration of the block."""
+    scenario = loaded.scenario
+    region = getattr(args, "region", None) or scenario.region
+    kind = getattr(args, "target", None) or "sim"
+    if kind == "endpoint":
+        yield Target.for_endpoint(args.endpoint, region=args.region, profile=args.profile,
+                                  default_region=scenario.region)
+        return
+    if kind == "aws":
+        yield Target.for_aws(region=args.region, profile=args.profile,
+                             default_region=scenario.region, allow_changes=allow_changes)
+        return
+    if args.profile:
+        raise UserError("--profile applies to --endpoint and --aws, not to --sim")
+    from labguide.sim.embedded import start_embedded
+
+    sim = start_embedded(scenario.world.name, dict(scenario.world.params), region, seed=0,
+                         realtime=False)
+    try:
+        yield Target.for_simulator(sim.endpoint_url, sim.world.learner, region)
+    finally:
+        sim.stop()
+
+
+def _icon(status: str) -> str:
+    fancy, plain = ICONS[status]
+    encoding = getattr(sys.stdout, "encoding", None) or "ascii"
+    try:
+        fancy.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return plain
+    return fancy
+
+
+# ----- check ----------------------------------------------------------------------------------
+
+
+def round_json(scenario_id: str, target: Target, result: RoundResult) -> dict[str, Any]:
+    return {"scenario": scenario_id, "target": target.describe(),
+            "steps": [step.to_json() for step in result.steps]}
+
+
+def print_round(scenario_id: str, target: Target, result: RoundResult,
+                write: Callable[[str], Any] = print) -> None:
+    where = target.describe()
+    account = f" account {where['account_id']}" if "account_id" in where else ""
+    write(f"{scenario_id}: {target.kind}{account} in {target.region}")
+    for step in result.steps:
+        write(f"{_icon(step.status)} {step.status:<6}  step {step.id}: {step.title}")
+        for check in step.checks:
+            write(f"    {_icon(check.status)} {check.status:<6}  {check.id}: {check.summary}")
+            if check.status in ("failed", "error") and check.expected:
+                write(f"        expected: {check.expected}")
+                if check.observed:
+                    write(f"        observed: {check.observed}")
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    loaded = load_scenario(args.scenario)
+    step_ids = [args.step] if getattr(args, "step", None) else None
+    if step_ids:
+        known = loaded.scenario.step_ids
+        if args.step not in known:
+            raise UserError(f"unknown step {args.step!r} in scenario {loaded.scenario.id}; "
+                            f"steps: {', '.join(known)}")
+    with open_target(args, loaded) as target, CheckRunner(loaded, target) as runner:
+        result = runner.run_round(step_ids)
+        if args.json:
+            print(json.dumps(round_json(loaded.scenario.id, target, result), indent=2))
+        else:
+            print_round(loaded.scenario.id, target, result)
+    return 0 if result.all_passed else 1
+
+
+# ----- solve ----------------------------------------------------------------------------------
+
+
+class _Later:
+    """Stands in for an earlier call's result when previewing a solution."""
+
+    def __getattr__(self, name: str) -> _Later:
+        return self
+
+    def __getitem__(self, name: Any) -> _Later:
+        return self
+
+    def __str__(self) -> str:
+        return "‹from the previous call›"
+
+
+def _preview(step, facts: dict[str, str | None], target: Target, now: str) -> list[Action]:
+    from labguide.actions import from_operation
+
+    results: dict[str, Any] = {op.save_as: _Later() for op in step.solve if op.save_as}
+    variables = solution_variables(facts, target.region, results, now)
+    return [from_operation(op, variables).for_target(target) for op in step.solve]
+
+
+def _facts(loaded, target: Target) -> tuple[dict[str, str | None], dict[str, str]]:
+    ctx = RoundContext(target=target, memo=Memo())
+    facts = discover(target, loaded.scenario.facts, ctx=ctx).all()
+    failures = [fact.failure.reason for fact in facts.values() if fact.failure is not None]
+    if failures:
+        raise UserError(f"cannot read the account: {failures[0]}")
+    return ({n: f.value for n, f in facts.items()},
+            {n: f.reason for n, f in facts.items() if f.value is None})
+
+
+def cmd_solve(args: argparse.Namespace) -> int:
+    loaded = load_scenario(args.scenario)
+    scenario = loaded.scenario
+    if args.step not in scenario.step_ids:
+        raise UserError(f"unknown step {args.step!r} in scenario {scenario.id}; "
+                        f"steps: {', '.join(scenario.step_ids)}")
+    step = scenario.step(args.step)
+    if not step.solve:
+        print(f"step {step.id} has nothing to apply: answer its questions in the app")
+        return 0
+    with open_target(args, loaded, allow_changes=args.yes) as target:
+        values, reasons = _facts(loaded, target)
+        now = target.now().strftime("%Y-%m-%dT%H:%M:%SZ")
+        try:
+            if target.is_real_account:
+                account = target.identity().account_id
+                actions = _preview(step, values, target, now)
+                changing = [a for a in actions if a.changes_account]
+                if changing and not args.yes:
+                    print(f"solve {step.id} would change the real account {account}:")
+                    for action in changing:
+                        print(f"  - {action.describe()}")
+                        for line in action.cli.splitlines():
+                            print(f"      {line}")
+                    print("nothing was changed; add --yes to apply")
+                    return 2
+
+            def show(action: Action) -> None:
+                if target.is_real_account and action.changes_account:
+                    print(f"changing account {target.identity().account_id}: "
+                          f"{action.describe()}")
+                else:
+                    print(f"# {action.describe()}")
+                print(action.cli, flush=True)
+
+            apply(step, values, target, now=now, confirmed=args.yes, before=show)
+        except ContentError as exc:
+            missing = "; ".join(f"{name}: {why}" for name, why in reasons.items())
+            raise UserError(f"{exc}" + (f" ({missing})" if missing else "")) from None
+    print(f"step {step.id}: solution applied")
+    return 0
+
+
+__all__ = ["SESSION_NOTE", "cmd_check", "cmd_solve", "open_target", "print_round",
+           "round_json"]
