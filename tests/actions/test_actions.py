@@ -1,0 +1,142 @@
+"""Actions: their AWS CLI equivalents, the JSON encoding of string members, the
+real-account guard (nothing sent), and running them on moto."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from moto import mock_aws
+
+from labguide.actions import (
+    ChangesNotAllowed,
+    ConfirmationRequired,
+    from_operation,
+    restart_instance,
+    revoke_sessions,
+    run_shell_command,
+    save_filter,
+    stop_instance,
+)
+from labguide.checks.context import RoundContext
+from labguide.checks.policies import role_denies
+from labguide.scenario import load_scenario, solution_variables
+from labguide.target import Credentials, Target
+
+REGION = "ap-southeast-2"
+KEY = "ASIAEXAMPLEKEY123Q3XZ"
+
+
+def test_pane_action_cli_lines():
+    assert save_filter("d1", "stolen-key", KEY, region=REGION).cli == (
+        "aws guardduty create-filter --detector-id d1 --name stolen-key --action NOOP "
+        "--finding-criteria '{\"Criterion\":{\"resource.accessKeyDetails.accessKeyId\":"
+        f"{{\"Eq\":[\"{KEY}\"]}}}}}}' --region {REGION}")
+    revoke = revoke_sessions("role-a", "2026-03-01T10:00:00Z", region=REGION)
+    assert revoke.cli.startswith("aws iam put-role-policy --role-name role-a --policy-name "
+                                 "AWSRevokeOlderSessions --policy-document '{")
+    assert revoke.changes_account and "ASIA" not in revoke.describe()
+    assert restart_instance("i-1", region=REGION).cli.splitlines() == [
+        f"aws ec2 stop-instances --instance-ids i-1 --region {REGION}",
+        f"aws ec2 wait instance-stopped --instance-ids i-1 --region {REGION}",
+        f"aws ec2 start-instances --instance-ids i-1 --region {REGION}",
+        f"aws ec2 wait instance-running --instance-ids i-1 --region {REGION}",
+    ]
+    shell = run_shell_command("i-1", "echo 'hi there'", region=REGION).cli.splitlines()
+    assert shell[0] == ("aws ssm send-command --instance-ids i-1 --document-name "
+                        "AWS-RunShellScript --parameters "
+                        "'{\"commands\":[\"echo '\"'\"'hi there'\"'\"'\"]}' "
+                        f"--region {REGION}")
+
+
+def test_revocation_is_what_the_console_writes():
+    action = revoke_sessions("role-a", "2026-03-01T10:00:00Z")
+    (call,) = action.parts
+    assert call.params["PolicyName"] == "AWSRevokeOlderSessions"
+    assert json.loads(call.params["PolicyDocument"])["Statement"] == [{
+        "Effect": "Deny", "Action": ["*"], "Resource": ["*"],
+        "Condition": {"DateLessThan": {"aws:TokenIssueTime": "2026-03-01T10:00:00Z"}}}]
+
+
+def test_solution_operations_are_rendered_and_shaped():
+    loaded = load_scenario("compromised-iam-credentials")
+    step = loaded.scenario.step("revoke-sessions")
+    variables = solution_variables({"role_name": "role-a"}, REGION, None, "2026-03-01T10:00:00Z")
+    action = from_operation(step.solve[0], variables, region=REGION)
+    (call,) = action.parts
+    assert isinstance(call.params["PolicyDocument"], str)  # a structure sent as JSON
+    assert "2026-03-01T10:00:00Z" in call.params["PolicyDocument"]
+    assert "--policy-document '{" in action.cli
+    restart = loaded.scenario.step("restart-instance")
+    stop = from_operation(restart.solve[0], solution_variables({"instance_id": "i-9"}, REGION),
+                          region=REGION)
+    assert stop.cli.splitlines()[1] == f"aws ec2 wait instance-stopped --instance-ids i-9 " \
+                                       f"--region {REGION}"
+
+
+@pytest.fixture
+def real_account(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLEEXAMPLE12")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-a-real-secret")
+
+    def make(allow_changes: bool) -> tuple[Target, list[str]]:
+        target = Target.for_aws(region=REGION, allow_changes=allow_changes)
+        calls: list[str] = []
+
+        def count(event_name: str, **_: object) -> None:
+            calls.append(event_name)
+
+        def refuse(**_: object) -> None:
+            raise AssertionError("a request was about to be sent to a real account")
+
+        target.on_event("before-call.*.*", count)
+        target.on_event("before-send.*.*", refuse)
+        return target, calls
+
+    return make
+
+
+@pytest.mark.parametrize("action", [
+    save_filter("d1", "f", KEY), revoke_sessions("r", "2026-03-01T10:00:00Z"),
+    stop_instance("i-1"), restart_instance("i-1"), run_shell_command("i-1", "id"),
+])
+def test_a_real_account_is_not_changed_without_confirmation(real_account, action):
+    target, calls = real_account(allow_changes=True)
+    with pytest.raises(ConfirmationRequired) as refused:
+        action.run(target, confirmed=False)
+    assert "real account" in str(refused.value) and action.describe() in str(refused.value)
+    target, calls_off = real_account(allow_changes=False)
+    with pytest.raises(ChangesNotAllowed):
+        action.run(target, confirmed=True)
+    assert calls == [] and calls_off == []
+
+
+@pytest.fixture
+def moto_target():
+    with mock_aws():
+        yield Target(kind="endpoint", region=REGION,
+                     credentials=Credentials("testing", "testing"))
+
+
+def test_pane_actions_run_on_moto(moto_target):
+    target = moto_target
+    target.call("iam", "CreateRole", RoleName="role-a", AssumeRolePolicyDocument="{}")
+    revoke_sessions("role-a", "2026-03-01T10:00:00Z").run(target)
+    denies = role_denies(RoundContext(target=target), "role-a")
+    assert denies.latest.policy == "inline policy AWSRevokeOlderSessions"
+    assert denies.latest.moment.isoformat() == "2026-03-01T10:00:00+00:00"
+
+    image = target.call("ec2", "DescribeImages")["Images"][0]["ImageId"]
+    instance = target.call("ec2", "RunInstances", ImageId=image, MinCount=1,
+                           MaxCount=1)["Instances"][0]["InstanceId"]
+    result = restart_instance(instance).run(target)
+    assert [r.get("StartingInstances", r.get("StoppingInstances"))[0]["InstanceId"]
+            for r in result.responses] == [instance, instance]
+    state = target.call("ec2", "DescribeInstances", InstanceIds=[instance])
+    assert state["Reservations"][0]["Instances"][0]["State"]["Name"] == "running"
+
+    detector = target.call("guardduty", "CreateDetector", Enable=True)["DetectorId"]
+    save_filter(detector, "stolen-key", KEY).run(target)
+    saved = target.call("guardduty", "GetFilter", DetectorId=detector, FilterName="stolen-key")
+    assert saved["FindingCriteria"]["Criterion"]["resource.accessKeyDetails.accessKeyId"] == {
+        "Eq": [KEY]}
