@@ -1,0 +1,70 @@
+"""The simulator's clock: wall time plus an offset that tests (and `/moto-api/`) move forward.
+
+Every simulated timestamp (instance LaunchTime, credential issue times, attacker calls,
+command delivery) reads a SimClock, so a test can jump an hour ahead without sleeping.
+Extensions find the clock of an account through `clock_for(account_id)`; accounts
+without a world use a plain wall clock.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+
+class SimClock:
+    """UTC wall time shifted by an offset; `advance()` only ever moves it forward."""
+
+    def __init__(self, start: datetime | None = None):
+        self._lock = threading.Lock()
+        if start is None:
+            self._offset = timedelta(0)
+        else:
+            self._offset = _aware(start) - _wall()
+
+    def now(self) -> datetime:
+        """The simulated moment, tz-aware UTC, truncated to whole seconds as AWS reports them."""
+        with self._lock:
+            offset = self._offset
+        return (_wall() + offset).replace(microsecond=0)
+
+    def advance(self, seconds: float) -> datetime:
+        """Move the clock forward by `seconds` (>= 0) and return the new moment."""
+        if seconds < 0:
+            raise ValueError(f"a clock only moves forward, not by {seconds} s")
+        with self._lock:
+            self._offset += timedelta(seconds=seconds)
+        return self.now()
+
+    def __repr__(self) -> str:
+        return f"SimClock({self.now().isoformat()})"
+
+
+def _wall() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(moment: datetime) -> datetime:
+    """A naive datetime is read as UTC (as moto stores them); an aware one is converted."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def to_utc(moment: datetime) -> datetime:
+    """Public form of `_aware` for callers comparing moto's naive datetimes with ours."""
+    return _aware(moment)
+
+
+_ACCOUNT_CLOCKS: dict[str, SimClock] = {}
+_WALL_CLOCK = SimClock()
+
+
+def register_account_clock(account_id: str, clock: SimClock) -> None:
+    """Make `clock` the time source of every extension acting in `account_id`."""
+    _ACCOUNT_CLOCKS[account_id] = clock
+
+
+def clock_for(account_id: str) -> SimClock:
+    """The clock of the account's world, or the wall clock when it has none."""
+    return _ACCOUNT_CLOCKS.get(account_id, _WALL_CLOCK)

@@ -1,0 +1,175 @@
+"""Credentials an EC2 instance gets from its instance profile's role (what IMDS serves).
+
+Each issue is a real moto STS session (an `ASIA…` key held by the account's IAM backend,
+so requests signed with it route to that account, and an AssumedRole in the account's
+STS backend, so GetCallerIdentity answers with `assumed-role/ROLE/INSTANCE-ID`), plus a
+RoleSession in the revocation registry carrying its issue time. Keys derive from the
+account, instance, moment and sequence number, so the same world gives the same keys.
+
+A stop and start issues new credentials at once and retires the previous set; a reboot
+does not; the normal refresh (a new set shortly before expiry) does not retire the old one.
+"""
+
+from __future__ import annotations
+
+import random
+import string
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from labguide.sim.clock import to_utc
+from labguide.sim.iam_revocation.models import RoleSession, sessions
+
+LIFETIME = timedelta(hours=6)
+REFRESH_BEFORE_EXPIRY = timedelta(minutes=5)
+_TOKEN_PREFIX = "IQoJb3JpZ2luX2VjE"
+_ALNUM = string.ascii_uppercase + string.digits
+_SECRET_ALPHABET = string.ascii_letters + string.digits + "+/"
+_TOKEN_ALPHABET = string.ascii_letters + string.digits + "+/"
+
+
+@dataclass(frozen=True)
+class InstanceCredentials:
+    """One set of instance credentials, as IMDS shows it."""
+
+    instance_id: str
+    session: RoleSession
+    secret_access_key: str
+    session_token: str
+
+    @property
+    def access_key_id(self) -> str:
+        return self.session.access_key_id
+
+    @property
+    def last_updated(self) -> datetime:
+        return self.session.issued_at
+
+    @property
+    def expiration(self) -> datetime:
+        return self.session.expires_at
+
+    def imds_document(self) -> dict[str, str]:
+        """The JSON IMDS returns at iam/security-credentials/ROLE, in IMDS's key order."""
+        return {
+            "Code": "Success",
+            "LastUpdated": _iso(self.last_updated),
+            "Type": "AWS-HMAC",
+            "AccessKeyId": self.access_key_id,
+            "SecretAccessKey": self.secret_access_key,
+            "Token": self.session_token,
+            "Expiration": _iso(self.expiration),
+        }
+
+
+def _iso(moment: datetime) -> str:
+    return to_utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_lock = threading.RLock()
+_history: dict[tuple[str, str], list[InstanceCredentials]] = {}
+
+
+def current(account_id: str, instance_id: str) -> InstanceCredentials | None:
+    """The credentials the instance holds now (the newest issued), if it has a role."""
+    issued = _history.get((account_id, instance_id))
+    return issued[-1] if issued else None
+
+
+def history(account_id: str, instance_id: str) -> list[InstanceCredentials]:
+    return list(_history.get((account_id, instance_id), ()))
+
+
+def forget_account(account_id: str) -> None:
+    with _lock:
+        for key in [k for k in _history if k[0] == account_id]:
+            del _history[key]
+
+
+def instance_role_arn(account_id: str, region: str, instance_id: str) -> str | None:
+    """The role of the instance profile associated with the instance, from moto's EC2."""
+    from moto.ec2.models import ec2_backends
+
+    association = ec2_backends[account_id][region].iam_instance_profile_associations.get(
+        instance_id
+    )
+    if association is None or not association.iam_instance_profile.roles:
+        return None
+    return association.iam_instance_profile.roles[0].arn
+
+
+def issue(
+    account_id: str, region: str, instance_id: str, role_arn: str, at: datetime
+) -> InstanceCredentials:
+    """Issue a new session of `role_arn` named after the instance, issued at `at`."""
+    from moto.iam.models import AccessKey, iam_backends
+    from moto.sts.models import AssumedRole, sts_backends
+
+    issued_at = to_utc(at).replace(microsecond=0)
+    with _lock:
+        sequence = len(_history.get((account_id, instance_id), ()))
+        rng = random.Random(f"{account_id}|{instance_id}|{role_arn}|{issued_at}|{sequence}")
+        access_key_id = "ASIA" + "".join(rng.choices(_ALNUM, k=16))
+        secret = "".join(rng.choices(_SECRET_ALPHABET, k=40))
+        token = _TOKEN_PREFIX + "".join(rng.choices(_TOKEN_ALPHABET, k=600))
+
+        iam_backend = iam_backends[account_id]["aws"]
+        key = AccessKey(user_name=None, prefix="ASIA", account_id=account_id)
+        key.access_key_id = access_key_id
+        key.secret_access_key = secret
+        key.create_date = issued_at.replace(tzinfo=None)
+        key.role_arn = role_arn
+        iam_backend.access_keys[access_key_id] = key
+
+        assumed = AssumedRole(
+            account_id=account_id,
+            region_name=region,
+            access_key=key,
+            role_session_name=instance_id,
+            role_arn=role_arn,
+            policy=None,  # type: ignore[arg-type]
+            duration=int(LIFETIME.total_seconds()),
+            external_id=None,  # type: ignore[arg-type]
+        )
+        assumed.session_token = token
+        assumed.expiration = (issued_at + LIFETIME).replace(tzinfo=None)
+        sts_backends[account_id]["aws"].assumed_roles.append(assumed)
+
+        session = RoleSession(
+            access_key_id=access_key_id,
+            account_id=account_id,
+            role_name=role_arn.rsplit("/", 1)[-1],
+            role_arn=role_arn,
+            session_name=instance_id,
+            issued_at=issued_at,
+            expires_at=issued_at + LIFETIME,
+        )
+        sessions.register(session)
+        credentials = InstanceCredentials(instance_id, session, secret, token)
+        _history.setdefault((account_id, instance_id), []).append(credentials)
+        return credentials
+
+
+def on_instance_started(instance: Any, at: datetime) -> None:
+    """EC2 start listener: a started instance gets new credentials; the old set is retired."""
+    account_id = instance.ec2_backend.account_id
+    region = instance.ec2_backend.region_name
+    role_arn = instance_role_arn(account_id, region, instance.id)
+    if role_arn is None:
+        return
+    previous = current(account_id, instance.id)
+    issue(account_id, region, instance.id, role_arn, at)
+    if previous is not None and previous.session.replaced_at is None:
+        previous.session.replaced_at = to_utc(at)
+
+
+def refresh_if_due(account_id: str, region: str, instance_id: str, now: datetime) -> bool:
+    """The normal refresh: shortly before expiry the instance gets a new set (the old one
+    stays valid until it expires). Returns True when a new set was issued."""
+    held = current(account_id, instance_id)
+    if held is None or to_utc(now) < held.expiration - REFRESH_BEFORE_EXPIRY:
+        return False
+    issue(account_id, region, instance_id, held.session.role_arn, now)
+    return True

@@ -1,0 +1,88 @@
+"""SSM RunCommand extension: AWS-RunShellScript on simulated instances runs a small shell.
+
+`install()` wraps moto's `SimpleSystemManagerBackend.send_command`, `get_command_by_id`
+and `list_commands`, adds `list_command_invocations` to the backend and to
+`SimpleSystemManagerResponse`, after verifying the internals those rely on.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+from labguide.sim.errors import ExtensionError
+
+NAME = "ssm_shell"
+_installed = False
+
+
+def install() -> None:
+    """Idempotent; raises ExtensionError when moto's SSM command internals changed."""
+    global _installed
+    if _installed:
+        return
+    from moto.ssm.models import Command, SimpleSystemManagerBackend
+    from moto.ssm.responses import SimpleSystemManagerResponse
+
+    from labguide.sim.clock import clock_for
+    from labguide.sim.ssm_shell import models
+    from labguide.sim.ssm_shell.responses import list_command_invocations
+
+    for name in ("send_command", "get_command_by_id", "list_commands"):
+        if not callable(getattr(SimpleSystemManagerBackend, name, None)):
+            raise ExtensionError(NAME, f"SimpleSystemManagerBackend.{name} is gone")
+    send_params = list(inspect.signature(SimpleSystemManagerBackend.send_command).parameters)
+    for param in ("document_name", "instance_ids", "parameters", "timeout_seconds"):
+        if param not in send_params:
+            raise ExtensionError(NAME, f"send_command no longer takes {param}")
+    source = inspect.getsource(Command)
+    for attribute in ("self.invocations", "self.requested_date_time", "self.status",
+                      "self.completed_count", "def invocation_response"):
+        if attribute not in source:
+            raise ExtensionError(NAME, f"ssm Command no longer has {attribute}")
+    if "list_command_invocations" in dir(SimpleSystemManagerResponse):
+        raise ExtensionError(NAME, "moto now implements ListCommandInvocations itself")
+
+    original_send = SimpleSystemManagerBackend.send_command
+    original_get = SimpleSystemManagerBackend.get_command_by_id
+    original_list = SimpleSystemManagerBackend.list_commands
+
+    def send_command(self, **kwargs):  # type: ignore[no-untyped-def]
+        instance_ids = list(kwargs.get("instance_ids") or [])
+        invalid = [
+            i for i in instance_ids if not models.is_managed(self.account_id, self.region_name, i)
+        ]
+        if invalid:
+            raise models.InvalidInstanceId(invalid, self.account_id)
+        command = original_send(self, **kwargs)
+        if kwargs.get("document_name") == models.RUN_SHELL_SCRIPT:
+            models.prepare(command, clock_for(self.account_id).now(), kwargs.get("timeout_seconds"))
+            models.deliver_due(command, self.region_name)
+        return command
+
+    def get_command_by_id(self, command_id):  # type: ignore[no-untyped-def]
+        command = original_get(self, command_id)
+        models.deliver_due(command, self.region_name)
+        return command
+
+    def list_commands(self, command_id, instance_id):  # type: ignore[no-untyped-def]
+        commands = original_list(self, command_id, instance_id)
+        for command in commands:
+            models.deliver_due(command, self.region_name)
+        return commands
+
+    def backend_list_command_invocations(self, command_id, instance_id, details):  # type: ignore[no-untyped-def]
+        entries = []
+        for command in self.list_commands(command_id, None):
+            for invocation in command.invocations:
+                if instance_id and invocation["InstanceId"] != instance_id:
+                    continue
+                if hasattr(command, "labguide_script"):
+                    entries.append(models.invocation_summary(command, invocation, details))
+        return entries
+
+    SimpleSystemManagerBackend.send_command = send_command
+    SimpleSystemManagerBackend.get_command_by_id = get_command_by_id
+    SimpleSystemManagerBackend.list_commands = list_commands
+    SimpleSystemManagerBackend.list_command_invocations = backend_list_command_invocations
+    SimpleSystemManagerResponse.list_command_invocations = list_command_invocations
+    _installed = True

@@ -1,0 +1,240 @@
+"""SSM RunCommand on simulated instances: AWS-RunShellScript runs the instance shell.
+
+moto accepts SendCommand for any instance and reports every invocation as a Success with
+empty output. Here an invocation of AWS-RunShellScript is delivered to the instance's SSM
+agent, which runs the script with `shell.run_script` against the instance metadata
+service at the moment of delivery. The agent calls SSM with the instance's own role
+credentials: while those are denied (sessions revoked, instance not yet restarted) it
+cannot fetch commands, so an invocation stays Pending and, once its delivery timeout
+(TimeoutSeconds, default 3600 s, on the account's sim clock) has passed, ends as
+Status TimedOut / StatusDetails DeliveryTimedOut, as SSM reports commands an offline
+agent never picked up. If the agent comes back in time (restart), it runs then.
+Delivery is decided lazily, whenever a command is read, and on each world tick.
+
+SendCommand to an instance id that does not exist, is not running, or has no SSM agent
+(no role credentials) fails with InvalidInstanceId, as on AWS.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from typing import Any
+
+from moto.ssm.exceptions import SSMException
+
+from labguide.sim import instance_credentials
+from labguide.sim.clock import clock_for, to_utc
+from labguide.sim.iam_revocation.models import judge
+from labguide.sim.ssm_shell.imds import InstanceMetadata
+from labguide.sim.ssm_shell.shell import run_script
+
+RUN_SHELL_SCRIPT = "AWS-RunShellScript"
+DEFAULT_DELIVERY_TIMEOUT = 3600
+STDOUT_LIMIT = 24000
+STDERR_LIMIT = 8000
+LIST_OUTPUT_LIMIT = 2500
+AGENT_ACTION = "ec2messages:GetMessages"  # what the agent calls to fetch commands
+
+
+class InvalidInstanceId(SSMException):
+    code = "InvalidInstanceId"
+
+    def __init__(self, instance_ids: list[str], account_id: str):
+        listed = ", ".join(instance_ids)
+        super().__init__(
+            "InvalidInstanceId",
+            f"Instances [[{listed}]] not in a valid state for account {account_id}",
+        )
+
+
+def _ec2_instance(account_id: str, region: str, instance_id: str) -> Any | None:
+    from moto.ec2.models import ec2_backends
+
+    backend = ec2_backends[account_id][region]
+    for reservation in backend.reservations.values():
+        for instance in reservation.instances:
+            if instance.id == instance_id:
+                return instance
+    return None
+
+
+def is_managed(account_id: str, region: str, instance_id: str) -> bool:
+    """Running, with an SSM agent: in this simulator, an instance that has role credentials."""
+    instance = _ec2_instance(account_id, region, instance_id)
+    return (
+        instance is not None
+        and instance.state == "running"
+        and instance_credentials.current(account_id, instance_id) is not None
+    )
+
+
+def agent_online(account_id: str, region: str, instance_id: str, now: datetime) -> bool:
+    """The agent reaches SSM when the instance runs and its current credentials are allowed."""
+    if not is_managed(account_id, region, instance_id):
+        return False
+    held = instance_credentials.current(account_id, instance_id)
+    decision = judge(held.access_key_id, AGENT_ACTION, "*", now)  # type: ignore[union-attr]
+    return decision is None or decision.allowed
+
+
+def metadata_for(account_id: str, region: str, instance_id: str, now: datetime) -> InstanceMetadata:
+    """A snapshot of the instance's metadata service at `now`."""
+    from moto.ec2.models import ec2_backends
+
+    instance = _ec2_instance(account_id, region, instance_id)
+    held = instance_credentials.current(account_id, instance_id)
+    association = ec2_backends[account_id][region].iam_instance_profile_associations.get(
+        instance_id
+    )
+    profile = association.iam_instance_profile if association is not None else None
+    secret = hashlib.sha256(f"labguide-imds|{account_id}|{instance_id}".encode()).digest()
+    return InstanceMetadata(
+        instance_id=instance_id,
+        local_ipv4=instance.private_ip,
+        region=region,
+        availability_zone=instance.placement.zone or f"{region}a",
+        instance_type=instance.instance_type,
+        ami_id=instance.image_id,
+        now=to_utc(now),
+        token_secret=secret,
+        role_name=held.session.role_name if held else None,
+        credentials=held.imds_document() if held else None,
+        instance_profile_arn=profile.arn if profile else None,
+        instance_profile_id=profile.id if profile else None,
+        http_tokens=instance.metadata_options.http_tokens,
+    )
+
+
+def _stamp(moment: datetime) -> str:
+    return to_utc(moment).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def prepare(command: Any, now: datetime, delivery_timeout: int | None) -> None:
+    """Turn a fresh moto Command of AWS-RunShellScript into pending invocations."""
+    command.requested_date_time = now.replace(tzinfo=None)
+    command.expires_after = command.requested_date_time + timedelta(
+        seconds=command.timeout_seconds
+    )
+    script = "\n".join(command.parameters.get("commands", []))
+    command.labguide_script = script
+    command.labguide_deadline = to_utc(now) + timedelta(
+        seconds=delivery_timeout or DEFAULT_DELIVERY_TIMEOUT
+    )
+    command.labguide_delivery_timed_out = 0
+    for invocation in command.invocations:
+        invocation.update(
+            Status="Pending",
+            StatusDetails="Pending",
+            ResponseCode=-1,
+            ExecutionStartDateTime="",
+            ExecutionElapsedTime="PT0S",
+            ExecutionEndDateTime="",
+            StandardOutputContent="",
+            StandardErrorContent="",
+        )
+        invocation["labguide_done"] = False
+    _summarize(command)
+
+
+def deliver_due(command: Any, region: str) -> None:
+    """Run or time out every pending invocation whose moment has come (idempotent)."""
+    if not hasattr(command, "labguide_script"):
+        return
+    account_id = command.account_id
+    now = clock_for(account_id).now()
+    changed = False
+    for invocation in command.invocations:
+        if invocation["labguide_done"]:
+            continue
+        instance_id = invocation["InstanceId"]
+        if agent_online(account_id, region, instance_id, now):
+            result = run_script(
+                command.labguide_script,
+                hostname=metadata_for(account_id, region, instance_id, now).local_hostname,
+                metadata=metadata_for(account_id, region, instance_id, now),
+            )
+            status = "Success" if result.exit_code == 0 else "Failed"
+            invocation.update(
+                Status=status,
+                StatusDetails=status,
+                ResponseCode=result.exit_code,
+                ExecutionStartDateTime=_stamp(now),
+                ExecutionElapsedTime="PT0.012S",
+                ExecutionEndDateTime=_stamp(now),
+                StandardOutputContent=result.stdout[:STDOUT_LIMIT],
+                StandardErrorContent=result.stderr[:STDERR_LIMIT],
+                labguide_done=True,
+            )
+            changed = True
+        elif now >= command.labguide_deadline:
+            invocation.update(
+                Status="TimedOut",
+                StatusDetails="DeliveryTimedOut",
+                ResponseCode=-1,
+                labguide_done=True,
+            )
+            command.labguide_delivery_timed_out += 1
+            changed = True
+    if changed:
+        _summarize(command)
+
+
+def _summarize(command: Any) -> None:
+    statuses = [inv["Status"] for inv in command.invocations]
+    done = [inv for inv in command.invocations if inv["labguide_done"]]
+    command.completed_count = len(done)
+    command.error_count = sum(1 for inv in done if inv["Status"] == "Failed")
+    if not statuses:
+        command.status = command.status_details = "Success"
+    elif any(s == "Pending" for s in statuses):
+        command.status = "Pending" if not done else "InProgress"
+        command.status_details = command.status
+    elif all(s == "Success" for s in statuses):
+        command.status = command.status_details = "Success"
+    elif any(s == "Failed" for s in statuses):
+        command.status = command.status_details = "Failed"
+    else:
+        command.status, command.status_details = "TimedOut", "DeliveryTimedOut"
+
+
+def invocation_summary(command: Any, invocation: dict[str, Any], details: bool) -> dict[str, Any]:
+    """One entry of ListCommandInvocations."""
+    entry: dict[str, Any] = {
+        "CommandId": command.command_id,
+        "InstanceId": invocation["InstanceId"],
+        "Comment": command.comment,
+        "DocumentName": command.document_name,
+        "DocumentVersion": "$DEFAULT",
+        "RequestedDateTime": command.requested_date_time,
+        "Status": invocation["Status"],
+        "StatusDetails": invocation["StatusDetails"],
+        "StandardOutputUrl": "",
+        "StandardErrorUrl": "",
+        "CommandPlugins": [],
+        "ServiceRole": command.service_role_arn,
+    }
+    if details:
+        output = invocation["StandardOutputContent"]
+        if invocation["StandardErrorContent"]:
+            output += "\n----------ERROR-------\n" + invocation["StandardErrorContent"]
+        plugin: dict[str, Any] = {
+            "Name": invocation["PluginName"],
+            "Status": invocation["Status"],
+            "StatusDetails": invocation["StatusDetails"],
+            "ResponseCode": invocation["ResponseCode"],
+            "Output": output[:LIST_OUTPUT_LIMIT],
+            "StandardOutputUrl": "",
+            "StandardErrorUrl": "",
+            "OutputS3Region": command.output_s3_region or command.backend_region,
+            "OutputS3BucketName": command.output_s3_bucket_name,
+            "OutputS3KeyPrefix": command.output_s3_key_prefix,
+        }
+        if invocation.get("ExecutionStartDateTime"):
+            started = datetime.strptime(
+                invocation["ExecutionStartDateTime"], "%Y-%m-%dT%H:%M:%S.000Z"
+            )
+            plugin["ResponseStartDateTime"] = started
+            plugin["ResponseFinishDateTime"] = started
+        entry["CommandPlugins"] = [plugin]
+    return entry
