@@ -11,6 +11,7 @@ the learner finds the account as they left it.
 from __future__ import annotations
 
 import base64
+import io
 import json
 import os
 import re
@@ -64,10 +65,10 @@ def operation_name(environ: Mapping[str, Any], body: bytes) -> str | None:
     _, service = request_credential(environ)
     if not service:
         return None
-    from werkzeug.wrappers import Request
+    from moto.core.request import Request
 
     probe = dict(environ)
-    probe["wsgi.input"] = __import__("io").BytesIO(body)
+    probe["wsgi.input"] = io.BytesIO(body)
     try:
         operation, _ = _router(service).match(Request(probe))
     except Exception:  # not a route of that service: not an operation we can name

@@ -61,7 +61,8 @@ class FixtureWorld:
             ("cloudtrail", "DescribeTrails", None), ("s3", "DeleteBucket", "AccessDenied"),
             ("iam", "DeleteAccountPasswordPolicy", "AccessDenied"))
 
-    def __init__(self, account_id: str, region: str = REGION, epoch: datetime = EPOCH):
+    def __init__(self, account_id: str, region: str = REGION, epoch: datetime = EPOCH,
+                 seed: int | None = None):
         from moto.iam.models import iam_backends
 
         from labguide.sim.guardduty.models import guardduty_backends
@@ -74,7 +75,13 @@ class FixtureWorld:
         key = iam.create_access_key("learner")
         self.learner = Credentials(key.access_key_id, key.secret_access_key)
         self.guardduty = guardduty_backends[account_id][region]
+        from moto.moto_api._internal import mock_random
+
+        state = mock_random.getstate()
+        if seed is not None:  # same seed, same detector id (as worlds promise)
+            mock_random.seed(seed)
         detector_id = self.guardduty.create_detector(True, "SIX_HOURS", {}, {}, [])
+        mock_random.setstate(state)
         suffix = account_id[-6:]
         self.truth = Truth(detector_id, f"ASIAFIXTURE{suffix}00", f"i-0fixture{suffix}")
         self.attacker = FixtureAttacker()
@@ -123,8 +130,8 @@ _accounts = iter(range(300_000_000_001, 400_000_000_000, 17))
 def fixture_world_factory():
     """Builds fixture worlds in fresh accounts of this process's moto state."""
 
-    def build() -> FixtureWorld:
-        return FixtureWorld(f"{next(_accounts):012d}")
+    def build(seed: int | None = None, epoch: datetime = EPOCH) -> FixtureWorld:
+        return FixtureWorld(f"{next(_accounts):012d}", seed=seed, epoch=epoch)
 
     return build
 
@@ -162,3 +169,74 @@ def sim_server():
     server = SimServer().start()
     yield server
     server.stop()
+
+
+# ----- sim-world fixtures: the full iam-credential-theft world --------------------------
+
+WORLD = "iam-credential-theft"
+WORLD_EPOCH = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+
+
+def install_all_extensions() -> None:
+    """Every extension, including sim-world's (idempotent, whether or not install.py lists them)."""
+    from labguide.sim import ec2_lifecycle, iam_revocation, ssm_shell
+
+    install_extensions()
+    iam_revocation.install()
+    ec2_lifecycle.install()
+    ssm_shell.install()
+
+
+@pytest.fixture
+def moto_in_process(monkeypatch):
+    """moto in-process (mock_aws) with every extension; AWS default AMIs not preloaded."""
+    from moto import mock_aws
+
+    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+    install_all_extensions()
+    with mock_aws():
+        yield
+
+
+_world_accounts = iter(range(500_000_000_003, 600_000_000_000, 7919))
+
+
+@pytest.fixture
+def build_theft_world():
+    """`build_theft_world(params=None, seed=0, account_id=None)`: the full world, in process."""
+    from labguide.sim.worlds import build_world
+
+    def build(params=None, seed=0, account_id=None, epoch=WORLD_EPOCH):
+        install_all_extensions()
+        return build_world(WORLD, dict(params or {}), account_id=account_id or
+                           f"{next(_world_accounts):012d}", region=REGION, seed=seed,
+                           epoch=epoch)
+
+    return build
+
+
+@pytest.fixture
+def served_theft_world(sim_server, monkeypatch):
+    """`served_theft_world()`: the full world in a fresh account of the session's SimServer."""
+    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+    install_all_extensions()
+    worlds = []
+
+    def build(seed=0):
+        world = sim_server.add_world(WORLD, {}, region=REGION, seed=seed, epoch=WORLD_EPOCH)
+        worlds.append(world)
+        return world
+
+    yield build
+    for world in worlds:
+        world.stop()
+
+
+def session_client(service, credentials, endpoint_url=None, region=REGION):
+    """A boto3 client signed with role-session credentials (an InstanceCredentials)."""
+    return boto3.client(
+        service, region_name=region, endpoint_url=endpoint_url,
+        aws_access_key_id=credentials.access_key_id,
+        aws_secret_access_key=credentials.secret_access_key,
+        aws_session_token=credentials.session_token,
+    )
