@@ -10,10 +10,12 @@ from __future__ import annotations
 import importlib
 import threading
 
-# The extension modules, each with an `install()`; sim-world's IAM/EC2/SSM extensions
-# are listed here as they land.
+# The extension modules, each with an `install()`.
 EXTENSION_MODULES: tuple[str, ...] = (
-    "labguide.sim.guardduty",
+    "labguide.sim.guardduty",  # findings, ListFilters, archive, statistics, threat intel sets
+    "labguide.sim.iam_revocation",  # aws:TokenIssueTime date conditions on role sessions
+    "labguide.sim.ec2_lifecycle",  # start gives a new LaunchTime and new instance credentials
+    "labguide.sim.ssm_shell",  # RunCommand output of a small instance shell (IMDS v1/v2)
 )
 
 _lock = threading.Lock()

@@ -90,6 +90,17 @@ def _read_body(environ: dict[str, Any]) -> bytes:
     return body
 
 
+def _quiet_handler() -> type:
+    """moto's request handler without a log line per request (hundreds a second under load)."""
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+    class QuietRequestHandler(MotoRequestHandler):
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            return None
+
+    return QuietRequestHandler
+
+
 class SimServer:
     """moto plus labguide's extensions, serving worlds on loopback; start() before use."""
 
@@ -110,12 +121,11 @@ class SimServer:
         if self._server is not None:
             return self
         install_extensions()
-        from moto.moto_server.werkzeug_app import MotoRequestHandler
         from werkzeug.serving import make_server
 
         self.wsgi_app = _Application(self)
         self._server = make_server(self.host, self.port, self.wsgi_app, threaded=True,
-                                   request_handler=MotoRequestHandler)
+                                   request_handler=_quiet_handler())
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         name=f"labguide-sim-{self.port}", daemon=True)
