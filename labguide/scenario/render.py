@@ -21,6 +21,7 @@ from labguide.scenario.content import ContentPathError, read_text
 from labguide.scenario.loader import LoadedScenario
 from labguide.scenario.templates import (
     FactsNamespace,
+    ResultsNamespace,
     ScenarioUndefined,
     compile_template,
     error_line,
@@ -125,6 +126,8 @@ def render_params(value: Any, variables: Mapping[str, Any], *, where: str = "par
         variables["facts"], FactsNamespace
     ):
         variables["facts"] = _strict_facts(variables["facts"])
+    if isinstance(variables.get("results"), Mapping):
+        variables["results"] = ResultsNamespace(variables["results"])
     return _render_value(value, variables, where)
 
 

@@ -55,9 +55,10 @@ class _Checker:
         text = self.source_lines[line - 1] if 0 < line <= len(self.source_lines) else ""
         return line, len(text) - len(text.lstrip(" ")) + 1
 
-    def check_template(self, loc: tuple[Any, ...], text: str, variables: tuple[str, ...]) -> None:
+    def check_template(self, loc: tuple[Any, ...], text: str, variables: tuple[str, ...],
+                       results: set[str] | None = None) -> None:
         node = self.node(*loc)
-        for template_line, message in template_problems(text, variables, self.facts):
+        for template_line, message in template_problems(text, variables, self.facts, results):
             line, col = self.template_position(node, template_line)
             self.problems.append(Problem(self.display, line, col, message))
 
@@ -93,14 +94,17 @@ class _Checker:
         for c_index, check in _dicts(step.get("checks")):
             self.check((*base, "checks", c_index), check, questions)
         self.content(base, step.get("content"))
+        saved: set[str] = set()  # results.NAME: saved by an earlier operation of this step
         for o_index, operation in _dicts(step.get("solve")):
             loc = (*base, "solve", o_index)
             for sub_loc, text in _strings(operation.get("params"), (*loc, "params")):
-                self.check_template(sub_loc, text, SOLUTION_VARIABLES)
+                self.check_template(sub_loc, text, SOLUTION_VARIABLES, saved)
             waiter = operation.get("waiter")
             if isinstance(waiter, dict):
                 for sub_loc, text in _strings(waiter.get("params"), (*loc, "waiter", "params")):
-                    self.check_template(sub_loc, text, SOLUTION_VARIABLES)
+                    self.check_template(sub_loc, text, SOLUTION_VARIABLES, saved)
+            if isinstance(operation.get("save_as"), str):
+                saved = saved | {operation["save_as"]}
 
     def unique_ids(self, base: tuple, key: str, step: dict, what: str) -> set[str] | None:
         items = step.get(key, [])

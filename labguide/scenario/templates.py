@@ -25,6 +25,10 @@ class FactsNamespace(dict):
     """The `facts` template variable: exactly the declared facts, by name."""
 
 
+class ResultsNamespace(dict):
+    """The `results` variable of solutions: responses saved by earlier operations, by name."""
+
+
 class ScenarioUndefined(StrictUndefined):
     """StrictUndefined whose message says which fact or variable is missing."""
 
@@ -34,6 +38,9 @@ class ScenarioUndefined(StrictUndefined):
     def _undefined_message(self) -> str:  # type: ignore[override]
         if isinstance(self._undefined_obj, FactsNamespace):
             return f"the scenario declares no fact {self._undefined_name!r}"
+        if isinstance(self._undefined_obj, ResultsNamespace):
+            return (f"no earlier operation of this solution saved its response as "
+                    f"{self._undefined_name!r} (save_as)")
         return super()._undefined_message
 
 
@@ -94,12 +101,15 @@ def error_line(exc: BaseException, filename: str) -> int | None:
 
 
 def template_problems(
-    source: str, known: Iterable[str], facts: Iterable[str] | None
+    source: str,
+    known: Iterable[str],
+    facts: Iterable[str] | None,
+    results: Iterable[str] | None = None,
 ) -> list[tuple[int, str]]:
     """(template line, message) for syntax errors and names the template will not be given.
 
     `known` are the top-level variables it gets; when `facts` is given, every
-    `facts.NAME` / `facts["NAME"]` must name one of them.
+    `facts.NAME` / `facts["NAME"]` must name one of them; likewise `results`.
     """
     try:
         tree = ENVIRONMENT.parse(source)
@@ -120,18 +130,24 @@ def template_problems(
                                  f"known: {', '.join(sorted(known))}"))
     if facts is not None:
         facts = set(facts)
-        for node in _fact_lookups(tree):
-            fact, lineno = node
+        for fact, lineno in _lookups(tree, "facts"):
             if fact not in facts:
                 problems.append((lineno, f"template uses fact {fact!r}, which the scenario does "
                                  "not declare"))
+    if results is not None:
+        results = set(results)
+        for name, lineno in _lookups(tree, "results"):
+            if name not in results:
+                saved = ", ".join(sorted(results)) or "none"
+                problems.append((lineno, f"template uses results.{name}, which no earlier "
+                                 f"operation of this step saves (save_as so far: {saved})"))
     return problems
 
 
-def _fact_lookups(tree: nodes.Template) -> Iterable[tuple[str, int]]:
+def _lookups(tree: nodes.Template, namespace: str) -> Iterable[tuple[str, int]]:
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
         target = node.node
-        if not (isinstance(target, nodes.Name) and target.name == "facts"):
+        if not (isinstance(target, nodes.Name) and target.name == namespace):
             continue
         if isinstance(node, nodes.Getattr):
             yield node.attr, node.lineno

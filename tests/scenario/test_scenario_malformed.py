@@ -63,6 +63,10 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
         ("12:5", "steps[0]: missing required key 'title'")],
     "python-tag.yaml": [("3:10", "unsupported YAML tag")],
     "recursive-alias.yaml": [("8:11", "recursive alias")],
+    "results-not-saved.yaml": [
+        ("31:25", "template uses results.started, which no earlier operation of this step saves "
+                  "(save_as so far: none)"),
+        ("37:19", "(save_as so far: stopped)")],
     "solution-template.yaml": [
         ("31:25", "template uses fact 'instance_id', which the scenario does not declare"),
         ("32:19", "template syntax error")],

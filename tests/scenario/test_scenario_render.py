@@ -106,6 +106,9 @@ def test_params_refuse_undiscovered_and_unknown_names():
         render_params({"Ids": ["{{ facts.instance_id }}"]}, variables)
     with pytest.raises(ContentError, match="the scenario declares no fact 'other'"):
         render_params("{{ facts.other }}", variables, where="x")
+    with pytest.raises(ContentError, match="no earlier operation of this solution saved its "
+                                           "response as 'command'"):
+        render_params("{{ results.command.CommandId }}", variables)
     with pytest.raises(ContentError, match="template syntax|Expected"):
         render_params("{% if %}", variables)
 
