@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import socket
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -90,6 +91,20 @@ def _read_body(environ: dict[str, Any]) -> bytes:
     return body
 
 
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on host:port (port 0: the OS chooses)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen(1024)
+    except BaseException:
+        listener.close()
+        raise
+    return listener
+
+
 def _quiet_handler() -> type:
     """moto's request handler without a log line per request (hundreds a second under load)."""
     from moto.moto_server.werkzeug_app import MotoRequestHandler
@@ -123,9 +138,13 @@ class SimServer:
         install_extensions()
         from werkzeug.serving import make_server
 
-        self.wsgi_app = _Application(self)
-        self._server = make_server(self.host, self.port, self.wsgi_app, threaded=True,
-                                   request_handler=_quiet_handler())
+        listener = _listen(self.host, self.port)  # raises OSError; werkzeug would sys.exit
+        try:
+            self.wsgi_app = _Application(self)
+            self._server = make_server(self.host, self.port, self.wsgi_app, threaded=True,
+                                       request_handler=_quiet_handler(), fd=listener.fileno())
+        finally:
+            listener.close()  # werkzeug holds its own duplicate of the socket
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         name=f"labguide-sim-{self.port}", daemon=True)
