@@ -52,26 +52,38 @@ def _targets(ref: str) -> list[str]:
     return [ref]
 
 
+def _validate_one(target: str) -> bool:
+    """Print `TARGET: ok`, or every located problem on stderr; True when clean."""
+    try:
+        load_scenario(target)
+    except ScenarioError as exc:
+        for line in exc.lines:
+            print(line, file=sys.stderr)
+        return False
+    except UserError as exc:
+        print(str(exc).splitlines()[0] if str(exc) else target, file=sys.stderr)
+        return False
+    except Exception as exc:  # a bug of ours: still one line, never a traceback
+        print(f"{target}: internal error while validating ({type(exc).__name__}: {exc}); "
+              "please report it", file=sys.stderr)
+        return False
+    print(f"{target}: ok")
+    return True
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     """Exit 0 and `PATH: ok` per clean file; else exit 2, every problem located on stderr."""
-    failed = False
+    clean = True
     for ref in args.paths:
         try:
-            for target in _targets(ref):
-                try:
-                    load_scenario(target)
-                except ScenarioError as exc:
-                    failed = True
-                    for line in exc.lines:
-                        print(line, file=sys.stderr)
-                else:
-                    print(f"{target}: ok")
-        except ScenarioError:
-            raise
+            targets = _targets(ref)
         except UserError as exc:
-            failed = True
-            print(str(exc).splitlines()[0] if str(exc) else ref, file=sys.stderr)
-    return 2 if failed else 0
+            print(str(exc), file=sys.stderr)
+            clean = False
+            continue
+        for target in targets:
+            clean = _validate_one(target) and clean
+    return 0 if clean else 2
 
 
 def cmd_schema(args: argparse.Namespace) -> int:

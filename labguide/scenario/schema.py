@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from labguide import __version__
 from labguide.scenario.model import Scenario
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -15,7 +14,7 @@ def scenario_json_schema() -> dict[str, Any]:
     schema = Scenario.model_json_schema(mode="validation")
     return {
         "$schema": DIALECT,
-        "$id": f"https://labguide.invalid/schema/scenario-{__version__}.json",
         **schema,
         "title": "labguide scenario",
+        "description": "A labguide scenario file (YAML): " + (schema.get("description") or ""),
     }

@@ -9,6 +9,7 @@ syntax errors and names a template uses that it will not be given, so
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from types import TracebackType
 from typing import Any
@@ -78,8 +79,10 @@ def make_environment() -> ScenarioEnvironment:
 ENVIRONMENT = make_environment()
 
 
+@functools.lru_cache(maxsize=256)
 def compile_template(source: str, filename: str):
-    """A Template whose errors and tracebacks carry `filename` and template lines."""
+    """A Template whose errors and tracebacks carry `filename` and template lines (cached:
+    the app re-renders a step whenever a fact is discovered)."""
     code = ENVIRONMENT.compile(source, name=filename, filename=filename)
     return ENVIRONMENT.template_class.from_code(
         ENVIRONMENT, code, ENVIRONMENT.make_globals(None), None
