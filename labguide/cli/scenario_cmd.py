@@ -42,6 +42,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def _targets(ref: str) -> list[str]:
     """A directory stands for the scenario files directly inside it."""
+    if not ref.strip():
+        raise UserError("'': an empty path; give a scenario file, a folder of them or an id")
     path = Path(ref)
     if path.is_dir():
         files = sorted(str(p) for p in path.iterdir()
