@@ -31,6 +31,9 @@ class LoadedScenario:
     path: Path
     content_dir: Path
 
+    def __hash__(self) -> int:  # the model holds dicts; a file is identified by its path
+        return hash((self.path, self.scenario.id))
+
     @property
     def id(self) -> str:
         return self.scenario.id

@@ -27,6 +27,7 @@ def test_a_path_loads_into_a_frozen_located_scenario():
         loaded.path = Path("/")  # type: ignore[misc]
     with pytest.raises(KeyError):
         loaded.content_path("nope")
+    assert {loaded: 1}[load_scenario(MINIMAL)] == 1  # usable as a key (caches in the app)
 
 
 def test_a_pathlike_loads_too():
