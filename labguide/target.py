@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -168,21 +169,24 @@ class Target:
     profile: str | None = None
     credentials: Credentials | None = field(default=None, repr=False)
     allow_changes: bool = False
+    clock: Callable[[], datetime] | None = field(default=None, repr=False, compare=False)
     _cache: _ClientCache = field(default_factory=_ClientCache, repr=False, compare=False)
 
     # ----- construction --------------------------------------------------------------------
 
     @classmethod
-    def for_simulator(cls, endpoint_url: str, credentials: Any, region: str) -> Target:
+    def for_simulator(cls, endpoint_url: str, credentials: Any, region: str, *,
+                      clock: Callable[[], datetime] | None = None) -> Target:
         """A simulated account: its endpoint and the learner's keys (any object with
-        access_key_id and secret_access_key, such as a world's `learner`)."""
+        access_key_id and secret_access_key, such as a world's `learner`); `clock` is the
+        world's time source (e.g. `world.clock.now`), which may run ahead of this machine's."""
         creds = Credentials(
             access_key_id=credentials.access_key_id,
             secret_access_key=credentials.secret_access_key,
             session_token=getattr(credentials, "session_token", None),
         )
         return cls(kind="sim", region=region, endpoint_url=endpoint_url, credentials=creds,
-                   allow_changes=True)
+                   allow_changes=True, clock=clock)
 
     @classmethod
     def for_endpoint(cls, endpoint_url: str, *, region: str | None, profile: str | None = None,
@@ -308,8 +312,10 @@ class Target:
         return identity
 
     def now(self) -> datetime:
-        """The account's current time: the Date header of an STS response (a simulator's
-        clock may differ from this machine's), else this machine's UTC clock."""
+        """The account's current time, to the second: the simulator's clock when known,
+        else the Date header of an STS response, else this machine's UTC clock."""
+        if self.clock is not None:
+            return self.clock().astimezone(UTC).replace(microsecond=0)
         response = self.call("sts", "GetCallerIdentity")
         header = response.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date")
         if header:

@@ -42,10 +42,14 @@ class ShellOutput:
     stderr: str
 
 
-def send(target: Target, instance_id: str, commands: list[str], comment: str = "") -> str:
-    """SendCommand; returns the command id."""
-    params = {"InstanceIds": [instance_id], "DocumentName": DOCUMENT,
-              "Parameters": {"commands": commands}}
+def send(target: Target, instance_id: str, commands: list[str], comment: str = "",
+         delivery_timeout: int | None = None) -> str:
+    """SendCommand; returns the command id. `delivery_timeout` (>= 30 s) makes SSM drop
+    the command if the agent does not pick it up in time, instead of running it later."""
+    params: dict = {"InstanceIds": [instance_id], "DocumentName": DOCUMENT,
+                    "Parameters": {"commands": commands}}
+    if delivery_timeout is not None:
+        params["TimeoutSeconds"] = max(30, delivery_timeout)
     if comment:
         params["Comment"] = comment[:100]
     try:
@@ -64,7 +68,7 @@ def wait_output(target: Target, command_id: str, instance_id: str,
                 timeout: float | None = None) -> ShellOutput:
     """Poll GetCommandInvocation until the command ends or `timeout` seconds pass."""
     local = target.kind != "aws" and not target.is_real_account
-    timeout = timeout if timeout is not None else (4.0 if local else 45.0)
+    timeout = timeout if timeout is not None else (1.5 if local else 45.0)
     delay, ceiling = (0.01, 0.25) if local else (0.5, 3.0)
     deadline = time.monotonic() + timeout
     while True:
@@ -96,6 +100,6 @@ def wait_output(target: Target, command_id: str, instance_id: str,
 
 
 def run_shell(target: Target, instance_id: str, commands: list[str], *, comment: str = "",
-              timeout: float | None = None) -> ShellOutput:
-    return wait_output(target, send(target, instance_id, commands, comment), instance_id,
-                       timeout)
+              timeout: float | None = None, delivery_timeout: int | None = None) -> ShellOutput:
+    command_id = send(target, instance_id, commands, comment, delivery_timeout)
+    return wait_output(target, command_id, instance_id, timeout)

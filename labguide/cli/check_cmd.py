@@ -56,7 +56,8 @@ def open_target(args: argparse.Namespace, loaded, *, allow_changes: bool = False
     sim = start_embedded(scenario.world.name, dict(scenario.world.params), region, seed=0,
                          realtime=False)
     try:
-        yield Target.for_simulator(sim.endpoint_url, sim.world.learner, region)
+        yield Target.for_simulator(sim.endpoint_url, sim.world.learner, region,
+                                   clock=sim.world.clock.now)
     finally:
         sim.stop()
 

@@ -41,7 +41,7 @@ def run(spec: InstanceRestartedCheck, ctx: RoundContext) -> Verdict:
     if state != "running":
         return Verdict("failed", f"instance {instance_id} is {state}; wait until it is running",
                        expected, observed)
-    if launched <= revocation.moment:
+    if launched < revocation.moment:  # DateLessThan: issued at the moment is allowed
         return Verdict(
             "failed",
             f"instance {instance_id} has run since {when(launched)}, before the revocation at "

@@ -35,10 +35,11 @@ def run(spec: KeyRotatedCheck, ctx: RoundContext) -> Verdict:
                        "credentials can be read", expected, f"instance {state}")
     try:
         output = run_shell(ctx.target, instance_id, imds_v2_commands(role),
-                           comment="labguide: read the role credentials (key-rotated check)")
+                           comment="labguide: read the role credentials (key-rotated check)",
+                           delivery_timeout=30)
     except InstanceUnreachable as exc:
         reason = exc.reason
-        if instant(instance.get("LaunchTime")) <= revocation.moment:
+        if instant(instance.get("LaunchTime")) < revocation.moment:
             reason += ("; the instance still holds the revoked credentials (not restarted "
                        "since the revocation)")
         return Verdict("error", f"cannot read the instance's credentials: {reason}", expected,
@@ -59,7 +60,7 @@ def run(spec: KeyRotatedCheck, ctx: RoundContext) -> Verdict:
     if key == stolen:
         return Verdict("failed", f"instance {instance_id} still uses the stolen key "
                        f"{mask_key(stolen)}; stop and start it", expected, observed)
-    if updated <= revocation.moment:
+    if updated < revocation.moment:  # DateLessThan: issued at the moment is allowed
         return Verdict("failed", f"instance {instance_id}'s key {mask_key(key)} was issued at "
                        f"{when(updated)}, before the revocation at {when(revocation.moment)}; "
                        "stop and start it", expected, observed)

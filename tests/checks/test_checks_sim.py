@@ -1,0 +1,55 @@
+"""Every check against the simulator: failing on an untouched account, passing after its
+step's solution, in-process and over HTTP; facts equal the world's ground truth."""
+
+from __future__ import annotations
+
+ANSWERED = {"alert", "identify-principal", "review"}
+
+
+def answers_for(truth) -> dict[tuple[str, str], str]:
+    return {
+        ("alert", "finding-type"): "UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom",
+        ("alert", "access-key"): f"  {truth.stolen_access_key_id.lower()} ",
+        ("identify-principal", "principal"): truth.role_arn,
+        ("review", "rotation-trigger"): "Stop and start the instance",
+    }
+
+
+def test_facts_are_the_worlds_truth(lab):
+    facts, truth = lab.round().facts, lab.truth
+    assert facts == {
+        "detector_id": truth.detector_id,
+        "access_key_id": truth.stolen_access_key_id,
+        "finding_type": "UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom",
+        "role_name": truth.role_name,
+        "role_arn": truth.role_arn,
+        "instance_id": truth.instance_id,
+        "first_seen": facts["first_seen"],
+    }
+    assert facts["first_seen"].startswith(truth.first_attack_at.strftime("%Y-%m-%dT%H:%M:%S"))
+
+
+def test_an_untouched_account_passes_nothing(lab):
+    result = lab.round()
+    for step in result.steps:
+        for check in step.checks:
+            expected = "manual" if step.id in ANSWERED else "failed"
+            assert check.status == expected, (step.id, check)
+    assert not result.all_passed or all(s.status == "manual" for s in result.steps) is False
+
+
+def test_solving_step_by_step_passes_each_check_in_turn(lab):
+    answers = answers_for(lab.truth)
+    order = [step.id for step in lab.loaded.scenario.steps]
+    for index, step_id in enumerate(order):
+        if step_id not in ANSWERED | {"verify-rotation"}:  # a restart already rotates
+            assert lab.check(step_id).status == "failed", step_id
+        lab.solve(step_id)
+        lab.advance(30)  # the attacker keeps trying; time passes between steps
+        result = lab.round(answers=answers)
+        for done in order[: index + 1]:
+            assert result.step(done).status == "passed", result.step(done)
+    assert result.all_passed
+    rotated = result.step("verify-rotation").checks[0]
+    assert lab.truth.stolen_access_key_id not in rotated.summary + rotated.observed
+    assert "ASIA…" in rotated.observed
