@@ -13,20 +13,24 @@ from datetime import UTC, datetime, timedelta
 
 
 class SimClock:
-    """UTC wall time shifted by an offset; `advance()` only ever moves it forward."""
+    """UTC wall time shifted by an offset; `advance()` only ever moves it forward.
 
-    def __init__(self, start: datetime | None = None):
+    A `frozen` clock does not follow the wall clock at all: only `advance()` moves it,
+    which makes a test's timeline exact (and a journal replay reproducible).
+    """
+
+    def __init__(self, start: datetime | None = None, *, frozen: bool = False):
         self._lock = threading.Lock()
-        if start is None:
-            self._offset = timedelta(0)
-        else:
-            self._offset = _aware(start) - _wall()
+        self.frozen = frozen
+        self._base = _aware(start) if start is not None else _wall()
+        self._offset = timedelta(0) if frozen else self._base - _wall()
 
     def now(self) -> datetime:
         """The simulated moment, tz-aware UTC, truncated to whole seconds as AWS reports them."""
         with self._lock:
             offset = self._offset
-        return (_wall() + offset).replace(microsecond=0)
+        base = self._base if self.frozen else _wall()
+        return (base + offset).replace(microsecond=0)
 
     def advance(self, seconds: float) -> datetime:
         """Move the clock forward by `seconds` (>= 0) and return the new moment."""

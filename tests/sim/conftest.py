@@ -204,15 +204,24 @@ _world_accounts = iter(range(500_000_000_003, 600_000_000_000, 7919))
 @pytest.fixture
 def build_theft_world():
     """`build_theft_world(params=None, seed=0, account_id=None)`: the full world, in process."""
-    from labguide.sim.worlds import build_world
 
     def build(params=None, seed=0, account_id=None, epoch=WORLD_EPOCH):
         install_all_extensions()
-        return build_world(WORLD, dict(params or {}), account_id=account_id or
-                           f"{next(_world_accounts):012d}", region=REGION, seed=seed,
-                           epoch=epoch)
+        return build_frozen_world(params, seed=seed, epoch=epoch, account_id=account_id or
+                                  f"{next(_world_accounts):012d}")
 
     return build
+
+
+def build_frozen_world(params=None, *, account_id, seed=0, epoch=WORLD_EPOCH):
+    """The world on a frozen clock at its "now" (epoch + 9 min: three attacker rounds done),
+    so that a test's timeline is exact."""
+    from labguide.sim.clock import SimClock
+    from labguide.sim.worlds import build_world
+
+    clock = SimClock(epoch + timedelta(minutes=9), frozen=True)
+    return build_world(WORLD, dict(params or {}), account_id=account_id, region=REGION,
+                       seed=seed, epoch=epoch, clock=clock)
 
 
 @pytest.fixture
@@ -223,7 +232,10 @@ def served_theft_world(sim_server, monkeypatch):
     worlds = []
 
     def build(seed=0):
-        world = sim_server.add_world(WORLD, {}, region=REGION, seed=seed, epoch=WORLD_EPOCH)
+        from labguide.sim.server import allocate_account_id
+
+        world = build_frozen_world(account_id=allocate_account_id(), seed=seed)
+        sim_server.host_world(WORLD, world)
         worlds.append(world)
         return world
 
@@ -240,3 +252,9 @@ def session_client(service, credentials, endpoint_url=None, region=REGION):
         aws_secret_access_key=credentials.secret_access_key,
         aws_session_token=credentials.session_token,
     )
+
+
+@pytest.fixture
+def role_client():
+    """`role_client(service, credentials, endpoint_url=None)`: a client signed by a role session."""
+    return session_client

@@ -54,6 +54,8 @@ def install() -> None:
         if invalid:
             raise models.InvalidInstanceId(invalid, self.account_id)
         command = original_send(self, **kwargs)
+        models.keep_managed_targets(command, instance_ids, bool(kwargs.get("targets")),
+                                    self.region_name)
         if kwargs.get("document_name") == models.RUN_SHELL_SCRIPT:
             models.prepare(command, clock_for(self.account_id).now(), kwargs.get("timeout_seconds"))
             models.deliver_due(command, self.region_name)

@@ -106,6 +106,19 @@ def metadata_for(account_id: str, region: str, instance_id: str, now: datetime) 
     )
 
 
+def keep_managed_targets(command: Any, instance_ids: list[str], has_targets: bool,
+                         region: str) -> None:
+    """moto adds every instance of the region to a command sent without Targets; SSM sends
+    it to the listed instances only, and Targets select managed instances only."""
+    wanted = list(dict.fromkeys(instance_ids))
+    if has_targets:
+        wanted += [i for i in command.instance_ids if i not in wanted
+                   and is_managed(command.account_id, region, i)]
+    command.instance_ids = wanted
+    command.invocations = [inv for inv in command.invocations if inv["InstanceId"] in wanted]
+    command.target_count = command.completed_count = len(wanted)
+
+
 def _stamp(moment: datetime) -> str:
     return to_utc(moment).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 

@@ -1,0 +1,133 @@
+"""The attacker on a driven clock: allowed and denied calls as in the workshop, denied after
+a revocation dated after its session (not before), dead after the rotation; GuardDuty sees
+every call; the instance's application suffers between revocation and restart."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import timedelta
+
+import boto3
+
+from labguide.sim import instance_credentials
+
+WORKSHOP_ROUND = [("s3", "GetObject", None), ("s3", "ListBuckets", "AccessDenied"),
+                  ("cloudtrail", "DescribeTrails", "AccessDenied"),
+                  ("s3", "DeleteBucket", "AccessDenied"),
+                  ("iam", "DeleteAccountPasswordPolicy", "AccessDenied")]
+
+
+def learner(world, service):
+    return boto3.client(service, region_name=world.region,
+                        aws_access_key_id=world.learner.access_key_id,
+                        aws_secret_access_key=world.learner.secret_access_key)
+
+
+def last_round(world):
+    return [(c.service, c.api, c.error_code) for c in world.attacker.recent_calls()[-5:]]
+
+
+def revoke(world, moment):
+    learner(world, "iam").put_role_policy(
+        RoleName=world.truth.role_name, PolicyName="AWSRevokeOlderSessions",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Deny", "Action": ["*"], "Resource": ["*"],
+            "Condition": {"DateLessThan": {
+                "aws:TokenIssueTime": moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")}}}]}))
+
+
+def findings(world):
+    guardduty = learner(world, "guardduty")
+    ids = guardduty.list_findings(DetectorId=world.truth.detector_id)["FindingIds"]
+    listed = guardduty.get_findings(DetectorId=world.truth.detector_id, FindingIds=ids)
+    return {f["Type"].split(":")[0]: f for f in listed["Findings"]}
+
+
+def health(world):
+    ec2 = learner(world, "ec2")
+    instance = ec2.describe_instances(InstanceIds=[world.truth.instance_id])
+    tags = {t["Key"]: t["Value"]
+            for t in instance["Reservations"][0]["Instances"][0]["Tags"]}
+    parameter = learner(world, "ssm").get_parameter(Name=world.truth.app_health_parameter)
+    assert parameter["Parameter"]["Value"] == tags["app-health"]
+    return tags["app-health"]
+
+
+def test_the_whole_response_on_a_driven_clock(moto_in_process, build_theft_world):
+    world = build_theft_world()
+    assert last_round(world) == WORKSHOP_ROUND
+    counts = {kind: f["Service"]["Count"] for kind, f in findings(world).items()}
+    assert counts == {"UnauthorizedAccess": 9, "Recon": 6}  # three rounds before "now"
+
+    # Every interval, one more round; nothing in between.
+    calls_before = len(world.attacker.recent_calls())
+    world.advance(119)
+    assert len(world.attacker.recent_calls()) == calls_before
+    world.advance(1)
+    assert len(world.attacker.recent_calls()) == calls_before + 5
+    assert findings(world)["Recon"]["Service"]["Count"] == 8
+
+    # A revocation dated before the stolen session was issued changes nothing.
+    revoke(world, world.truth.stolen_session_issued_at - timedelta(seconds=1))
+    world.advance(120)
+    assert last_round(world) == WORKSHOP_ROUND
+    assert health(world) == "healthy"
+
+    # Revoking now: every call is denied, explicitly; the application breaks too.
+    revoke(world, world.clock.now())
+    revoked_at = world.clock.now()
+    world.advance(120)
+    assert last_round(world) == [(s, a, "AccessDenied") for s, a, _ in WORKSHOP_ROUND]
+    access = findings(world)["UnauthorizedAccess"]["Service"]["Action"]["AwsApiCallAction"]
+    assert access["Api"] == "DeleteAccountPasswordPolicy"
+    assert access["ErrorCode"] == "AccessDenied"
+    state = health(world)
+    assert state.startswith("degraded: AccessDenied reading s3://")
+    assert state.endswith(f"since {(revoked_at + timedelta(seconds=60)):%Y-%m-%dT%H:%M:%SZ}")
+
+    # Stop and start: the instance gets new credentials; the stolen key is dead.
+    ec2 = learner(world, "ec2")
+    ec2.stop_instances(InstanceIds=[world.truth.instance_id])
+    world.advance(60)
+    assert health(world) == "down: instance is not running"
+    ec2.start_instances(InstanceIds=[world.truth.instance_id])
+    world.advance(120)
+    assert last_round(world) == [(s, a, "ExpiredToken") for s, a, _ in WORKSHOP_ROUND]
+    assert health(world) == "healthy"
+    rotated = instance_credentials.current(world.account_id, world.truth.instance_id)
+    assert rotated.access_key_id != world.truth.stolen_access_key_id
+    last_seen = findings(world)["Recon"]["Service"]["EventLastSeen"]
+    assert last_seen == world.attacker.recent_calls()[-1].at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def test_restart_without_revocation_also_kills_the_stolen_key(
+        moto_in_process, build_theft_world):
+    world = build_theft_world()
+    ec2 = learner(world, "ec2")
+    ec2.stop_instances(InstanceIds=[world.truth.instance_id])
+    ec2.start_instances(InstanceIds=[world.truth.instance_id])
+    world.advance(120)
+    assert {code for _, _, code in last_round(world)} == {"ExpiredToken"}
+
+
+def test_the_stolen_session_expires_after_six_hours(moto_in_process, build_theft_world):
+    world = build_theft_world()
+    expiry = world.truth.stolen_session_issued_at + timedelta(hours=6)
+    world.advance((expiry - world.clock.now()).total_seconds() + 120)
+    assert {code for _, _, code in last_round(world)} == {"ExpiredToken"}
+    assert health(world) == "healthy"  # the instance refreshed its own credentials in time
+
+
+def test_realtime_runs_due_actions_in_a_thread_until_stopped(
+        moto_in_process, build_theft_world):
+    world = build_theft_world()
+    ran = threading.Event()
+    world.every("probe", 3600, world.clock.now(), lambda at: ran.set())
+    world.start_realtime(poll_seconds=0.01)
+    world.start_realtime(poll_seconds=0.01)  # idempotent
+    try:
+        assert ran.wait(timeout=10)
+    finally:
+        world.stop()
+    assert world._thread is None
