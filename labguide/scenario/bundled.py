@@ -15,9 +15,11 @@ import labguide
 def bundled_root() -> Path | None:
     """The folder holding `scenarios/` and `content/`, or None if there is none."""
     package = Path(labguide.__file__).resolve().parent
-    for root in (package / "_bundled", package.parent):
-        if (root / "scenarios").is_dir():
-            return root
+    installed, checkout = package / "_bundled", package.parent
+    if (installed / "scenarios").is_dir():
+        return installed
+    if (checkout / "scenarios").is_dir() and (checkout / "pyproject.toml").is_file():
+        return checkout
     return None
 
 

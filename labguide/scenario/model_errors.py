@@ -142,7 +142,8 @@ def _message(error: dict[str, Any], loc: tuple[Any, ...]) -> str:
     if kind == "union_tag_not_found":
         return f"a check needs a 'kind': one of {', '.join(sorted(CHECK_CLASSES))}"
     if kind == "string_type":
-        return f"expected text, got {_kind_of(value)}"
+        quote = isinstance(value, bool | int | float | datetime.date)
+        return f"expected text, got {_kind_of(value)}" + (" (put it in quotes)" if quote else "")
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return f"expected a mapping, got {_kind_of(value)}"
     if kind == "list_type":
