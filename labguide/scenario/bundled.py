@@ -8,8 +8,12 @@ editable install uses the repository's own `scenarios/` and `content/`.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import labguide
+
+if TYPE_CHECKING:
+    from labguide.scenario.loader import LoadedScenario
 
 
 def bundled_root() -> Path | None:
@@ -38,7 +42,7 @@ def find_bundled(scenario_id: str) -> Path | None:
     return None
 
 
-def bundled_scenarios():
+def bundled_scenarios() -> list[LoadedScenario]:
     """Every bundled scenario, loaded; raises ScenarioError if one is invalid."""
     from labguide.scenario.loader import load_scenario_file
 
