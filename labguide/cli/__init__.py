@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from labguide import __version__
-from labguide.errors import UserError
+from labguide.errors import ScenarioError, UserError
 
 DEFAULT_SCENARIO = "compromised-iam-credentials"
 
@@ -128,6 +128,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
         return dispatch(args)
+    except ScenarioError as exc:
+        print("\n".join(exc.lines), file=sys.stderr)
+        return exc.exit_code
     except UserError as exc:
         print(f"labguide: {exc}", file=sys.stderr)
         return exc.exit_code
