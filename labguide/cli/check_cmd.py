@@ -157,6 +157,8 @@ def cmd_solve(args: argparse.Namespace) -> int:
         print(f"step {step.id} has nothing to apply: answer its questions in the app")
         return 0
     with open_target(args, loaded, allow_changes=args.yes) as target:
+        if target.kind == "sim":
+            print(f"labguide: note: {SESSION_NOTE}", file=sys.stderr)
         values, reasons = _facts(loaded, target)
         now = target.now().strftime("%Y-%m-%dT%H:%M:%SZ")
         try:

@@ -1,0 +1,136 @@
+"""`labguide check` and `labguide solve` end to end: exit codes, the --json contract,
+solving step by step against a SimServer endpoint, and the real-account guard."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from labguide.cli import main
+from labguide.target import Target
+
+SCENARIO = "compromised-iam-credentials"
+STEP_IDS = ["alert", "filter-key", "identify-principal", "revoke-sessions", "restart-instance",
+            "verify-rotation", "review"]
+
+
+@pytest.fixture
+def endpoint(monkeypatch) -> Iterator[tuple[str, object]]:
+    """A SimServer with one world; the environment holds its learner's keys."""
+    from labguide.scenario import load_scenario
+    from labguide.sim.server import SimServer
+
+    scenario = load_scenario(SCENARIO).scenario
+    with SimServer() as server:
+        world = server.add_world(scenario.world.name, dict(scenario.world.params),
+                                 region=scenario.region)
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", world.learner.access_key_id)
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", world.learner.secret_access_key)
+        yield server.endpoint_url, world
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def check_json(capsys, url: str) -> dict:
+    code, out, err = run(capsys, "check", SCENARIO, "--json", "--endpoint", url)
+    report = json.loads(out)  # exactly one JSON object
+    assert code == (0 if all(s["status"] in ("passed", "manual") for s in report["steps"]) else 1)
+    return report
+
+
+@pytest.mark.parametrize("argv", [
+    ["check", SCENARIO, "--step", "nope"],
+    ["check", "no-such-scenario"],
+    ["solve", SCENARIO, "--step", "nope"],
+    ["check", SCENARIO, "--sim", "--profile", "p"],
+])
+def test_bad_input_exits_2_with_one_line(capsys, argv):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == ""
+    assert err.startswith("labguide: ") and "Traceback" not in err
+
+
+def test_check_json_on_a_fresh_simulated_account(capsys):
+    code, out, _ = run(capsys, "check", SCENARIO, "--json")
+    report = json.loads(out)
+    assert code == 1
+    assert report["scenario"] == SCENARIO
+    assert report["target"]["kind"] == "sim" and report["target"]["account_id"]
+    assert [s["id"] for s in report["steps"]] == STEP_IDS
+    for step in report["steps"]:
+        assert set(step) == {"id", "title", "status", "checks"}
+        for check in step["checks"]:
+            assert set(check) == {"id", "status", "summary", "expected", "observed"}
+    assert report["steps"][1]["checks"][0]["id"] == "key-filtered"
+    assert report["steps"][1]["status"] == "failed"
+    assert "secret" not in out.lower()
+
+
+def test_human_output_has_an_icon_and_a_word_per_check(capsys, endpoint):
+    url, _ = endpoint
+    code, out, _ = run(capsys, "check", SCENARIO, "--step", "filter-key", "--endpoint", url)
+    assert code == 1
+    lines = out.splitlines()
+    assert any(line.strip().startswith("✗ failed  key-filtered: ") for line in lines)
+    assert any(line.strip().startswith("expected: a saved filter on") for line in lines)
+
+
+def test_solve_step_by_step_then_everything_passes(capsys, endpoint):
+    url, world = endpoint
+    for step_id in STEP_IDS:
+        code, out, err = run(capsys, "solve", SCENARIO, "--step", step_id, "--endpoint", url)
+        assert code == 0, err
+        if step_id in ("filter-key", "revoke-sessions", "restart-instance", "verify-rotation"):
+            assert "\naws " in "\n" + out and f"--endpoint-url {url}" in out
+            assert world.learner.secret_access_key not in out
+        report = check_json(capsys, url)
+        statuses = {step["id"]: step["status"] for step in report["steps"]}
+        if step_id in ("filter-key", "revoke-sessions", "restart-instance", "verify-rotation"):
+            assert statuses[step_id] == "passed", report
+    assert statuses == {"alert": "manual", "filter-key": "passed",
+                        "identify-principal": "manual", "revoke-sessions": "passed",
+                        "restart-instance": "passed", "verify-rotation": "passed",
+                        "review": "manual"}
+    assert run(capsys, "check", SCENARIO, "--endpoint", url)[0] == 0
+    assert world.truth.stolen_access_key_id not in capsys.readouterr().out
+
+
+def test_a_real_account_is_not_changed_without_yes(capsys, endpoint, monkeypatch):
+    """--aws reaches the simulator here, as a stand-in real account, to count writes."""
+    url, world = endpoint
+    sent: list[str] = []
+    made: list[Target] = []
+
+    def fake_aws(*, region, profile=None, default_region=None, allow_changes=False):
+        target = Target(kind="aws", region=region or default_region, endpoint_url=url,
+                        credentials=None, allow_changes=allow_changes)
+        target.on_event("before-call.*.*", lambda event_name, **_: sent.append(event_name))
+        made.append(target)
+        return target
+
+    monkeypatch.setattr(Target, "for_aws", staticmethod(fake_aws))
+    code, out, err = run(capsys, "solve", SCENARIO, "--step", "revoke-sessions", "--aws")
+    assert code == 2
+    assert "would change the real account" in out and "nothing was changed" in out
+    assert "aws iam put-role-policy" in out
+    assert not [e for e in sent if not e.split(".")[-1].startswith(("List", "Get", "Describe"))]
+
+    code, out, err = run(capsys, "solve", SCENARIO, "--step", "revoke-sessions", "--aws", "--yes")
+    assert code == 0, err
+    assert f"changing account {world.account_id}: revoke" in out.lower() or \
+        f"changing account {world.account_id}: deny" in out.lower()
+    assert "before-call.iam.PutRolePolicy" in sent
+    assert run(capsys, "check", SCENARIO, "--step", "revoke-sessions", "--endpoint", url)[0] == 0
+
+
+def test_solve_on_sim_says_the_account_is_discarded(capsys):
+    code, out, err = run(capsys, "solve", SCENARIO, "--step", "filter-key", "--sim")
+    assert code == 0
+    assert "fresh simulated account" in err and "--endpoint" in err
+    assert "aws guardduty create-filter" in out
