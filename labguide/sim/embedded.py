@@ -252,17 +252,21 @@ def start_embedded(name: str, params: Mapping[str, Any], region: str, *, seed: i
         seed = int(header["seed"])
         epoch = datetime.fromisoformat(header["epoch"])
         params = header.get("params", params)
-    elif epoch is None:
-        epoch = datetime.now(UTC).replace(microsecond=0)
+        account_id = header.get("account_id")  # ids are seeded per (seed, account)
+    else:
+        epoch = epoch or datetime.now(UTC).replace(microsecond=0)
+        account_id = None
     server = SimServer().start()
     try:
-        world = server.add_world(name, params, region=region, seed=seed, epoch=epoch)
+        world = server.add_world(name, params, region=region, seed=seed, epoch=epoch,
+                                 account_id=account_id)
         sim = EmbeddedSim(server, world, book)
         if book is not None:
             sim.replayed = _replay(server, world, entries)
             book.open(None if header else {
                 "kind": "world", "version": JOURNAL_VERSION, "world": name,
                 "params": dict(params), "region": region, "seed": seed, "epoch": _iso(epoch),
+                "account_id": world.account_id,
             })
             sim._recorder = _Recorder(book, world)
             server.observers.append(sim._recorder)

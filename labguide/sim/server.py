@@ -31,12 +31,37 @@ RequestObserver = Callable[[dict[str, Any], bytes, int], None]
 _account_ids = itertools.count(1)
 _account_lock = threading.Lock()
 _ACCOUNT_BASE = 210_000_000_000
+_live_accounts: set[str] = set()  # accounts holding a world of a running SimServer
 
 
 def allocate_account_id() -> str:
     """A fresh 12-digit account id, distinct within this process (moto state is per process)."""
     with _account_lock:
         return f"{_ACCOUNT_BASE + next(_account_ids) * 7919:012d}"
+
+
+def release_account(account_id: str) -> None:
+    """Drop every moto backend of an account, so a world can be rebuilt in it (resume)."""
+    from moto.core.base_backend import BackendDict
+
+    with _account_lock:
+        _live_accounts.discard(account_id)
+    for backends in list(BackendDict._instances):
+        backends.pop(account_id, None)
+        # S3 bucket names are global: moto keeps name -> (partition, account) beside them.
+        names = getattr(backends, "bucket_accounts", None)
+        if isinstance(names, dict):
+            owned = [b for b, owner in list(names.items())
+                     if account_id in (owner if isinstance(owner, tuple) else (owner,))]
+            for bucket in owned:
+                names.pop(bucket, None)
+
+
+def _claim_account(account_id: str) -> None:
+    with _account_lock:
+        if account_id in _live_accounts:
+            raise ValueError(f"account {account_id} already holds a world in this process")
+        _live_accounts.add(account_id)
 
 
 @dataclass(frozen=True)
@@ -152,9 +177,13 @@ class SimServer:
         return self
 
     def stop(self) -> None:
-        """Stop every world's attacker and the server; idempotent."""
+        """Stop every world's attacker and the server, then free the worlds' accounts."""
         for hosted in self.worlds_with_names.values():
             hosted.world.stop()
+        with self._worlds_lock:
+            accounts, self._worlds = list(self._worlds), {}
+        for account_id in accounts:
+            release_account(account_id)
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -188,18 +217,21 @@ class SimServer:
         from labguide.sim.worlds import build_world
 
         account_id = account_id or allocate_account_id()
+        _claim_account(account_id)
+        try:
+            world = build_world(name, dict(params), account_id=account_id, region=region,
+                                seed=seed, epoch=epoch)
+        except BaseException:
+            release_account(account_id)
+            raise
         with self._worlds_lock:
-            if account_id in self._worlds:
-                raise ValueError(f"account {account_id} already holds a world")
-        world = build_world(name, dict(params), account_id=account_id, region=region,
-                            seed=seed, epoch=epoch)
-        return self.host_world(name, world)
+            self._worlds[account_id] = HostedWorld(name, world)
+        return world
 
     def host_world(self, name: str, world: Any) -> Any:
         """Serve a world already built in this process's moto backends; returns it."""
+        _claim_account(world.account_id)
         with self._worlds_lock:
-            if world.account_id in self._worlds:
-                raise ValueError(f"account {world.account_id} already holds a world")
             self._worlds[world.account_id] = HostedWorld(name, world)
         return world
 

@@ -130,8 +130,9 @@ _accounts = iter(range(300_000_000_001, 400_000_000_000, 17))
 def fixture_world_factory():
     """Builds fixture worlds in fresh accounts of this process's moto state."""
 
-    def build(seed: int | None = None, epoch: datetime = EPOCH) -> FixtureWorld:
-        return FixtureWorld(f"{next(_accounts):012d}", seed=seed, epoch=epoch)
+    def build(seed: int | None = None, epoch: datetime = EPOCH,
+              account_id: str | None = None) -> FixtureWorld:
+        return FixtureWorld(account_id or f"{next(_accounts):012d}", seed=seed, epoch=epoch)
 
     return build
 

@@ -28,7 +28,7 @@ def fixture_worlds(monkeypatch, fixture_world_factory):
     built = []
 
     def build_fixture(name, params, *, account_id, region, seed=0, epoch=None, clock=None):
-        world = fixture_world_factory(seed=seed, epoch=epoch)
+        world = fixture_world_factory(seed=seed, epoch=epoch, account_id=account_id)
         built.append(world)
         return world
 
@@ -72,7 +72,7 @@ def test_record_then_replay_resumes_the_world(tmp_path, fixture_worlds):
                              journal=journal, realtime=False)
     try:
         assert resumed.replayed == 3
-        assert resumed.world.account_id != sim.world.account_id
+        assert resumed.world.account_id == sim.world.account_id  # ids are seeded per account
         assert resumed.world.clock.now() >= datetime(2026, 3, 1, 9, 5, tzinfo=UTC)
         iam, gd = _clients(resumed)
         policy = iam.get_role_policy(RoleName="wksp-role", PolicyName="AWSRevokeOlderSessions")
