@@ -152,6 +152,32 @@ def issue(
         return credentials
 
 
+def verify_moto_internals() -> str | None:
+    """What `issue` relies on in moto's IAM and STS models; returns the first problem found."""
+    import inspect
+
+    from moto.iam.models import AccessKey, IAMBackend
+    from moto.sts.models import AssumedRole, STSBackend
+
+    wanted = ["self", "account_id", "region_name", "access_key", "role_session_name",
+              "role_arn", "policy", "duration", "external_id"]
+    if list(inspect.signature(AssumedRole.__init__).parameters) != wanted:
+        return "moto.sts.models.AssumedRole() takes other arguments"
+    source = inspect.getsource(AssumedRole.__init__)
+    for attribute in ("self.session_token", "self.expiration", "self.access_key_id"):
+        if attribute not in source:
+            return f"AssumedRole no longer sets {attribute}"
+    if "self.assumed_roles" not in inspect.getsource(STSBackend.__init__):
+        return "STSBackend no longer keeps assumed_roles"
+    if "self.access_keys" not in inspect.getsource(IAMBackend.__init__):
+        return "IAMBackend no longer keeps access_keys"
+    key_source = inspect.getsource(AccessKey.__init__)
+    for attribute in ("self.access_key_id", "self.secret_access_key", "self.role_arn"):
+        if attribute not in key_source:
+            return f"iam AccessKey no longer sets {attribute}"
+    return None
+
+
 def on_instance_started(instance: Any, at: datetime) -> None:
     """EC2 start listener: a started instance gets new credentials; the old set is retired."""
     account_id = instance.ec2_backend.account_id

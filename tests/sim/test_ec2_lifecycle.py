@@ -113,3 +113,15 @@ def test_install_fails_loudly_when_instance_start_changed(monkeypatch):
     monkeypatch.setattr(Instance, "start", lambda self, force=False: None)
     with pytest.raises(ExtensionError, match="Instance.start"):
         ec2_lifecycle.install()
+
+
+def test_install_fails_loudly_when_sts_sessions_changed(monkeypatch):
+    from moto.sts.models import AssumedRole
+
+    from labguide.sim import ec2_lifecycle
+    from labguide.sim.errors import ExtensionError
+
+    monkeypatch.setattr(ec2_lifecycle, "_installed", False)
+    monkeypatch.setattr(AssumedRole, "__init__", lambda self, account_id: None)
+    with pytest.raises(ExtensionError, match="AssumedRole"):
+        ec2_lifecycle.install()

@@ -227,3 +227,16 @@ def test_a_pending_command_runs_after_the_restart_with_the_new_key(
     current = instance_credentials.current(world.account_id, world.truth.instance_id)
     assert document["AccessKeyId"] == current.access_key_id != world.truth.stolen_access_key_id
     assert document["LastUpdated"] == world.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_install_fails_loudly_when_moto_implements_list_command_invocations(monkeypatch):
+    from moto.ssm.responses import SimpleSystemManagerResponse
+
+    from labguide.sim import ssm_shell
+    from labguide.sim.errors import ExtensionError
+
+    monkeypatch.setattr(ssm_shell, "_installed", False)
+    monkeypatch.setattr(SimpleSystemManagerResponse, "list_command_invocations",
+                        lambda self: None, raising=False)
+    with pytest.raises(ExtensionError, match="ListCommandInvocations"):
+        ssm_shell.install()

@@ -14,6 +14,13 @@ NAME = "ec2_lifecycle"
 _installed = False
 
 
+def _has_associations() -> bool:
+    from moto.ec2.models.iam_instance_profile import IamInstanceProfileAssociationBackend
+
+    source = inspect.getsource(IamInstanceProfileAssociationBackend.__init__)
+    return "self.iam_instance_profile_associations" in source
+
+
 def install() -> None:
     """Idempotent; raises ExtensionError when moto's EC2 instance model changed."""
     global _installed
@@ -25,6 +32,8 @@ def install() -> None:
     from labguide.sim.ec2_lifecycle.models import on_instance_started, started
 
     original = getattr(Instance, "start", None)
+    if original is not None:  # a repeated install (tests) wraps moto's own method
+        original = inspect.unwrap(original)
     if original is None or list(inspect.signature(original).parameters) != ["self"]:
         raise ExtensionError(NAME, "Instance.start() is gone or takes arguments")
     if "return previous_state" not in inspect.getsource(original):
@@ -35,6 +44,11 @@ def install() -> None:
         raise ExtensionError(NAME, "start_instances no longer calls Instance.start()")
     if "launch_time" in inspect.getsource(Instance.reboot):
         raise ExtensionError(NAME, "Instance.reboot() now changes launch_time itself")
+    if not _has_associations():
+        raise ExtensionError(NAME, "EC2 no longer keeps iam_instance_profile_associations")
+    problem = instance_credentials.verify_moto_internals()
+    if problem:
+        raise ExtensionError(NAME, problem)
 
     def start(self):  # type: ignore[no-untyped-def]
         previous_state = original(self)

@@ -39,12 +39,14 @@ def install() -> None:
                       "self.completed_count", "def invocation_response"):
         if attribute not in source:
             raise ExtensionError(NAME, f"ssm Command no longer has {attribute}")
-    if "list_command_invocations" in dir(SimpleSystemManagerResponse):
+    present = getattr(SimpleSystemManagerResponse, "list_command_invocations", None)
+    if present not in (None, list_command_invocations):
         raise ExtensionError(NAME, "moto now implements ListCommandInvocations itself")
 
-    original_send = SimpleSystemManagerBackend.send_command
-    original_get = SimpleSystemManagerBackend.get_command_by_id
-    original_list = SimpleSystemManagerBackend.list_commands
+    # unwrap: a repeated install (tests) wraps moto's own methods, not earlier wrappers
+    original_send = inspect.unwrap(SimpleSystemManagerBackend.send_command)
+    original_get = inspect.unwrap(SimpleSystemManagerBackend.get_command_by_id)
+    original_list = inspect.unwrap(SimpleSystemManagerBackend.list_commands)
 
     def send_command(self, **kwargs):  # type: ignore[no-untyped-def]
         instance_ids = list(kwargs.get("instance_ids") or [])
@@ -82,6 +84,9 @@ def install() -> None:
                     entries.append(models.invocation_summary(command, invocation, details))
         return entries
 
+    send_command.__wrapped__ = original_send  # type: ignore[attr-defined]
+    get_command_by_id.__wrapped__ = original_get  # type: ignore[attr-defined]
+    list_commands.__wrapped__ = original_list  # type: ignore[attr-defined]
     SimpleSystemManagerBackend.send_command = send_command
     SimpleSystemManagerBackend.get_command_by_id = get_command_by_id
     SimpleSystemManagerBackend.list_commands = list_commands

@@ -162,11 +162,9 @@ def deliver_due(command: Any, region: str) -> None:
             continue
         instance_id = invocation["InstanceId"]
         if agent_online(account_id, region, instance_id, now):
-            result = run_script(
-                command.labguide_script,
-                hostname=metadata_for(account_id, region, instance_id, now).local_hostname,
-                metadata=metadata_for(account_id, region, instance_id, now),
-            )
+            metadata = metadata_for(account_id, region, instance_id, now)
+            result = run_script(command.labguide_script, hostname=metadata.local_hostname,
+                                metadata=metadata)
             status = "Success" if result.exit_code == 0 else "Failed"
             invocation.update(
                 Status=status,
