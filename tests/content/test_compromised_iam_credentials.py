@@ -249,6 +249,13 @@ def test_content_fits_about_two_screens(scenario):
         assert len(text.splitlines()) <= 50 and len(text) <= 2400, step.id
 
 
+def test_prose_lines_stay_short(scenario):
+    for step in scenario.steps:
+        prose = re.sub(r"```.*?```", "", _content(step), flags=re.S)
+        long = [line for line in prose.splitlines() if len(line) > 82]
+        assert not long, (step.id, long)
+
+
 _SOLVE_VARIABLES = {
     "facts": {
         "detector_id": "12abc34d567e8fa901bc2d34e56789f0",
