@@ -225,9 +225,20 @@ def build_frozen_world(params=None, *, account_id, seed=0, epoch=WORLD_EPOCH):
                        seed=seed, epoch=epoch, clock=clock)
 
 
+@pytest.fixture(scope="session")
+def theft_server():
+    """A SimServer of its own for full worlds: tests that advance every world of `sim_server`
+    must not reach worlds whose backends a later mock_aws() reset has wiped."""
+    from labguide.sim.server import SimServer
+
+    server = SimServer().start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def served_theft_world(sim_server, monkeypatch):
-    """`served_theft_world()`: the full world in a fresh account of the session's SimServer."""
+def served_theft_world(theft_server, monkeypatch):
+    """`served_theft_world()`: the full world in a fresh account of `theft_server`."""
     monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
     install_all_extensions()
     worlds = []
@@ -236,7 +247,7 @@ def served_theft_world(sim_server, monkeypatch):
         from labguide.sim.server import allocate_account_id
 
         world = build_frozen_world(account_id=allocate_account_id(), seed=seed)
-        sim_server.host_world(WORLD, world)
+        theft_server.host_world(WORLD, world)
         worlds.append(world)
         return world
 

@@ -45,9 +45,9 @@ def advance(endpoint_url, world, seconds):
 
 
 @pytest.mark.slow
-def test_the_exercise_with_the_aws_cli(served_theft_world, sim_server):
+def test_the_exercise_with_the_aws_cli(served_theft_world, theft_server):
     world = served_theft_world()
-    url = sim_server.endpoint_url
+    url = theft_server.endpoint_url
     truth = world.truth
 
     # Detect: the detector, the findings of the key from the alert, the principal behind it.

@@ -77,8 +77,8 @@ def test_restart_in_process(moto_in_process, build_theft_world, role_client):
     _exercise_restart(build_theft_world(), role_client)
 
 
-def test_restart_on_a_server(served_theft_world, sim_server, role_client):
-    _exercise_restart(served_theft_world(), role_client, sim_server.endpoint_url)
+def test_restart_on_a_server(served_theft_world, theft_server, role_client):
+    _exercise_restart(served_theft_world(), role_client, theft_server.endpoint_url)
 
 
 def test_an_instance_without_a_role_gets_no_credentials(moto_in_process, build_theft_world):

@@ -172,8 +172,8 @@ def test_revocation_in_process(moto_in_process, build_theft_world, role_client):
     _exercise_revocation(build_theft_world(), role_client)
 
 
-def test_revocation_on_a_server(served_theft_world, sim_server, role_client):
-    _exercise_revocation(served_theft_world(), role_client, sim_server.endpoint_url)
+def test_revocation_on_a_server(served_theft_world, theft_server, role_client):
+    _exercise_revocation(served_theft_world(), role_client, theft_server.endpoint_url)
 
 
 def test_moto_permission_checking_on_does_not_deny_new_sessions(

@@ -166,8 +166,8 @@ def test_run_command_in_process(moto_in_process, build_theft_world):
     _exercise_run_command(build_theft_world())
 
 
-def test_run_command_on_a_server(served_theft_world, sim_server):
-    _exercise_run_command(served_theft_world(), sim_server.endpoint_url)
+def test_run_command_on_a_server(served_theft_world, theft_server):
+    _exercise_run_command(served_theft_world(), theft_server.endpoint_url)
 
 
 def _revoke_now(world):

@@ -122,8 +122,8 @@ def test_world_facts_in_process(moto_in_process, build_theft_world):
     _check_world_facts(build_theft_world())
 
 
-def test_world_facts_on_a_server(served_theft_world, sim_server):
-    _check_world_facts(served_theft_world(), sim_server.endpoint_url)
+def test_world_facts_on_a_server(served_theft_world, theft_server):
+    _check_world_facts(served_theft_world(), theft_server.endpoint_url)
 
 
 def test_timeline_and_the_stolen_session(moto_in_process, build_theft_world):
