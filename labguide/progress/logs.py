@@ -69,7 +69,7 @@ def setup_file_logging(path: Path | None = None, level: int = logging.INFO) -> P
         old.close()
     root.addHandler(handler)
     root.setLevel(level)
-    for name in ("botocore", "boto3", "urllib3"):
+    for name in ("botocore", "boto3", "urllib3", "werkzeug"):
         other = logging.getLogger(name)
         if not any(h.get_name() == "labguide-file" for h in other.handlers):
             other.addHandler(handler)

@@ -61,8 +61,10 @@ class LabGuideApp(App):
         poll_interval: float | None = None,
         check_interval: float | None = None,
         connection: Connection | None = None,
+        realtime: bool = True,
     ) -> None:
         super().__init__()
+        self.realtime = realtime
         self.scenario_ref = scenario
         self.spec = spec or TargetSpec()
         self.store = store or ProgressStore(progress_db_path())
@@ -190,7 +192,7 @@ class LabGuideApp(App):
         def start() -> None:
             connection.start_simulator(
                 scenario.world.name, dict(scenario.world.params), seed=progress.seed,
-                epoch=progress.epoch, journal=journal,
+                epoch=progress.epoch, journal=journal, realtime=self.realtime,
             )
 
         self.call_after_refresh(start)
@@ -292,13 +294,15 @@ class LabGuideApp(App):
         log.error("unexpected error", exc_info=(type(error), error, error.__traceback__))
         from labguide.tui.screens.modals import ErrorModal
 
+        if isinstance(self.screen, ErrorModal):
+            return
         try:
             self.push_screen(ErrorModal(summary, str(log_path())))
         except Exception:  # the app is too broken to show a dialog: exit cleanly instead
             super()._handle_exception(error)
 
     def on_unmount(self) -> None:
-        if self.connection is not None:
+        if self.connection is not None and self.connection is not self.preconnected:
             self.connection.close()
 
 
@@ -318,13 +322,16 @@ def build_app(
     poll_interval: float | None = None,
     check_interval: float | None = None,
     connection: Connection | None = None,
+    realtime: bool = True,
 ) -> LabGuideApp:
     """The app for one command line (or one test): scenario None opens the picker."""
+    # The simulator's HTTP server must never write to the terminal the app draws on.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     spec = TargetSpec(kind=target, endpoint=endpoint, profile=profile, region=region,
                       allow_changes=allow_changes)
     store = ProgressStore(store_path or progress_db_path())
     return LabGuideApp(
         scenario=scenario, spec=spec, store=store, reset=reset, seed=seed, epoch=epoch,
         clock=clock, poll_interval=poll_interval, check_interval=check_interval,
-        connection=connection,
+        connection=connection, realtime=realtime,
     )

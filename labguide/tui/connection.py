@@ -123,7 +123,7 @@ class Connection:
 
     def start_simulator(
         self, world_name: str, params: dict, *, seed: int, epoch: datetime,
-        journal: Path | None, background: bool = True,
+        journal: Path | None, background: bool = True, realtime: bool = True,
     ) -> None:
         """Start the embedded simulator (in a thread unless told otherwise)."""
 
@@ -133,7 +133,8 @@ class Connection:
                 from labguide.target import Target
 
                 sim = start_embedded(
-                    world_name, params, self.region, seed=seed, epoch=epoch, journal=journal
+                    world_name, params, self.region, seed=seed, epoch=epoch, journal=journal,
+                    realtime=realtime,
                 )
                 self.embedded = sim
                 self.account_id = sim.world.account_id
@@ -148,6 +149,12 @@ class Connection:
             threading.Thread(target=start, name="labguide-sim-start", daemon=True).start()
         else:
             start()
+
+    def account_now(self, target: Any) -> datetime:
+        """The account's current time: the embedded world's clock, else the server's."""
+        if self.embedded is not None:
+            return self.embedded.world.clock.now()
+        return target.now()
 
     def close(self) -> None:
         if self.embedded is not None:

@@ -54,9 +54,12 @@ def save_filter_action(detector_id: str, name: str, field: str, value: str) -> P
     ))
 
 
-def revoke_sessions_action(role_name: str) -> PlannedAction:
+def revoke_sessions_action(role_name: str, account_now: Callable[[Any], datetime]
+                           ) -> PlannedAction:
+    """Revoke now, by the account's clock (`account_now(target)`)."""
     preview = actions.revoke_sessions(role_name, datetime.now(UTC))
-    return PlannedAction(preview, lambda target: actions.revoke_sessions(role_name, target.now()))
+    return PlannedAction(preview,
+                         lambda target: actions.revoke_sessions(role_name, account_now(target)))
 
 
 def stop_instance_action(instance_id: str) -> PlannedAction:

@@ -115,4 +115,5 @@ class RolePane(Pane):
             return
         from labguide.tui.pane_actions import revoke_sessions_action
 
-        self.run_action(revoke_sessions_action(name), acknowledge=REVOKE_ACK)
+        self.run_action(revoke_sessions_action(name, self.session.connection.account_now),
+                        acknowledge=REVOKE_ACK)

@@ -43,7 +43,8 @@ class LabScreen(Screen):
         Binding("left_square_bracket", "previous_tab", "Prev pane", show=False),
         Binding("z", "toggle_maximize", "Zoom", show=False),
         Binding("f", "finish", "Finish", show=False),
-        Binding("escape", "picker", "Scenarios", show=False),
+        Binding("escape", "leave_field", "Leave field", show=False),
+        Binding("ctrl+o", "picker", "Scenarios", show=False),
     ]
 
     class AccountReady(Message):
@@ -133,8 +134,13 @@ class LabScreen(Screen):
         tabs.display = bool(step.panes)
         if step.panes:
             tabs.active = f"tab-{step.panes[0]}"
+            # Hiding the active tab activates another one afterwards: insist once settled.
+            self.call_after_refresh(self._activate_tab, f"tab-{step.panes[0]}")
         self.update_status()
         self.run_checks()
+
+    def _activate_tab(self, tab_id: str) -> None:
+        self.query_one(TabbedContent).active = tab_id
 
     def go_to(self, step_id: str) -> None:
         """Open a step; past the first, wait for the account to be ready."""
@@ -359,6 +365,10 @@ class LabScreen(Screen):
             return
         self.query_one(TabbedContent).active = f"tab-{pane_name}"
         getattr(self.query_one(PANES[pane_name]), f"action_{action}")()
+
+    def action_leave_field(self) -> None:
+        """Esc: out of a text field (or a pane) back to the instructions."""
+        self.query_one(StepView).focus()
 
     def action_picker(self) -> None:
         self.app.action_open_picker()  # type: ignore[attr-defined]

@@ -107,7 +107,8 @@ class ErrorModal(ModalScreen[None]):
                 yield Button("Close", variant="primary", id="close")
 
     def on_mount(self) -> None:
-        self.query_one(Button).focus()
+        for button in self.query(Button):
+            button.focus()
 
     def on_button_pressed(self, _event: Button.Pressed) -> None:
         self.dismiss(None)

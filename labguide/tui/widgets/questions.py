@@ -22,16 +22,22 @@ class QuestionCard(Vertical):
             self.card, self.correct = card, correct
 
     def __init__(self, session: Any, step_id: str, question: Question, number: int) -> None:
-        super().__init__(classes="question-card", id=f"question-{question.id}")
+        super().__init__(classes="question-card", id=f"question-{step_id}-{question.id}")
         self.session, self.step_id, self.question, self.number = session, step_id, question, number
 
     def compose(self) -> ComposeResult:
         yield Static(Text.assemble(("? Question ", "bold"), (f"{self.number}: ", "bold"),
                                    self.question.question), classes="question-text")
+        choices = getattr(self.question.expect, "choices", None)
+        if choices:
+            yield Static(Text("\n".join(f"  {n}) {c}" for n, c in enumerate(choices, 1))),
+                         classes="choices")
         yield Static("", classes="hints")
         with Horizontal(classes="answer-row"):
             placeholder = ("your answer, Enter to check" if self.question.expect
                            else "your answer, Enter to save")
+            if choices:
+                placeholder = "a choice's number or text, Enter to check"
             yield Input(placeholder=placeholder, classes="answer-input")
         yield Static("", classes="verdict")
         with Horizontal(classes="question-buttons"):

@@ -50,18 +50,24 @@ class StepView(VerticalScroll):
         self.step_id: str | None = None
         self.rendered: str | None = None
 
+    def compose(self):
+        yield Label("", id="step-title")
+        yield Static("", id="step-checks")
+        yield Vertical(id="step-blocks")
+        yield Vertical(id="step-questions")
+
     def show_step(self, step_id: str) -> None:
         self.step_id = step_id
         self.rendered = None
-        self.remove_children()
         step = self.session.scenario.step(step_id)
         number = self.session.scenario.step_ids.index(step_id) + 1
         total = len(self.session.scenario.steps)
-        self.mount(Label(Text(f"Step {number} of {total} · {step.title}"), id="step-title"))
-        self.mount(Static("", id="step-checks"))
-        self.mount(Vertical(id="step-blocks"))
-        for n, question in enumerate(step.questions, 1):
-            self.mount(QuestionCard(self.session, step_id, question, n))
+        self.query_one("#step-title", Label).update(
+            Text(f"Step {number} of {total} · {step.title}"))
+        questions = self.query_one("#step-questions", Vertical)
+        questions.remove_children()
+        questions.mount_all([QuestionCard(self.session, step_id, question, n)
+                             for n, question in enumerate(step.questions, 1)])
         self.refresh_checks()
         self.refresh_text()
         self.scroll_home(animate=False)

@@ -1,0 +1,36 @@
+"""Helpers for driving the app with Textual's Pilot: wait for conditions and workers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+SCENARIO = "compromised-iam-credentials"
+SEED = 20260301
+EPOCH = datetime(2026, 3, 1, 9, 0, 0, tzinfo=UTC)
+FROZEN_NOW = datetime(2026, 3, 1, 9, 30, 0, tzinfo=UTC)
+
+
+def frozen_clock() -> datetime:
+    return FROZEN_NOW
+
+
+async def wait_for_workers(app) -> None:
+    """Wait for every worker running now (panes, checks, actions) to end."""
+    await app.workers.wait_for_complete()
+
+
+async def wait_until(pilot, predicate: Callable[[], object], what: str,
+                     timeout: float = 30.0) -> None:
+    """Let the app run until `predicate()` is true; fail naming `what` after `timeout`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.05)
+
+
+def step_state(app, step_id: str) -> str:
+    return app.session.state(step_id)
