@@ -204,3 +204,31 @@ def test_install_fails_loudly_when_the_hook_point_is_gone(monkeypatch):
     monkeypatch.delattr(ActionAuthenticatorMixin, "_authenticate_and_authorize_action")
     with pytest.raises(ExtensionError, match="_authenticate_and_authorize_action"):
         iam_revocation.install()
+
+
+def test_sessions_from_sts_assume_role_are_judged_by_issue_time(
+        moto_in_process, build_theft_world):
+    world = build_theft_world()
+
+    def assume():
+        sts = boto3.client("sts", region_name=world.region,
+                           aws_access_key_id=world.learner.access_key_id,
+                           aws_secret_access_key=world.learner.secret_access_key)
+        got = sts.assume_role(RoleArn=world.truth.role_arn, RoleSessionName="learner-test",
+                              DurationSeconds=900)["Credentials"]
+        assert got["Expiration"] == world.clock.now() + timedelta(seconds=900)
+        return boto3.client("s3", region_name=world.region,
+                            aws_access_key_id=got["AccessKeyId"],
+                            aws_secret_access_key=got["SecretAccessKey"],
+                            aws_session_token=got["SessionToken"])
+
+    early = assume()
+    early.get_object(Bucket=world.truth.data_bucket, Key="config.py")
+    world.advance(1)
+    _revoke(world)
+    assert _error(lambda: early.get_object(Bucket=world.truth.data_bucket, Key="config.py"))[
+        "Message"].endswith("with an explicit deny in an identity-based policy")
+    world.advance(1)
+    assume().get_object(Bucket=world.truth.data_bucket, Key="config.py")
+    world.advance(900)
+    assert _error(lambda: early.list_buckets())["Code"] == "ExpiredToken"

@@ -2,8 +2,11 @@
 
 `install()` wraps moto's single authorization entry point
 (`moto.core.authorization.ActionAuthenticatorMixin._authenticate_and_authorize_action`)
-so that requests signed by a simulated role session are judged by
-`labguide.sim.iam_revocation.models`; it verifies the internals it relies on first.
+so that requests signed by a role session are judged by
+`labguide.sim.iam_revocation.models`, and wraps `moto.sts.models.STSBackend.assume_role`
+so that sessions issued through the STS API are recorded with their issue time (instance
+credentials are recorded by `labguide.sim.instance_credentials`). It verifies the
+internals it relies on first.
 """
 
 from __future__ import annotations
@@ -46,6 +49,24 @@ def install() -> None:
     if "self.current_account" not in source:
         raise ExtensionError(NAME, "BaseResponse.setup_class no longer sets current_account")
 
+    from moto.sts.models import STSBackend
+
+    from labguide.sim.iam_revocation.models import register_assumed_role
+
+    original_assume = inspect.unwrap(STSBackend.assume_role)
+    assume_params = list(inspect.signature(original_assume).parameters)
+    for param in ("role_session_name", "role_arn", "duration"):
+        if param not in assume_params:
+            raise ExtensionError(NAME, f"STSBackend.assume_role no longer takes {param}")
+
+    def assume_role(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        assumed = original_assume(self, *args, **kwargs)
+        bound = inspect.signature(original_assume).bind(self, *args, **kwargs)
+        register_assumed_role(assumed, int(bound.arguments["duration"]))
+        return assumed
+
+    assume_role.__wrapped__ = original_assume  # type: ignore[attr-defined]
+
     def _authenticate_and_authorize_action(self, iam_request_cls, resource="*"):  # type: ignore[no-untyped-def]
         if authorize_role_session(self, resource):
             return None
@@ -53,4 +74,5 @@ def install() -> None:
 
     _authenticate_and_authorize_action.__wrapped__ = original  # type: ignore[attr-defined]
     ActionAuthenticatorMixin._authenticate_and_authorize_action = _authenticate_and_authorize_action
+    STSBackend.assume_role = assume_role
     _installed = True

@@ -277,3 +277,26 @@ def judge(access_key_id: str, action: str, resource: str, now: datetime) -> Deci
             f"on resource: {resource} because the role no longer exists",
         )
     return evaluate(session, action, resource, now, documents)
+
+
+def register_assumed_role(assumed: Any, duration_seconds: int) -> RoleSession:
+    """Record a session moto's STS just issued (AssumeRole): issued now on the account's
+    clock, so a later revocation judges it like any other role session."""
+    from datetime import timedelta
+
+    from labguide.sim.clock import clock_for
+
+    issued_at = clock_for(assumed.account_id).now()
+    expires_at = issued_at + timedelta(seconds=duration_seconds)
+    assumed.expiration = expires_at.replace(tzinfo=None)  # moto keeps naive UTC
+    session = RoleSession(
+        access_key_id=assumed.access_key_id,
+        account_id=assumed.account_id,
+        role_name=assumed.role_arn.rsplit("/", 1)[-1],
+        role_arn=assumed.role_arn,
+        session_name=assumed.session_name,
+        issued_at=issued_at,
+        expires_at=expires_at,
+    )
+    sessions.register(session)
+    return session
