@@ -54,6 +54,8 @@ class RoundContext:
     answers: Mapping[tuple[str, str], str] = field(default_factory=dict)
     memo: Memo = field(default_factory=Memo)
     facts: Any = None  # labguide.checks.facts.Facts, set by the runner
+    # Survives across rounds of one runner: verdicts that stay true while their key holds.
+    lasting: dict[Hashable, Any] = field(default_factory=dict)
 
     def once(self, key: Hashable, compute: Callable[[], T]) -> T:
         return self.memo.get(key, compute)

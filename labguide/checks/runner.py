@@ -28,6 +28,7 @@ class CheckRunner:
         self._pool = ThreadPoolExecutor(max_workers=max_workers,
                                         thread_name_prefix="labguide-check")
         self._account: str | None = None
+        self._lasting: dict = {}
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -52,7 +53,8 @@ class CheckRunner:
     def run_round(self, step_ids: Sequence[str] | None = None,
                   answers: Mapping[tuple[str, str], str] | None = None) -> RoundResult:
         steps = self.steps_for(step_ids)
-        ctx = RoundContext(target=self.target, answers=dict(answers or {}), memo=Memo())
+        ctx = RoundContext(target=self.target, answers=dict(answers or {}), memo=Memo(),
+                           lasting=self._lasting)
         facts = discover(self.target, self.scenario.facts, ctx=ctx)
         identity = self._pool.submit(self._account_changed)
         fact_jobs = [self._pool.submit(facts.get, name) for name in facts.names]
@@ -93,7 +95,10 @@ class CheckRunner:
 
     def _account_changed(self) -> str | None:
         """A restarted simulator answers for another (default) account: every reading
-        would be a false `failed`, so say so instead."""
+        would be a false `failed`, so say so instead. (An embedded simulator lives and
+        dies with its target, so it is not asked.)"""
+        if self.target.kind == "sim":
+            return None
         try:
             current = self.target.identity(refresh=True).account_id
         except AwsCallFailed:
