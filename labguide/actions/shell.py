@@ -68,7 +68,7 @@ def wait_output(target: Target, command_id: str, instance_id: str,
                 timeout: float | None = None) -> ShellOutput:
     """Poll GetCommandInvocation until the command ends or `timeout` seconds pass."""
     local = target.kind != "aws" and not target.is_real_account
-    timeout = timeout if timeout is not None else (1.5 if local else 45.0)
+    timeout = timeout if timeout is not None else (1.5 if local else 20.0)
     delay, ceiling = (0.01, 0.25) if local else (0.5, 3.0)
     deadline = time.monotonic() + timeout
     while True:

@@ -31,14 +31,14 @@ class CheckRunner:
         self._lasting: dict = {}
         self._lock = threading.Lock()
 
-    def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+    def close(self, wait: bool = True) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=True)
 
     def __enter__(self) -> CheckRunner:
         return self
 
-    def __exit__(self, *exc_info) -> None:
-        self.close()
+    def __exit__(self, exc_type, *exc_info) -> None:
+        self.close(wait=exc_type is None)  # on Ctrl-C, do not wait for a slow read
 
     def steps_for(self, step_ids: Sequence[str] | None):
         if step_ids is None:
@@ -97,9 +97,10 @@ class CheckRunner:
         """A restarted simulator answers for another (default) account: every reading
         would be a false `failed`, so say so instead. (An embedded simulator lives and
         dies with its target, so it is not asked.)"""
-        if self.target.kind == "sim":
-            return None
         try:
+            if self.target.kind == "sim":
+                self.target.identity()  # asked once, for the account id in reports
+                return None
             current = self.target.identity(refresh=True).account_id
         except AwsCallFailed:
             return None  # the checks themselves report the failure

@@ -27,7 +27,8 @@ def statuses(result) -> dict[str, str]:
 
 @pytest.mark.parametrize(("service", "operation", "error", "broken", "needle"), [
     ("guardduty", "ListFilters", client_error("AccessDeniedException", "ListFilters"),
-     {"key-filtered"}, "AccessDeniedException on guardduty:ListFilters: grant guardduty:ListFilters"),
+     {"key-filtered"},
+     "AccessDeniedException on guardduty:ListFilters: grant guardduty:ListFilters"),
     ("iam", "ListRolePolicies", client_error("AccessDenied", "ListRolePolicies"),
      {"sessions-revoked", "instance-restarted", "key-rotated"},
      "AccessDenied on iam:ListRolePolicies: grant iam:ListRolePolicies"),

@@ -178,3 +178,20 @@ def test_answers(inprocess_lab):
     assert [c.status for c in key.checks] == ["manual", "passed"]
     assert key.status == "manual"
     assert truth.stolen_access_key_id not in str(key)
+
+
+def test_a_passed_rotation_read_is_kept_until_the_instance_or_revocation_changes(inprocess_lab):
+    lab = inprocess_lab
+    for step in ("revoke-sessions", "restart-instance"):
+        lab.solve(step)
+    sent: list[str] = []
+    lab.target.on_event("before-call.ssm.SendCommand", lambda event_name, **_: sent.append(1))
+    assert lab.check("verify-rotation").status == "passed"
+    assert lab.check("verify-rotation").status == "passed"
+    assert len(sent) == 1  # the second round did not run a command again
+    lab.advance(60)
+    lab.solve("revoke-sessions")  # revoking again denies the instance's current key
+    assert lab.check("verify-rotation").status == "error"
+    lab.solve("restart-instance")
+    assert lab.check("verify-rotation").status == "passed"
+    assert len(sent) == 3
