@@ -238,5 +238,37 @@ def test_install_fails_loudly_when_moto_implements_list_command_invocations(monk
     monkeypatch.setattr(ssm_shell, "_installed", False)
     monkeypatch.setattr(SimpleSystemManagerResponse, "list_command_invocations",
                         lambda self: None, raising=False)
-    with pytest.raises(ExtensionError, match="ListCommandInvocations"):
+    with pytest.raises(ExtensionError, match="list_command_invocations"):
         ssm_shell.install()
+
+
+def test_instance_information_shows_the_agent_losing_and_regaining_its_connection(
+        moto_in_process, build_theft_world):
+    world = build_theft_world()
+    ssm = _ssm(world)
+
+    def info():
+        listed = ssm.describe_instance_information()["InstanceInformationList"]
+        assert [i["InstanceId"] for i in listed] == [world.truth.instance_id]  # managed only
+        return listed[0]
+
+    online = info()
+    assert (online["PingStatus"], online["IPAddress"], online["ResourceType"]) == (
+        "Online", "10.0.0.15", "EC2Instance")
+    assert online["LastPingDateTime"] == world.clock.now()
+    world.advance(1)
+    _revoke_now(world)
+    revoked_at = world.clock.now()
+    world.advance(600)
+    lost = info()
+    assert lost["PingStatus"] == "ConnectionLost"
+    assert lost["LastPingDateTime"] <= revoked_at
+    filtered = ssm.describe_instance_information(
+        Filters=[{"Key": "PingStatus", "Values": ["Online"]}])["InstanceInformationList"]
+    assert filtered == []
+    ec2 = boto3.client("ec2", region_name=world.region,
+                       aws_access_key_id=world.learner.access_key_id,
+                       aws_secret_access_key=world.learner.secret_access_key)
+    ec2.stop_instances(InstanceIds=[world.truth.instance_id])
+    ec2.start_instances(InstanceIds=[world.truth.instance_id])
+    assert info()["PingStatus"] == "Online"

@@ -1,7 +1,8 @@
 """SSM RunCommand extension: AWS-RunShellScript on simulated instances runs a small shell.
 
 `install()` wraps moto's `SimpleSystemManagerBackend.send_command`, `get_command_by_id`
-and `list_commands`, adds `list_command_invocations` to the backend and to
+and `list_commands`, adds `list_command_invocations` to the backend and
+`list_command_invocations` and `describe_instance_information` to
 `SimpleSystemManagerResponse`, after verifying the internals those rely on.
 """
 
@@ -25,7 +26,10 @@ def install() -> None:
 
     from labguide.sim.clock import clock_for
     from labguide.sim.ssm_shell import models
-    from labguide.sim.ssm_shell.responses import list_command_invocations
+    from labguide.sim.ssm_shell.responses import (
+        describe_instance_information,
+        list_command_invocations,
+    )
 
     for name in ("send_command", "get_command_by_id", "list_commands"):
         if not callable(getattr(SimpleSystemManagerBackend, name, None)):
@@ -39,9 +43,11 @@ def install() -> None:
                       "self.completed_count", "def invocation_response"):
         if attribute not in source:
             raise ExtensionError(NAME, f"ssm Command no longer has {attribute}")
-    present = getattr(SimpleSystemManagerResponse, "list_command_invocations", None)
-    if present not in (None, list_command_invocations):
-        raise ExtensionError(NAME, "moto now implements ListCommandInvocations itself")
+    for name, ours in (("list_command_invocations", list_command_invocations),
+                       ("describe_instance_information", describe_instance_information)):
+        present = getattr(SimpleSystemManagerResponse, name, None)
+        if present not in (None, ours):
+            raise ExtensionError(NAME, f"moto now implements {name} itself")
 
     # unwrap: a repeated install (tests) wraps moto's own methods, not earlier wrappers
     original_send = inspect.unwrap(SimpleSystemManagerBackend.send_command)
@@ -92,4 +98,5 @@ def install() -> None:
     SimpleSystemManagerBackend.list_commands = list_commands
     SimpleSystemManagerBackend.list_command_invocations = backend_list_command_invocations
     SimpleSystemManagerResponse.list_command_invocations = list_command_invocations
+    SimpleSystemManagerResponse.describe_instance_information = describe_instance_information
     _installed = True

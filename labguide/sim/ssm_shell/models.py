@@ -13,6 +13,11 @@ Delivery is decided lazily, whenever a command is read, and on each world tick.
 
 SendCommand to an instance id that does not exist, is not running, or has no SSM agent
 (no role credentials) fails with InvalidInstanceId, as on AWS.
+
+DescribeInstanceInformation (not in moto) lists the managed instances with the agent's
+PingStatus: Online while it can reach SSM, ConnectionLost while its credentials are
+denied or the instance is stopped; LastPingDateTime is its last successful ping (the
+world pings every few minutes, and every read that finds it online counts as one).
 """
 
 from __future__ import annotations
@@ -249,3 +254,59 @@ def invocation_summary(command: Any, invocation: dict[str, Any], details: bool) 
             plugin["ResponseFinishDateTime"] = started
         entry["CommandPlugins"] = [plugin]
     return entry
+
+
+AGENT_VERSION = "3.3.987.0"
+_last_ping: dict[tuple[str, str], datetime] = {}
+
+
+def forget_account(account_id: str) -> None:
+    for key in [k for k in _last_ping if k[0] == account_id]:
+        del _last_ping[key]
+
+
+def agent_ping(account_id: str, region: str, instance_id: str, now: datetime) -> bool:
+    """The agent's periodic ping: recorded when it reaches SSM; returns whether it did."""
+    online = agent_online(account_id, region, instance_id, now)
+    if online:
+        _last_ping[(account_id, instance_id)] = to_utc(now)
+    return online
+
+
+def instance_information(account_id: str, region: str, instance_ids: list[str] | None,
+                         ping_statuses: list[str] | None) -> list[dict[str, Any]]:
+    """DescribeInstanceInformation entries for the managed instances of the region."""
+    from moto.ec2.models import ec2_backends
+
+    now = clock_for(account_id).now()
+    entries = []
+    backend = ec2_backends[account_id][region]
+    for reservation in backend.reservations.values():
+        for instance in reservation.instances:
+            held = instance_credentials.current(account_id, instance.id)
+            if held is None or instance.state == "terminated":
+                continue
+            if instance_ids and instance.id not in instance_ids:
+                continue
+            online = agent_ping(account_id, region, instance.id, now)
+            status = "Online" if online else "ConnectionLost"
+            if ping_statuses and status not in ping_statuses:
+                continue
+            last_ping = _last_ping.get((account_id, instance.id), to_utc(instance.launch_time))
+            entries.append({
+                "InstanceId": instance.id,
+                "PingStatus": status,
+                "LastPingDateTime": last_ping,
+                "AgentVersion": AGENT_VERSION,
+                "IsLatestVersion": True,
+                "PlatformType": "Linux",
+                "PlatformName": "Amazon Linux",
+                "PlatformVersion": "2",
+                "IamRole": held.session.role_name,
+                "ResourceType": "EC2Instance",
+                "IPAddress": instance.private_ip,
+                "ComputerName": metadata_for(account_id, region, instance.id, now).local_hostname,
+                "SourceId": instance.id,
+                "SourceType": "AWS::EC2::Instance",
+            })
+    return entries

@@ -35,6 +35,8 @@ from labguide.sim import instance_credentials
 from labguide.sim.attacker import Attacker, AttackPlan
 from labguide.sim.clock import SimClock, register_account_clock, to_utc
 from labguide.sim.iam_revocation.models import sessions
+from labguide.sim.ssm_shell.models import agent_ping
+from labguide.sim.ssm_shell.models import forget_account as forget_agent_pings
 from labguide.sim.worlds.instance_app import InstanceApp
 from labguide.sim.worlds.world import Credentials, World
 
@@ -74,6 +76,7 @@ UBUNTU = {
     "owner_id": "099720109477", "root_device_name": "/dev/sda1",
 }
 
+SSM_PING_SECONDS = 300  # how often the instance's SSM agent reports in
 _build_lock = threading.Lock()
 
 
@@ -167,6 +170,7 @@ def build(params: dict[str, Any], *, account_id: str, region: str, seed: int = 0
         # A rebuilt account (a fresh mock_aws, a resumed embedded world) starts from nothing.
         instance_credentials.forget_account(account_id)
         sessions.forget_account(account_id)
+        forget_agent_pings(account_id)
 
         mock_random.seed(_seed_for(seed, account_id))
         rng = random.Random(_seed_for(seed, account_id))
@@ -425,5 +429,7 @@ def _provision(p: dict[str, Any], *, account_id: str, region: str, epoch: dateti
         attacker=attacker, truth=truth, params=p, app=app,
     )
     world.every("instance-app", p["app_check_interval_seconds"], epoch, app.check)
+    world.every("ssm-agent-ping", SSM_PING_SECONDS, epoch,
+                lambda at: agent_ping(account_id, region, instance.id, at))
     world.every("attacker", p["attack_interval_seconds"], first_attack, attacker.run_round)
     return world
