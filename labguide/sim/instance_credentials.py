@@ -64,6 +64,15 @@ class InstanceCredentials:
         }
 
 
+def random_key_id(rng: random.Random, prefix: str) -> str:
+    """An access key id as AWS shapes them: a 4-letter prefix (AKIA, ASIA) and 16 [A-Z0-9]."""
+    return prefix + "".join(rng.choices(_ALNUM, k=16))
+
+
+def random_secret(rng: random.Random) -> str:
+    return "".join(rng.choices(_SECRET_ALPHABET, k=40))
+
+
 def _iso(moment: datetime) -> str:
     return to_utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -111,8 +120,8 @@ def issue(
     with _lock:
         sequence = len(_history.get((account_id, instance_id), ()))
         rng = random.Random(f"{account_id}|{instance_id}|{role_arn}|{issued_at}|{sequence}")
-        access_key_id = "ASIA" + "".join(rng.choices(_ALNUM, k=16))
-        secret = "".join(rng.choices(_SECRET_ALPHABET, k=40))
+        access_key_id = random_key_id(rng, "ASIA")
+        secret = random_secret(rng)
         token = _TOKEN_PREFIX + "".join(rng.choices(_TOKEN_ALPHABET, k=600))
 
         iam_backend = iam_backends[account_id]["aws"]

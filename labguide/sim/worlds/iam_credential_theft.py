@@ -239,14 +239,6 @@ def _public_ip(rng: random.Random) -> str:
     return f"{first}.{second}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
 
 
-def _key(rng: random.Random, prefix: str) -> str:
-    return prefix + "".join(rng.choices(string.ascii_uppercase + string.digits, k=16))
-
-
-def _secret(rng: random.Random) -> str:
-    return "".join(rng.choices(string.ascii_letters + string.digits + "+/", k=40))
-
-
 def _provision(p: dict[str, Any], *, account_id: str, region: str, epoch: datetime,
                clock: SimClock, rng: random.Random) -> World:
     from moto.cloudtrail.models import cloudtrail_backends
@@ -271,8 +263,8 @@ def _provision(p: dict[str, Any], *, account_id: str, region: str, epoch: dateti
                            learner_name)
     learner_key = iam.create_access_key(learner_name)
     del iam.access_keys[learner_key.physical_resource_id]
-    learner_key.access_key_id = _key(rng, "AKIA")
-    learner_key.secret_access_key = _secret(rng)
+    learner_key.access_key_id = instance_credentials.random_key_id(rng, "AKIA")
+    learner_key.secret_access_key = instance_credentials.random_secret(rng)
     learner_key.create_date = _naive(epoch - timedelta(days=1))
     iam.access_keys[learner_key.access_key_id] = learner_key
     iam.update_account_password_policy(
