@@ -164,6 +164,7 @@ def build(params: dict[str, Any], *, account_id: str, region: str, seed: int = 0
     epoch = to_utc(epoch).replace(microsecond=0)
     if clock is None:
         clock = SimClock(start=epoch + rounds_offset)
+    register_account_clock(account_id, clock)
     with _build_lock:
         from moto.moto_api._internal import mock_random
 
@@ -176,7 +177,6 @@ def build(params: dict[str, Any], *, account_id: str, region: str, seed: int = 0
         rng = random.Random(_seed_for(seed, account_id))
         world = _provision(p, account_id=account_id, region=region, epoch=epoch,
                            clock=clock, rng=rng)
-    register_account_clock(account_id, clock)
     world.tick()  # the attacker's first rounds and the application's first checks
     return world
 

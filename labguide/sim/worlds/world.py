@@ -61,6 +61,8 @@ class World:
     def every(self, name: str, interval_seconds: float, first_at: datetime,
               action: Callable[[datetime], Any]) -> None:
         """Schedule `action(at)` every `interval_seconds` from `first_at` on."""
+        if interval_seconds <= 0:
+            raise ValueError(f"{name}: the interval must be positive, not {interval_seconds}")
         interval = timedelta(seconds=interval_seconds)
         self._schedule.append(Recurring(name, first_at, interval, action))
 
