@@ -26,13 +26,20 @@ from labguide.actions.pane import (
     start_instance,
     stop_instance,
 )
-from labguide.actions.shell import InstanceUnreachable, ShellOutput, imds_v2_commands, run_shell
+from labguide.actions.shell import (
+    InstanceUnreachable,
+    ShellOutput,
+    imds_v2_commands,
+    redact_secrets,
+    run_shell,
+)
 from labguide.actions.solution import apply, plan
 
 __all__ = [
     "REVOKE_POLICY_NAME", "Action", "ActionFailed", "ActionRefused", "ActionResult", "Call",
     "ChangesNotAllowed", "ConfirmationRequired", "InstanceUnreachable", "Shell", "ShellOutput",
     "Wait", "apply", "from_operation", "imds_v2_commands", "plan", "restart_instance",
-    "revocation_document", "revoke_sessions", "run_shell", "run_shell_command", "save_filter",
+    "redact_secrets", "revocation_document", "revoke_sessions", "run_shell", "run_shell_command",
+    "save_filter",
     "start_instance", "stop_instance",
 ]

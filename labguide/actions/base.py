@@ -152,15 +152,18 @@ class Action:
                 if isinstance(part, Call):
                     response = target.call(part.service, part.operation, **part.params)
                     response.pop("ResponseMetadata", None)
+                    if "StandardOutputContent" in response:  # GetCommandInvocation
+                        for stream in ("StandardOutputContent", "StandardErrorContent"):
+                            response[stream] = shell.redact_secrets(response.get(stream, ""))
                     responses.append(response)
                 elif isinstance(part, Wait):
                     _wait(target, part)
                 else:
                     result = shell.run_shell(target, part.instance_id, list(part.commands))
-                    output = result.stdout
+                    output = shell.redact_secrets(result.stdout)  # shown in panes
                     responses.append({"Status": result.status, "ResponseCode": result.exit_code,
-                                      "StandardOutputContent": result.stdout,
-                                      "StandardErrorContent": result.stderr})
+                                      "StandardOutputContent": output,
+                                      "StandardErrorContent": shell.redact_secrets(result.stderr)})
             except AwsCallFailed as failure:
                 raise ActionFailed(self, failure.reason) from None
             except shell.InstanceUnreachable as exc:

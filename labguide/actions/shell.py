@@ -3,6 +3,7 @@ bounded in time: what the shell pane and the key-rotated check both need."""
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 
@@ -22,6 +23,17 @@ def imds_v2_commands(role_name: str) -> list[str]:
         f'curl -s -H "X-aws-ec2-metadata-token: $TOKEN" '
         f"{IMDS}/latest/meta-data/iam/security-credentials/{role_name}",
     ]
+
+
+_SECRET_FIELDS = re.compile(
+    r'("(?:SecretAccessKey|Token|SessionToken|secretAccessKey|sessionToken)"\s*:\s*")([^"]*)(")')
+
+
+def redact_secrets(text: str) -> str:
+    """Instance metadata credentials made showable: the secret key and the token are cut
+    to their first four characters; the AccessKeyId stays (it is what learners compare)."""
+    return _SECRET_FIELDS.sub(lambda m: f"{m.group(1)}{m.group(2)[:4]}…(redacted){m.group(3)}",
+                              text)
 
 
 class InstanceUnreachable(Exception):

@@ -140,3 +140,13 @@ def test_pane_actions_run_on_moto(moto_target):
     saved = target.call("guardduty", "GetFilter", DetectorId=detector, FilterName="stolen-key")
     assert saved["FindingCriteria"]["Criterion"]["resource.accessKeyDetails.accessKeyId"] == {
         "Eq": [KEY]}
+
+
+def test_shell_output_never_carries_the_secret_or_the_token():
+    from labguide.actions import redact_secrets
+
+    text = ('{"Code":"Success","AccessKeyId":"ASIAABCDEFGHIJKLQ3XZ",'
+            '"SecretAccessKey" : "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY","Token":"IQoJb3JpZ2lu"}')
+    shown = redact_secrets(text)
+    assert "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY" not in shown and "IQoJb3JpZ2lu" not in shown
+    assert '"AccessKeyId":"ASIAABCDEFGHIJKLQ3XZ"' in shown and "wJal…(redacted)" in shown

@@ -53,3 +53,29 @@ def test_solving_step_by_step_passes_each_check_in_turn(lab):
     rotated = result.step("verify-rotation").checks[0]
     assert lab.truth.stolen_access_key_id not in rotated.summary + rotated.observed
     assert "ASIA…" in rotated.observed
+
+
+def test_pane_actions_on_the_simulator(lab):
+    """The pane actions as the app runs them; the shell read shows no whole secret."""
+    import json
+
+    from labguide.actions import (
+        imds_v2_commands,
+        restart_instance,
+        revoke_sessions,
+        run_shell_command,
+        save_filter,
+    )
+
+    truth = lab.truth
+    save_filter(truth.detector_id, "stolen", truth.stolen_access_key_id).run(lab.target)
+    revoke_sessions(truth.role_name, lab.target.now()).run(lab.target)
+    restart_instance(truth.instance_id).run(lab.target)
+    result = run_shell_command(truth.instance_id, "\n".join(imds_v2_commands(truth.role_name)))
+    shown = result.run(lab.target).output
+    creds = json.loads(shown)
+    assert creds["AccessKeyId"].startswith("ASIA")
+    assert creds["AccessKeyId"] != truth.stolen_access_key_id
+    assert creds["SecretAccessKey"].endswith("…(redacted)") and len(creds["SecretAccessKey"]) < 20
+    assert creds["Token"].endswith("…(redacted)")
+    assert lab.round(answers=answers_for(truth)).all_passed
