@@ -96,6 +96,8 @@ def denial(decision: Decision, *, service: str, headers: Any) -> SessionDenied:
         body = json.dumps({"__type": json_code, "message": message, "Message": message})
         return SessionDenied(status, "application/x-amz-json-1.1", body, json_code)
     if service == "s3":
+        if code == "ExpiredToken":
+            message = "The provided token has expired."
         body = (
             '<?xml version="1.0" encoding="UTF-8"?>\n'
             f"<Error><Code>{code}</Code><Message>{escape(message)}</Message>"
