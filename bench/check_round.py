@@ -162,9 +162,9 @@ def main() -> None:
     args = parser.parse_args()
     loaded = load_scenario(SCENARIO)
     budgets = {"embedded": 50.0, "sim serve": 100.0}
+    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     print(f"{'target':<10} {'calls':>5} {'round p50':>10} {'round p95':>10} {'raw p50':>8} "
           f"{'raw p95':>8} {'ratio p50':>9} {'ratio p95':>9}  budget")
-    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     for row in (embedded(loaded, args.rounds), served(loaded, args.rounds)):
         ok = row["round_p95"] < budgets[row["label"]] and row["ratio_p50"] <= 1.3
         print(f"{row['label']:<10} {row['calls']:>5} {row['round_p50']:>8.1f}ms "
