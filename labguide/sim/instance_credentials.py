@@ -87,10 +87,6 @@ def current(account_id: str, instance_id: str) -> InstanceCredentials | None:
     return issued[-1] if issued else None
 
 
-def history(account_id: str, instance_id: str) -> list[InstanceCredentials]:
-    return list(_history.get((account_id, instance_id), ()))
-
-
 def forget_account(account_id: str) -> None:
     with _lock:
         for key in [k for k in _history if k[0] == account_id]:

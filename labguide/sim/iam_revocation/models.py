@@ -14,8 +14,8 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from fnmatch import fnmatchcase
 from typing import Any
@@ -59,11 +59,6 @@ class SessionRegistry:
     def get(self, access_key_id: str) -> RoleSession | None:
         return self._by_key.get(access_key_id)
 
-    def for_account(self, account_id: str) -> Iterator[RoleSession]:
-        with self._lock:
-            sessions = list(self._by_key.values())
-        return (s for s in sessions if s.account_id == account_id)
-
     def forget_account(self, account_id: str) -> None:
         with self._lock:
             for key in [k for k, s in self._by_key.items() if s.account_id == account_id]:
@@ -81,7 +76,6 @@ class Decision:
     error_code: str | None = None  # "AccessDenied" or "ExpiredToken"
     explicit_deny: bool = False
     message: str = ""
-    matched: list[str] = field(default_factory=list)
 
 
 ALLOWED = Decision(allowed=True)
