@@ -170,7 +170,8 @@ class Target:
     credentials: Credentials | None = field(default=None, repr=False)
     allow_changes: bool = False
     clock: Callable[[], datetime] | None = field(default=None, repr=False, compare=False)
-    _cache: _ClientCache = field(default_factory=_ClientCache, repr=False, compare=False)
+    _cache: _ClientCache = field(default_factory=_ClientCache, init=False, repr=False,
+                                 compare=False)
 
     # ----- construction --------------------------------------------------------------------
 

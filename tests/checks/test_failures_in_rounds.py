@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
 from botocore.stub import Stubber
+
+from labguide.checks import CheckRunner
 
 
 def inject(lab, service: str, operation: str, error: Exception) -> None:
@@ -69,14 +73,16 @@ def test_ssm_throttled_on_the_rotation_read(inprocess_lab):
 
 
 def test_an_endpoint_that_now_answers_for_another_account(inprocess_lab):
+    """A restarted `sim serve` answers the same keys for its default account."""
     lab = inprocess_lab
-    stub = Stubber(lab.target.client("sts"))
+    target = dataclasses.replace(lab.target, kind="endpoint")
+    stub = Stubber(target.client("sts"))
     for account in (lab.world.account_id, "123456789012"):
         stub.add_response("get_caller_identity", {
             "Account": account, "Arn": f"arn:aws:iam::{account}:user/x", "UserId": "AIDAX"})
-    with stub:
-        assert statuses(lab.round())["key-filtered"] == "failed"
-        result = lab.round()
+    with stub, CheckRunner(lab.loaded, target) as runner:
+        assert statuses(runner.run_round())["key-filtered"] == "failed"
+        result = runner.run_round()
     check = result.step("filter-key").checks[0]
     assert check.status == "error" and "restarted" in check.summary
     assert statuses(result)["principal-named"] == "manual"
