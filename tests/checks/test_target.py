@@ -112,3 +112,16 @@ def test_no_credentials_and_connection_errors_map_without_a_network():
     reason = explain_failure(EndpointConnectionError(endpoint_url="http://x"), "ssm",
                              "SendCommand", "http://x").reason
     assert reason.startswith("cannot reach http://x for ssm:SendCommand")
+
+
+def test_aws_ignores_a_configured_endpoint_and_endpoint_uses_its_own(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLEEXAMPLE12")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    real = Target.for_aws(region="eu-west-1")
+    assert real.client("iam").meta.endpoint_url.startswith("https://iam.amazonaws.com")
+    assert real.client("ec2").meta.endpoint_url == "https://ec2.eu-west-1.amazonaws.com"
+    local = Target.for_endpoint("http://127.0.0.1:5000", region="eu-west-1")
+    assert local.client("ec2").meta.endpoint_url == "http://127.0.0.1:5000"
+    assert Target.for_endpoint("https://ec2.eu-west-1.amazonaws.com",
+                               region="eu-west-1").is_real_account
