@@ -82,6 +82,7 @@ class Pane(Vertical, can_focus=False):
         self.session = session
         self.failures = 0
         self.last_data: Any = None
+        self.loaded = False  # True once a fetch succeeded
         self._timer: Any = None
         self._stopped = False
 
@@ -160,6 +161,7 @@ class Pane(Vertical, can_focus=False):
             return
         message.stop()
         self.failures = 0
+        self.loaded = True
         self.last_data = message.data
         self.set_status("")
         try:

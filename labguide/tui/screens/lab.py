@@ -249,6 +249,7 @@ class LabScreen(Screen):
         text.append("◆ ", style="bold")
         text.append(self.session.connection.label())
         text.append("  │  checks: ", style="dim")
+        word = "error" if self.check_error else ""
         if self.check_error:
             text.append(f"⚠ error: {self.check_error}", style="bold")
         else:
@@ -261,7 +262,7 @@ class LabScreen(Screen):
         text.append("  │  refreshed ", style="dim")
         text.append(self.app.format_time(refreshed) if refreshed else "not yet")
         status.update(text)
-        status.set_class(bool(self.check_error), "error")
+        status.set_class(word == "error", "error")
 
     # ----- keys -------------------------------------------------------------------------
 

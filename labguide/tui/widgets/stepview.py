@@ -57,6 +57,10 @@ class StepView(VerticalScroll):
         yield Vertical(id="step-questions")
 
     def show_step(self, step_id: str) -> None:
+        if step_id == self.step_id:
+            self.refresh_checks()
+            self.refresh_text()
+            return
         self.step_id = step_id
         self.rendered = None
         step = self.session.scenario.step(step_id)

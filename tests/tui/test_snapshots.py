@@ -1,0 +1,82 @@
+"""Snapshots of every screen a learner sees, on a frozen simulated account (fixed seed,
+epoch and clock, so ids, keys and times are the same every run)."""
+
+from __future__ import annotations
+
+import pytest
+
+from labguide.scenario import load_scenario
+from labguide.target import Credentials, Target
+from labguide.tui.app import build_app
+from labguide.tui.connection import Connection, TargetSpec
+from labguide.tui.panes.base import Pane
+from tests.tui.helpers import EPOCH, SCENARIO, SEED, frozen_clock, wait_for_workers, wait_until
+
+SIZE = (100, 32)
+STEPS = load_scenario(SCENARIO).scenario.step_ids
+
+
+def lab_app(tmp_path, connection):
+    return build_app(scenario=SCENARIO, store_path=tmp_path / "p.db", seed=SEED, epoch=EPOCH,
+                     clock=frozen_clock, poll_interval=600, check_interval=600,
+                     connection=connection)
+
+
+async def settle(pilot) -> None:
+    """Panes loaded, checks run, workers done, notifications gone."""
+    app = pilot.app
+    await wait_until(pilot, lambda: app.session is not None and app.session.last_refresh or
+                     getattr(app.screen, "check_error", None), "a check round")
+    await wait_until(pilot, lambda: all(p.loaded or p.has_class("error")
+                                        for p in app.screen.query(Pane)), "panes", timeout=10)
+    await wait_for_workers(app)
+    await pilot.pause()
+    app.clear_notifications()
+    await pilot.pause()
+
+
+def test_picker(snap_compare, tmp_path):
+    app = build_app(scenario=None, store_path=tmp_path / "p.db", clock=frozen_clock)
+    assert snap_compare(app, terminal_size=SIZE)
+
+
+@pytest.mark.parametrize("step_id", STEPS)
+def test_each_step(snap_compare, tmp_path, frozen_sim, step_id):
+    """Every step as first opened; filter-key shows a failing check (expected/observed)."""
+
+    async def open_step(pilot) -> None:
+        await settle(pilot)
+        pilot.app.screen.open_step(step_id)
+        await settle(pilot)
+
+    assert snap_compare(lab_app(tmp_path, frozen_sim), terminal_size=SIZE, run_before=open_step)
+
+
+def test_help_screen(snap_compare, tmp_path, frozen_sim):
+    async def press_help(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+
+    assert snap_compare(lab_app(tmp_path, frozen_sim), terminal_size=SIZE,
+                        run_before=press_help)
+
+
+def test_unreachable_account_shows_errors_in_place(snap_compare, tmp_path):
+    """An endpoint that refuses connections: panes and status line say where and why."""
+    region = load_scenario(SCENARIO).scenario.region
+    spec = TargetSpec(kind="endpoint", endpoint="http://127.0.0.1:9")
+    connection = Connection(spec, region)
+    connection.target = Target.for_simulator("http://127.0.0.1:9",
+                                             Credentials("AKIAEXAMPLEEXAMPLE12", "x" * 40),
+                                             region)
+    connection._set_ready()
+
+    async def wait_errors(pilot) -> None:
+        await settle(pilot)
+        assert pilot.app.screen.query_one("#pane-alerts").has_class("error")
+        status = str(pilot.app.screen.query_one("#pane-alerts .pane-status").render())
+        assert "cannot reach" in status
+
+    assert snap_compare(lab_app(tmp_path, connection), terminal_size=SIZE,
+                        run_before=wait_errors)
