@@ -1,0 +1,48 @@
+"""An endpoint that goes away mid-lab: the pane says so in place, the rest keeps
+working, and the pane recovers by itself when the endpoint comes back."""
+
+from __future__ import annotations
+
+from labguide.scenario import load_scenario
+from labguide.sim.server import SimServer
+from labguide.tui.app import build_app
+from labguide.tui.connection import Connection, TargetSpec
+from labguide.tui.panes.alerts import AlertsPane
+from tests.tui.helpers import EPOCH, SCENARIO, SEED, frozen_clock, wait_until
+
+
+async def test_endpoint_stopped_and_restarted_mid_lab(tmp_path, monkeypatch):
+    scenario = load_scenario(SCENARIO).scenario
+    server = SimServer().start()
+    second = None
+    try:
+        world = server.add_world(scenario.world.name, dict(scenario.world.params),
+                                 region=scenario.region, seed=SEED, epoch=EPOCH)
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", world.learner.access_key_id)
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", world.learner.secret_access_key)
+        spec = TargetSpec(kind="endpoint", endpoint=server.endpoint_url)
+        connection = Connection(spec, scenario.region)
+        connection.connect_remote()
+        app = build_app(scenario=SCENARIO, target="endpoint", endpoint=server.endpoint_url,
+                        store_path=tmp_path / "p.db", clock=frozen_clock, poll_interval=0.2,
+                        check_interval=0.2, connection=connection)
+        async with app.run_test(size=(100, 32)) as pilot:
+            alerts = app.screen.query_one(AlertsPane)
+            await wait_until(pilot, lambda: alerts.loaded and alerts.last_data, "alerts")
+            port = server.port
+            server.stop()
+            await wait_until(pilot, lambda: alerts.has_class("error"), "the pane's error")
+            status = str(alerts.query_one(".pane-status").render())
+            assert "cannot reach" in status, status
+            await pilot.press("n")  # the rest keeps working
+            await wait_until(pilot, lambda: app.screen.step_id == "filter-key", "step 2")
+            await pilot.press("p")
+            second = SimServer(port=port).start()
+            await wait_until(pilot, lambda: not alerts.has_class("error") and alerts.failures == 0,
+                             "the pane's recovery", timeout=40)
+            assert "cannot reach" not in str(alerts.query_one(".pane-status").render())
+            assert app.unexpected_errors == []
+    finally:
+        server.stop()
+        if second is not None:
+            second.stop()
