@@ -116,3 +116,27 @@ def test_the_exercise_with_the_aws_cli(lab, capsys):
         "alert": "manual", "filter-key": "passed", "identify-principal": "manual",
         "revoke-sessions": "passed", "restart-instance": "passed", "verify-rotation": "passed",
         "review": "manual"}
+
+
+def test_the_printed_cli_equivalents_run_as_printed(lab, capsys):
+    """Each solution action's `.cli`, pasted into a shell, does what the action does."""
+    from labguide.actions import plan
+    from labguide.checks.facts import discover, iso
+    from labguide.scenario import load_scenario
+    from labguide.target import Target
+
+    env, world = lab
+    loaded = load_scenario(SCENARIO)
+    target = Target.for_simulator(env["AWS_ENDPOINT_URL"], world.learner, world.region,
+                                  clock=world.clock.now)
+    for step_id in ("filter-key", "revoke-sessions", "restart-instance"):
+        facts = discover(target, loaded.scenario.facts).values()
+        for action in plan(loaded.scenario.step(step_id), facts, target,
+                           now=iso(target.now())):
+            for line in action.cli.splitlines():
+                assert line.startswith("aws ")
+                done = subprocess.run(["bash", "-c", line.replace("aws ", f"{AWS} ", 1)],
+                                      env=env, capture_output=True, text=True, timeout=60,
+                                      check=False)
+                assert done.returncode == 0, (line, done.stderr)
+        assert statuses(capsys)[step_id] == "passed"

@@ -134,3 +134,16 @@ def test_solve_on_sim_says_the_account_is_discarded(capsys):
     assert code == 0
     assert "fresh simulated account" in err and "--endpoint" in err
     assert "aws guardduty create-filter" in out
+
+
+def test_an_endpoint_target_reads_the_time_from_the_account(endpoint):
+    """Without a simulator clock, `now` is the Date header of an STS answer."""
+    from datetime import UTC, datetime, timedelta
+
+    url, world = endpoint
+    target = Target.for_endpoint(url, region=None, default_region=world.region)
+    now = target.now()
+    assert now.tzinfo is not None and now.microsecond == 0
+    assert abs(now - datetime.now(UTC)) < timedelta(minutes=5)
+    assert target.identity().account_id == world.account_id
+    assert target.describe()["account_id"] == world.account_id
