@@ -59,10 +59,10 @@ class AlertsPane(Pane):
 
     def show(self, findings: list[dict]) -> None:
         table = self.query_one(DataTable)
-        # Oldest first, as an inbox sorted by arrival would number them.
+        # Numbered by arrival, listed newest first as an inbox shows them.
         ordered = sorted(findings, key=lambda f: (str(f.get("CreatedAt", "")), f.get("Id", "")))
         rows = []
-        for n, finding in enumerate(ordered, 1):
+        for n, finding in reversed(list(enumerate(ordered, 1))):
             subject = Text(f"GuardDuty finding: {finding.get('Type', '')}")
             rows.append((finding["Id"], [Text(str(n)), subject,
                                          Text(gd.short_time(finding.get("CreatedAt")))]))

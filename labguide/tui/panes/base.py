@@ -64,6 +64,8 @@ def sync_table(table: DataTable, rows: list[tuple[str, list[Any]]]) -> None:
 class Pane(Vertical, can_focus=False):
     """A live view of one part of the account."""
 
+    ALLOW_MAXIMIZE = True
+
     name_: ClassVar[str] = ""
     title: ClassVar[str] = ""
 

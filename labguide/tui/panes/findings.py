@@ -108,9 +108,10 @@ class FindingsPane(Pane):
         with Horizontal(id="findings-filter-bar"):
             yield Select(
                 [(label, field) for field, label, _ in FILTER_FIELDS],
-                value=FILTER_FIELDS[0][0], allow_blank=False, id="findings-field",
+                value=FILTER_FIELDS[0][0], allow_blank=False, id="findings-field", compact=True,
             )
-            yield Input(placeholder="value, e.g. ASIA… (Enter to apply)", id="findings-value")
+            yield Input(placeholder="/ filter value, e.g. ASIA…, Enter applies",
+                        id="findings-value", compact=True)
         table: DataTable = DataTable(id="findings-table", cursor_type="row", zebra_stripes=True)
         table.add_column("Type", key="type")
         table.add_column("Access key", key="key")

@@ -17,7 +17,7 @@ class PickerScreen(Screen):
     BINDINGS = [
         Binding("enter", "open_selected", "Open", show=False),
         Binding("o", "focus_path", "Open file"),
-        Binding("q", "app.quit", "Quit"),
+        Binding("q", "app.quit", "Quit", show=False),
     ]
 
     def __init__(self, entries: list[dict[str, Any]], load_error: str | None = None) -> None:

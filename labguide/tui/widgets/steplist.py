@@ -13,15 +13,19 @@ from textual.widgets.option_list import Option
 from labguide.tui.session import DONE, STATE_ICONS
 
 
-def step_prompt(number: int, title: str, state: str) -> Text:
-    text = Text()
-    text.append(f"{STATE_ICONS[state]} {number}. ", style="bold" if state == DONE else "")
-    text.append(title)
-    text.append(f"\n     {state}", style="dim" if state != DONE else "bold")
-    return text
+def step_prompt(number: int, title: str, state: str, width: int = 80) -> Text:
+    """Two lines that never wrap: icon, number and title; then the state as a word."""
+    first = Text(f"{STATE_ICONS[state]} {number}. ", style="bold" if state == DONE else "",
+                 no_wrap=True, overflow="ellipsis")
+    room = max(width - len(first), 4)
+    first.append(title if len(title) <= room else title[: room - 1] + "…")
+    second = Text(f"   {state}", style="dim" if state != DONE else "bold", no_wrap=True)
+    return Text("\n", no_wrap=True, overflow="ellipsis").join([first, second])
 
 
 class StepList(Vertical):
+    ALLOW_MAXIMIZE = True
+
     def __init__(self, session: Any, **kwargs: Any) -> None:
         super().__init__(id="step-list", **kwargs)
         self.session = session
@@ -37,8 +41,9 @@ class StepList(Vertical):
         options = self.query_one(OptionList)
         highlighted = options.highlighted
         scenario = self.session.scenario
+        width = max((options.size.width or self.size.width or 30) - 2, 12)
         prompts = [
-            Option(step_prompt(n, step.title, self.session.state(step.id)), id=step.id)
+            Option(step_prompt(n, step.title, self.session.state(step.id), width), id=step.id)
             for n, step in enumerate(scenario.steps, 1)
         ]
         options.clear_options()
@@ -50,6 +55,9 @@ class StepList(Vertical):
             Text.assemble(("Progress ", "bold"), f"{done}/{total} done ",
                           ("█" * done + "░" * (total - done)))
         )
+
+    def on_resize(self) -> None:
+        self.refresh_states()
 
     def select(self, step_id: str) -> None:
         options = self.query_one(OptionList)

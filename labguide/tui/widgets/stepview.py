@@ -44,6 +44,8 @@ def check_lines(step: Any, result: Any) -> Text:
 class StepView(VerticalScroll):
     """The current step's text; re-rendered when newly discovered facts change it."""
 
+    ALLOW_MAXIMIZE = True
+
     def __init__(self, session: Any, **kwargs: Any) -> None:
         super().__init__(id="step-view", **kwargs)
         self.session = session
