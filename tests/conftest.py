@@ -13,7 +13,9 @@ _AWS_VARS = (
 
 
 @pytest.fixture(autouse=True)
-def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory):
+def _isolated_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     for name in _AWS_VARS:
         monkeypatch.delenv(name, raising=False)
     home = tmp_path_factory.mktemp("aws-home")

@@ -15,7 +15,10 @@ from collections.abc import Sequence
 from labguide import __version__
 from labguide.errors import ScenarioError, UserError
 
-DEFAULT_SCENARIO = "compromised-iam-credentials"
+_SIM_NOTE = (
+    "With --sim every invocation starts a fresh simulated account, so a `solve` is not seen by "
+    "a later `check`; run `labguide sim serve` and use --endpoint (or AWS_ENDPOINT_URL) for that."
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -46,7 +49,9 @@ def _add_target(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="labguide", description="A terminal lab guide for cloud-security exercises.")
+    parser = _Parser(
+        prog="labguide", description="A terminal lab guide for cloud-security exercises."
+    )
     parser.add_argument("--version", action="version", version=f"labguide {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
@@ -64,13 +69,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("schema", help="print the JSON Schema of the scenario format")
 
-    check = sub.add_parser("check", help="check a scenario's steps against an account")
+    check = sub.add_parser(
+        "check", help="check a scenario's steps against an account", epilog=_SIM_NOTE
+    )
     check.add_argument("scenario")
     check.add_argument("--step", metavar="ID")
     check.add_argument("--json", action="store_true", help="print one JSON object")
     _add_target(check)
 
-    solve = sub.add_parser("solve", help="apply a step's solution to an account")
+    solve = sub.add_parser(
+        "solve", help="apply a step's solution to an account", epilog=_SIM_NOTE
+    )
     solve.add_argument("scenario")
     solve.add_argument("--step", metavar="ID", required=True)
     solve.add_argument("--yes", action="store_true", help="confirm changes to a real account")
