@@ -60,7 +60,7 @@ class AlertsPane(Pane):
     def show(self, findings: list[dict]) -> None:
         table = self.query_one(DataTable)
         # Numbered by arrival, listed newest first as an inbox shows them.
-        ordered = sorted(findings, key=lambda f: (str(f.get("CreatedAt", "")), f.get("Id", "")))
+        ordered = sorted(findings, key=lambda f: (str(f.get("CreatedAt", "")), f.get("Type", "")))
         rows = []
         for n, finding in reversed(list(enumerate(ordered, 1))):
             subject = Text(f"GuardDuty finding: {finding.get('Type', '')}")

@@ -33,7 +33,7 @@ def all_findings(target: Any, limit: int = 200) -> tuple[str | None, list[dict]]
             target.call("guardduty", "GetFindings", DetectorId=detector, FindingIds=chunk)
             .get("Findings", [])
         )
-    findings.sort(key=lambda f: (str(f.get("UpdatedAt", "")), f.get("Id", "")), reverse=True)
+    findings.sort(key=lambda f: (str(f.get("UpdatedAt", "")), f.get("Type", "")), reverse=True)
     return detector, findings
 
 
