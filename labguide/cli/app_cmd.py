@@ -17,6 +17,7 @@ def run_app(args: argparse.Namespace) -> int:
     kind = getattr(args, "target", None) or "sim"
     scenario = getattr(args, "scenario", None)
     connection = None
+    loaded = None
     if scenario is not None:
         # A bad scenario on the command line is a configuration error: exit 2 with its lines.
         from labguide.scenario import load_scenario
@@ -42,7 +43,7 @@ def run_app(args: argparse.Namespace) -> int:
         scenario=scenario, target=kind, endpoint=getattr(args, "endpoint", None),
         profile=getattr(args, "profile", None), region=getattr(args, "region", None),
         allow_changes=bool(getattr(args, "allow_changes", False)),
-        reset=bool(getattr(args, "reset", False)), connection=connection,
+        reset=bool(getattr(args, "reset", False)), connection=connection, loaded=loaded,
     )
     app.run()
     return app.return_code or 0

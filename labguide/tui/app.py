@@ -62,9 +62,11 @@ class LabGuideApp(App):
         check_interval: float | None = None,
         connection: Connection | None = None,
         realtime: bool = True,
+        loaded: Any = None,
     ) -> None:
         super().__init__()
         self.realtime = realtime
+        self.preloaded = loaded
         self.scenario_ref = scenario
         self.spec = spec or TargetSpec()
         self.store = store or ProgressStore(progress_db_path())
@@ -143,7 +145,10 @@ class LabGuideApp(App):
         from labguide.tui.session import LabSession
 
         try:
-            loaded = load_scenario(ref)
+            if self.preloaded is not None and ref == self.scenario_ref:
+                loaded = self.preloaded
+            else:
+                loaded = load_scenario(ref)
         except Exception as exc:
             message = getattr(exc, "lines", None)
             text = "\n".join(message) if message else str(exc)
@@ -323,6 +328,7 @@ def build_app(
     check_interval: float | None = None,
     connection: Connection | None = None,
     realtime: bool = True,
+    loaded: Any = None,
 ) -> LabGuideApp:
     """The app for one command line (or one test): scenario None opens the picker."""
     # The simulator's HTTP server must never write to the terminal the app draws on.
@@ -333,5 +339,5 @@ def build_app(
     return LabGuideApp(
         scenario=scenario, spec=spec, store=store, reset=reset, seed=seed, epoch=epoch,
         clock=clock, poll_interval=poll_interval, check_interval=check_interval,
-        connection=connection, realtime=realtime,
+        connection=connection, realtime=realtime, loaded=loaded,
     )

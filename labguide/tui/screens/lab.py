@@ -19,8 +19,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static, TabbedContent, TabPane
 
-from labguide.tui.panes import PANES
-from labguide.tui.panes.base import Pane, describe_error
+from labguide.tui.describe import describe_error
 from labguide.tui.widgets.questions import QuestionCard
 from labguide.tui.widgets.steplist import StepList
 from labguide.tui.widgets.stepview import CHECK_ICONS, StepView
@@ -67,6 +66,7 @@ class LabScreen(Screen):
         self.check_error: str | None = None
         self._check_timer: Any = None
         self._finish_shown = session.all_done()
+        self.panes_ready = False
         self.pane_names = self._pane_order()
 
     def _pane_order(self) -> list[str]:
@@ -85,11 +85,7 @@ class LabScreen(Screen):
             yield StepList(self.session)
             with Container(id="main"):
                 yield StepView(self.session)
-                with TabbedContent(id="panes"):
-                    for name in self.pane_names:
-                        pane_cls = PANES[name]
-                        with TabPane(pane_cls.title, id=f"tab-{name}"):
-                            yield pane_cls(self.session)
+                yield TabbedContent(id="panes")
         yield Static("", id="status-line")
         yield Footer()
 
@@ -98,6 +94,18 @@ class LabScreen(Screen):
         self.sub_title = self.session.connection.label()
         self._apply_width(self.app.size.width)
         self.open_step(self.step_id)
+        # The panes (many widgets) come right after the first frame, never delaying it.
+        self.call_after_refresh(self._mount_panes)
+
+    async def _mount_panes(self) -> None:
+        from labguide.tui.panes import PANES
+
+        tabs = self.query_one(TabbedContent)
+        for name in self.pane_names:
+            pane_cls = PANES[name]
+            await tabs.add_pane(TabPane(pane_cls.title, pane_cls(self.session), id=f"tab-{name}"))
+        self.panes_ready = True
+        self._show_step_panes()
         self.session.connection.on_ready(lambda: self.post_message(self.AccountReady()))
 
     def on_resize(self, event: Any) -> None:
@@ -124,7 +132,14 @@ class LabScreen(Screen):
         self.query_one(StepList).refresh_states()
         self.query_one(StepList).select(step_id)
         self.query_one(StepView).show_step(step_id)
-        step = self.session.scenario.step(step_id)
+        self._show_step_panes()
+        self.update_status()
+        self.run_checks()
+
+    def _show_step_panes(self) -> None:
+        if not self.panes_ready:
+            return
+        step = self.session.scenario.step(self.step_id)
         tabs = self.query_one(TabbedContent)
         for name in self.pane_names:
             if name in step.panes:
@@ -136,8 +151,6 @@ class LabScreen(Screen):
             tabs.active = f"tab-{step.panes[0]}"
             # Hiding the active tab activates another one afterwards: insist once settled.
             self.call_after_refresh(self._activate_tab, f"tab-{step.panes[0]}")
-        self.update_status()
-        self.run_checks()
 
     def _activate_tab(self, tab_id: str) -> None:
         self.query_one(TabbedContent).active = tab_id
@@ -237,7 +250,7 @@ class LabScreen(Screen):
         self.query_one(StepList).refresh_states()
         self.run_checks()
 
-    def after_action(self, pane: Pane) -> None:
+    def after_action(self, pane: Any) -> None:
         pane.poll_now()
         self.run_checks()
 
@@ -337,6 +350,8 @@ class LabScreen(Screen):
         self._cycle_tab(-1)
 
     def action_toggle_maximize(self) -> None:
+        from labguide.tui.panes.base import Pane
+
         if self.maximized is not None:
             self.minimize()
             return
@@ -359,6 +374,8 @@ class LabScreen(Screen):
 
     def run_pane_command(self, pane_name: str, action: str) -> None:
         """A pane action from the command palette: show its pane, then run it."""
+        from labguide.tui.panes import PANES
+
         step = self.session.scenario.step(self.step_id)
         if pane_name not in step.panes:
             self.notify(f"The {PANES[pane_name].title} pane is not part of this step.",

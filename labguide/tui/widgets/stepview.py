@@ -7,7 +7,7 @@ from typing import Any
 
 from rich.text import Text
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Label, Markdown, Static
+from textual.widgets import Label, Static
 
 from labguide.tui.widgets.questions import QuestionCard
 
@@ -75,7 +75,8 @@ class StepView(VerticalScroll):
         questions.mount_all([QuestionCard(self.session, step_id, question, n)
                              for n, question in enumerate(step.questions, 1)])
         self.refresh_checks()
-        self.refresh_text()
+        # The text (markdown widgets) right after this frame: the step's title shows at once.
+        self.call_after_refresh(self.refresh_text)
         self.scroll_home(animate=False)
 
     def refresh_checks(self) -> None:
@@ -110,6 +111,8 @@ class StepView(VerticalScroll):
                                 classes="content-error"))
             return
         blocks.remove_class("error")
+        from textual.widgets import Markdown
+
         from labguide.scenario import split_callouts
 
         for block in split_callouts(markdown):
