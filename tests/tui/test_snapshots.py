@@ -27,10 +27,14 @@ async def settle(pilot) -> None:
     app = pilot.app
     await wait_until(pilot, lambda: app.session is not None and app.session.last_refresh or
                      getattr(app.screen, "check_error", None), "a check round")
+    await wait_until(pilot, lambda: getattr(app.screen, "panes_ready", False), "panes mounted")
     await wait_until(pilot, lambda: all(p.loaded or p.has_class("error")
                                         for p in app.screen.query(Pane)), "panes", timeout=10)
-    await wait_for_workers(app)
-    await pilot.pause()
+    quiet = 0
+    while quiet < 3:  # workers may start more work (a round's new facts re-poll panes)
+        await wait_for_workers(app)
+        await pilot.pause()
+        quiet = quiet + 1 if not [w for w in app.workers if not w.is_finished] else 0
     app.clear_notifications()
     await pilot.pause()
 

@@ -214,7 +214,14 @@ class LabScreen(Screen):
 
     def on_lab_screen_round_done(self, message: RoundDone) -> None:
         self.check_error = None
+        facts_before = dict(self.session.facts)
         newly_done = self.session.apply_round(message.result, self.app.now())
+        if self.session.facts != facts_before and self.panes_ready:
+            # Newly discovered facts (the role, the instance) let panes show more: now.
+            from labguide.tui.panes.base import Pane
+
+            for pane in self.query(Pane):
+                pane.poll_now()
         for step_id in newly_done:
             title = self.session.scenario.step(step_id).title
             self.notify(f"✓ Step done: {title}", title="Well done", timeout=6)
