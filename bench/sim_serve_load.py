@@ -88,6 +88,12 @@ class Seat:
         timed(self.ec2.describe_instances)
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User+system CPU time of a process (Linux /proc), to split the load's cost."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=200)
@@ -124,10 +130,12 @@ def main() -> None:
 
         late_rounds = 0
         rounds = 0
+        cycles = max(1, int(args.duration / args.period))
+        server_cpu = _cpu_seconds(server.pid)
+        client_cpu = time.process_time()
         load_started = time.perf_counter()
         with ThreadPoolExecutor(args.workers) as pool:
             futures = []
-            cycles = max(1, int(args.duration / args.period))
             for cycle in range(cycles):  # bounded: cycles x accounts rounds
                 for index, seat in enumerate(seats):
                     due = load_started + cycle * args.period + index * args.period / len(seats)
@@ -141,6 +149,8 @@ def main() -> None:
             for future in futures:
                 future.result()
         elapsed = time.perf_counter() - load_started
+        server_cpu = _cpu_seconds(server.pid) - server_cpu
+        client_cpu = time.process_time() - client_cpu
     finally:
         server.send_signal(signal.SIGINT)
         try:
@@ -157,6 +167,9 @@ def main() -> None:
         "provision_budget_s": 60, "rounds": rounds, "requests": len(latencies),
         "load_seconds": round(elapsed, 1), "requests_per_s": round(len(latencies) / elapsed, 1),
         "rounds_started_late": late_rounds,
+        "scheduled_seconds": cycles * args.period,
+        "server_cpu_ms_per_request": round(server_cpu / len(latencies) * 1000, 2),
+        "client_cpu_ms_per_request": round(client_cpu / len(latencies) * 1000, 2),
         "latency_ms": {"p50": pct(0.50), "p95": pct(0.95), "p99": pct(0.99),
                        "max": round(latencies[-1] * 1000, 1)},
         "p95_budget_ms": 500, "server_exit_code": server.returncode,

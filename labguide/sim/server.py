@@ -76,11 +76,11 @@ class _Application:
     """WSGI entry: labguide's moto-api routes first, then moto; observers see moto's answers."""
 
     def __init__(self, server: SimServer):
-        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+        from moto.moto_server.werkzeug_app import create_backend_app
 
         from labguide.sim.moto_api import LABGUIDE_PREFIX, LabguideApi
 
-        self._moto = DomainDispatcherApplication(create_backend_app)
+        self._moto = _dispatcher_class()(create_backend_app)
         self._api = LabguideApi(server)
         self._prefix = LABGUIDE_PREFIX
         self._server = server
@@ -103,6 +103,28 @@ class _Application:
             for observer in observers:
                 observer(environ, body, status_holder[0])
         return result
+
+
+def _dispatcher_class() -> type:
+    """moto's DomainDispatcherApplication, remembering which backend serves which host.
+
+    moto resolves the backend of every request anew, scanning its package folder on disk
+    (`list_of_moto_modules`) each time: about a millisecond per request, the largest
+    fixed cost under load. The answer for a host never changes while a process runs.
+    """
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    class CachingDispatcher(DomainDispatcherApplication):
+        def __init__(self, *args: Any, **kwargs: Any):
+            super().__init__(*args, **kwargs)
+            self._backend_for_host: dict[str | None, Any] = {}
+
+        def get_backend_for_host(self, host: str | None) -> Any:
+            if host not in self._backend_for_host:
+                self._backend_for_host[host] = super().get_backend_for_host(host)
+            return self._backend_for_host[host]
+
+    return CachingDispatcher
 
 
 def _read_body(environ: dict[str, Any]) -> bytes:

@@ -1,0 +1,31 @@
+"""Access keys route to their account through the index exactly as through moto's scan."""
+
+from __future__ import annotations
+
+import moto.iam.models as iam_models
+import pytest
+
+from labguide.sim import account_lookup
+from labguide.sim.errors import ExtensionError
+from labguide.sim.install import install_extensions
+
+
+def test_lookup_agrees_with_moto_and_follows_deleted_keys(fixture_world_factory):
+    install_extensions()
+    first, second = fixture_world_factory(), fixture_world_factory()
+    lookup, scan = iam_models.get_account_id_from, iam_models.get_account_id_from.__wrapped__
+    for world in (first, second, first):  # second round for `first` answers from the index
+        assert lookup(world.learner.access_key_id) == world.account_id == scan(
+            world.learner.access_key_id)
+    iam = iam_models.iam_backends[first.account_id]["aws"]
+    iam.delete_access_key(first.learner.access_key_id, "learner")
+    assert lookup(first.learner.access_key_id) == scan(first.learner.access_key_id) == \
+        "123456789012"  # moto's fallback account for unknown keys
+    assert lookup("AKIANOSUCHKEY0000000") == "123456789012"
+
+
+def test_changed_moto_fails_loudly(monkeypatch):
+    monkeypatch.setattr(account_lookup, "_installed", False)
+    monkeypatch.delattr(iam_models, "PARTITION_NAMES")
+    with pytest.raises(ExtensionError, match="PARTITION_NAMES is missing"):
+        account_lookup.install()
