@@ -3,22 +3,35 @@
 from __future__ import annotations
 
 import logging
+from types import SimpleNamespace
 
 import pytest
 
 from labguide.scenario import load_scenario
+from labguide.sim.server import SimServer
+from labguide.target import Target
 from labguide.tui.connection import Connection, TargetSpec
 from tests.tui.helpers import EPOCH, SCENARIO, SEED
+
+# Its own account id: ids and texts in snapshots must not depend on which tests ran first
+# in this process (the simulator numbers accounts per process).
+SNAPSHOT_ACCOUNT = "299999999999"
 
 
 @pytest.fixture(scope="module")
 def frozen_sim():
-    """An embedded simulated account on a frozen clock: same ids, keys and times every run."""
+    """A simulated account on a frozen clock (no realtime attacker): same ids, keys and
+    times every run, whatever ran before."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     scenario = load_scenario(SCENARIO).scenario
+    server = SimServer().start()
+    world = server.add_world(scenario.world.name, dict(scenario.world.params),
+                             region=scenario.region, account_id=SNAPSHOT_ACCOUNT, seed=SEED,
+                             epoch=EPOCH)
     connection = Connection(TargetSpec(), scenario.region)
-    connection.start_simulator(scenario.world.name, dict(scenario.world.params), seed=SEED,
-                               epoch=EPOCH, journal=None, background=False, realtime=False)
-    assert connection.error is None, connection.error
+    connection.embedded = SimpleNamespace(world=world, stop=server.stop)
+    connection.account_id = world.account_id
+    connection.target = Target.for_simulator(server.endpoint_url, world.learner, scenario.region)
+    connection._set_ready()
     yield connection
     connection.close()
