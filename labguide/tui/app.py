@@ -231,8 +231,9 @@ class LabGuideApp(App):
             where = connection.label()
             body = f"{what}\n\nAccount: {where}\nAWS CLI equivalent:\n  {action.cli}"
             modal = ConfirmModal(
-                f"Confirm: {what}", body, confirm_label="Yes, do it" if not acknowledge
-                else "Revoke active sessions", acknowledge=acknowledge,
+                "Revoke active sessions?" if acknowledge else "Change the account?", body,
+                confirm_label="Revoke active sessions" if acknowledge else "Yes, do it",
+                acknowledge=acknowledge,
             )
 
             def confirmed(ok: bool | None) -> None:

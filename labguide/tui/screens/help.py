@@ -12,7 +12,8 @@ from textual.widgets import Label, Static
 
 KEY_NAMES = {"slash": "/", "question_mark": "?", "escape": "Esc", "enter": "Enter",
              "right_square_bracket": "]", "left_square_bracket": "[", "ctrl+l": "Ctrl+L",
-             "ctrl+p": "Ctrl+P", "ctrl+q": "Ctrl+Q", "ctrl+c": "Ctrl+C", "tab": "Tab"}
+             "ctrl+p": "Ctrl+P", "ctrl+o": "Ctrl+O", "ctrl+q": "Ctrl+Q", "ctrl+c": "Ctrl+C",
+             "tab": "Tab"}
 
 
 def key_label(key: str) -> str:
@@ -73,6 +74,9 @@ class HelpScreen(ModalScreen[None]):
                     yield Label(Text(title, style="bold underline"), classes="help-section")
                     yield Static(table)
             yield Label("Esc closes this help.", classes="dialog-note")
+
+    def on_mount(self) -> None:
+        self.query_one(VerticalScroll).focus()  # arrows and PageUp/PageDown scroll the keys
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -33,7 +33,7 @@ class LabScreen(Screen):
         Binding("p", "previous_step", "Prev step"),
         Binding("c", "check_now", "Check"),
         Binding("h", "hint", "Hint"),
-        Binding("a", "reveal_answer", "Answer", show=False),
+        Binding("a", "reveal_answer", "Show model answer", show=False),
         Binding("e", "answer", "Type answer"),
         Binding("t", "focus_panes", "Panes"),
         Binding("i", "focus_instructions", "Text", show=False),

@@ -27,7 +27,8 @@ class ConfirmModal(ModalScreen[bool]):
             yield Label(Text(self.title_text), classes="dialog-title")
             yield Static(Text(self.body), classes="dialog-body")
             if self.acknowledge:
-                yield Checkbox(self.acknowledge, id="ack")
+                yield Static(Text(self.acknowledge), classes="dialog-ack")
+                yield Checkbox("I acknowledge", id="ack")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.confirm_label, variant="error", id="confirm",
                              disabled=bool(self.acknowledge))
