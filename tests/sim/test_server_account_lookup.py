@@ -29,3 +29,29 @@ def test_changed_moto_fails_loudly(monkeypatch):
     monkeypatch.delattr(iam_models, "PARTITION_NAMES")
     with pytest.raises(ExtensionError, match="PARTITION_NAMES is missing"):
         account_lookup.install()
+
+
+def test_handler_names_are_listed_once_per_class_and_match_moto():
+    import moto.core.responses as responses
+
+    from labguide.sim import dispatch_cache
+    from labguide.sim.guardduty.responses import SimGuardDutyResponse
+
+    install_extensions()
+    dispatch_cache.install()
+    names = responses.method_names_from_class(SimGuardDutyResponse)
+    assert names == responses.method_names_from_class.__wrapped__(SimGuardDutyResponse)
+    assert "list_findings" in names and "create_filter" in names
+    names.append("not_a_handler")  # callers get a copy; the cache is not theirs to change
+    assert "not_a_handler" not in responses.method_names_from_class(SimGuardDutyResponse)
+
+
+def test_changed_call_action_fails_loudly(monkeypatch):
+    import moto.core.responses as responses
+
+    from labguide.sim import dispatch_cache
+
+    monkeypatch.setattr(dispatch_cache, "_installed", False)
+    monkeypatch.setattr(responses.BaseResponse, "call_action", lambda self: None)
+    with pytest.raises(ExtensionError, match="call_action"):
+        dispatch_cache.install()
