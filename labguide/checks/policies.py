@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
 from labguide.checks.context import RoundContext
+from labguide.checks.facts import iso as _iso
 from labguide.checks.facts import parse_instant
 
 AWS_MANAGED_PREFIX = "arn:aws:iam::aws:policy/"
+# How far ahead of the account's clock a revocation may be dated (clock skew, typing time).
+FUTURE_SLACK = timedelta(minutes=5)
 TOKEN_ISSUE_TIME = "aws:tokenissuetime"
 
 
@@ -37,6 +40,51 @@ class RoleDenies:
     @property
     def latest(self) -> Revocation | None:
         return max(self.revocations, key=lambda r: r.moment, default=None)
+
+
+@dataclass(frozen=True)
+class EffectiveRevocation:
+    """The revocation that counts for a role, or None with why none does."""
+
+    revocation: Revocation | None
+    why_not: str = ""  # a sentence for the summary
+    observed: str = ""
+
+
+def account_now(ctx: RoundContext) -> datetime:
+    """The account's time, read once per round (an STS call on a real account)."""
+    return ctx.once("now", ctx.target.now)
+
+
+def effective_revocation(ctx: RoundContext, role: str, since: datetime) -> EffectiveRevocation:
+    """The role's latest revocation dated after `since` (the stolen key's first use).
+
+    A revocation dated at or before `since` leaves the stolen session working, so it is
+    no moment to restart after; one dated in the future (beyond FUTURE_SLACK) denies the
+    sessions a restart would get as well, so nothing can pass until it is dated now."""
+    denies = role_denies(ctx, role)
+    latest = denies.latest
+    if latest is None:
+        if denies.near_misses:
+            detail = "; ".join(denies.near_misses)
+            return EffectiveRevocation(None, f"role {role} has no revocation that counts: "
+                                       f"{detail}", detail)
+        listed = ", ".join(denies.policies) or "no inline or customer-managed policies"
+        return EffectiveRevocation(None, f"role {role}'s sessions are not revoked yet",
+                                   f"no revocation on role {role} ({listed})")
+    observed = f"{latest.policy} denies sessions issued before {_iso(latest.moment)}"
+    now = account_now(ctx)
+    if latest.moment > now + FUTURE_SLACK:
+        return EffectiveRevocation(
+            None, f"the revocation on {role} is dated {_iso(latest.moment)}, in the future "
+            f"(the account's time is {_iso(now)}): it denies new sessions too, so no restart "
+            "can get working credentials; date it now", observed)
+    if latest.moment <= since:
+        return EffectiveRevocation(
+            None, f"the revocation on {role} is dated {_iso(latest.moment)}, not after the "
+            f"stolen key's first use at {_iso(since)}: the stolen session still works; "
+            "revoke again", observed)
+    return EffectiveRevocation(latest, "", observed)
 
 
 def role_denies(ctx: RoundContext, role_name: str) -> RoleDenies:

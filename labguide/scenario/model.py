@@ -233,20 +233,22 @@ class SessionsRevokedCheck(_CheckBase):
 class InstanceRestartedCheck(_CheckBase):
     """The instance is running and was started (not rebooted) after the revocation."""
 
-    FACT_FIELDS: ClassVar[tuple[str, ...]] = ("instance", "role")
+    FACT_FIELDS: ClassVar[tuple[str, ...]] = ("instance", "role", "since")
     kind: Literal["instance-restarted"]
     instance: FactName = "instance_id"
     role: FactName = "role_name"
+    since: FactName = "first_seen"
 
 
 class KeyRotatedCheck(_CheckBase):
     """The instance's metadata credentials are new: another key, issued after the revocation."""
 
-    FACT_FIELDS: ClassVar[tuple[str, ...]] = ("instance", "role", "key")
+    FACT_FIELDS: ClassVar[tuple[str, ...]] = ("instance", "role", "key", "since")
     kind: Literal["instance-key-rotated"]
     instance: FactName = "instance_id"
     role: FactName = "role_name"
     key: FactName = "access_key_id"
+    since: FactName = "first_seen"
 
 
 CHECK_CLASSES: dict[str, type[_CheckBase]] = {

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 from labguide.actions import save_filter
-from labguide.checks.facts import parse_instant
+from labguide.checks.facts import iso, parse_instant
 
 KEY_FIELD = "resource.accessKeyDetails.accessKeyId"
 
@@ -109,16 +110,45 @@ def test_a_deny_on_another_role(inprocess_lab):
 
 def test_any_policy_name_and_a_customer_managed_policy_count(inprocess_lab):
     lab = inprocess_lab
+    moment = iso(lab.later(1))
+    document = statement(Action="*", Resource="*", Condition={
+        "DateLessThan": {"aws:TokenIssueTime": moment}})
     arn = lab.call("iam", "CreatePolicy", PolicyName="cut-off-old-sessions",
-                   PolicyDocument=json.dumps(statement(Action="*", Resource="*")))["Policy"]["Arn"]
+                   PolicyDocument=json.dumps(document))["Policy"]["Arn"]
     lab.call("iam", "AttachRolePolicy", RoleName=lab.truth.role_name, PolicyArn=arn)
     check = only(lab.check("revoke-sessions"))
     assert check.status == "passed"
     assert "managed policy cut-off-old-sessions" in check.observed
-    assert "2099-01-01T00:00:00Z" in check.summary
+    assert moment in check.summary
+
+
+def test_a_revocation_dated_in_the_future(inprocess_lab):
+    """It denies the sessions a restart would get too: nothing downstream could pass."""
+    lab = inprocess_lab
+    lab.revoke_at(None, document=statement())  # 2099
+    result = lab.round("revoke-sessions", "restart-instance")
+    revoked = only(result.step("revoke-sessions"))
+    assert revoked.status == "failed"
+    assert "in the future" in revoked.summary and "date it now" in revoked.summary
+    assert only(result.step("restart-instance")).status == "failed"
+    lab.revoke_at(lab.later(4 * 60))  # a few minutes ahead (clock skew) still counts
+    assert only(lab.check("revoke-sessions")).status == "passed"
 
 
 # ----- instance-restarted and key-rotated -----------------------------------------------------
+
+
+def test_a_revocation_before_the_first_use_is_no_moment_to_restart_after(inprocess_lab):
+    """An old Deny-all (dated before the theft, before the instance's launch) must not
+    make an untouched instance look restarted."""
+    lab = inprocess_lab
+    lab.revoke_at(datetime(2020, 1, 1, tzinfo=UTC))
+    result = lab.round("revoke-sessions", "restart-instance", "verify-rotation")
+    assert result.step("revoke-sessions").status == "failed"
+    restarted = only(result.step("restart-instance"))
+    assert restarted.status == "failed" and "not after the stolen key's first use" in \
+        restarted.summary
+    assert result.step("verify-rotation").status == "failed"
 
 
 def test_a_reboot_is_not_a_restart(inprocess_lab):

@@ -3,30 +3,34 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from labguide.checks.context import RoundContext
-from labguide.checks.facts import describe_instance, instant
+from labguide.checks.facts import describe_instance, instant, parse_instant
 from labguide.checks.kinds._common import Unmet, need_fact, when
-from labguide.checks.policies import Revocation, role_denies
+from labguide.checks.policies import Revocation, effective_revocation
 from labguide.checks.results import Verdict
 from labguide.scenario.model import InstanceRestartedCheck
 
 KIND = "instance-restarted"
 
 
-def revocation_of(ctx: RoundContext, role: str, expected: str) -> Revocation:
-    """The role's latest revocation; without one there is nothing to be after."""
-    latest = role_denies(ctx, role).latest
-    if latest is None:
-        raise Unmet(Verdict("failed", f"role {role}'s sessions are not revoked yet; revoke "
-                            "them first", expected, f"no revocation on role {role}"))
-    return latest
+def revocation_of(ctx: RoundContext, role: str, since: datetime, expected: str) -> Revocation:
+    """The role's revocation that counts (after the stolen key's first use, not in the
+    future); without one there is nothing to be after, and the step says why."""
+    effective = effective_revocation(ctx, role, since)
+    if effective.revocation is None:
+        raise Unmet(Verdict("failed", f"{effective.why_not} (revoke the sessions first)",
+                            expected, effective.observed or f"no revocation on role {role}"))
+    return effective.revocation
 
 
 def run(spec: InstanceRestartedCheck, ctx: RoundContext) -> Verdict:
     instance_id = need_fact(ctx, spec.instance, "the compromised instance")
     role = need_fact(ctx, spec.role, "the compromised role")
+    since = parse_instant(need_fact(ctx, spec.since, "when the stolen key was first used"))
     expected = f"instance {instance_id} running, started after the revocation"
-    revocation = revocation_of(ctx, role, expected)
+    revocation = revocation_of(ctx, role, since, expected)
     expected = f"instance {instance_id} running, started after {when(revocation.moment)}"
     instance = describe_instance(ctx, instance_id)
     if instance is None:

@@ -23,9 +23,10 @@ def run(spec: KeyRotatedCheck, ctx: RoundContext) -> Verdict:
     instance_id = need_fact(ctx, spec.instance, "the compromised instance")
     role = need_fact(ctx, spec.role, "the compromised role")
     stolen = need_fact(ctx, spec.key, "the stolen access key")
+    since = parse_instant(need_fact(ctx, spec.since, "when the stolen key was first used"))
     expected = (f"instance {instance_id}'s metadata credentials: a key other than "
                 f"{mask_key(stolen)}, issued after the revocation")
-    revocation = revocation_of(ctx, role, expected)
+    revocation = revocation_of(ctx, role, since, expected)
     expected = (f"instance {instance_id}'s metadata credentials: a key other than "
                 f"{mask_key(stolen)}, LastUpdated after {when(revocation.moment)}")
     instance = describe_instance(ctx, instance_id)
