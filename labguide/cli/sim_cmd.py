@@ -93,6 +93,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         reason = exc.strerror or exc
         raise UserError(f"cannot listen on {args.host}:{args.port}: {reason}") from None
     if threading.current_thread() is threading.main_thread():
+        # Ctrl-C and a service manager's TERM both stop cleanly, even when started from a
+        # shell that ignores SIGINT for background jobs.
+        signal.signal(signal.SIGINT, _raise_interrupt)
         signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         started = time.monotonic()
