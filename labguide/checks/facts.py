@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
 
+from labguide.awstime import instant, iso, parse_instant
 from labguide.checks.context import Memo, RoundContext
 from labguide.scenario.model import FactSpec
 from labguide.scenario.names import FACT_KINDS
 from labguide.target import AwsCallFailed, Target
+
+__all__ = ["Fact", "Facts", "discover", "instant", "iso", "parse_instant"]  # times re-exported
 
 MAX_FINDINGS = 50
 
@@ -276,34 +277,6 @@ _KINDS = {
     "finding-instance": _instance,
     "finding-first-seen": _first_seen,
 }
-
-
-# ----- time -----------------------------------------------------------------------------------
-
-
-def instant(value: Any) -> datetime:
-    """A datetime from an ISO-8601 string, epoch ms or a datetime; the epoch when absent."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, int | float):
-        return datetime.fromtimestamp(value / 1000, UTC)
-    if isinstance(value, str) and value:
-        return parse_instant(value)
-    return datetime.fromtimestamp(0, UTC)
-
-
-def parse_instant(text: str) -> datetime:
-    """Parse an ISO-8601 instant (with Z or an offset; naive means UTC). ValueError if not."""
-    parsed = datetime.fromisoformat(text.strip().replace("z", "Z"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def iso(moment: datetime) -> str:
-    """ISO-8601 UTC with a Z, milliseconds only when present."""
-    moment = moment.astimezone(UTC)
-    if moment.microsecond:
-        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 assert set(_KINDS) == FACT_KINDS, "fact kinds must match labguide.scenario.names.FACT_KINDS"

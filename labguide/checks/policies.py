@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
+from labguide.awstime import iso as _iso
+from labguide.awstime import parse_policy_date
 from labguide.checks.context import RoundContext
-from labguide.checks.facts import iso as _iso
-from labguide.checks.facts import parse_instant
 
 AWS_MANAGED_PREFIX = "arn:aws:iam::aws:policy/"
 # How far ahead of the account's clock a revocation may be dated (clock skew, typing time).
@@ -182,9 +182,10 @@ def judge_statement(statement: dict) -> tuple[datetime | None, str]:
     moments = []
     for value in values:
         try:
-            moments.append(parse_instant(str(value)))
+            moments.append(parse_policy_date(value))
         except ValueError:
-            return None, f"aws:TokenIssueTime value {value!r} is not an ISO-8601 time"
+            return None, (f"aws:TokenIssueTime value {value!r} is neither an ISO-8601 time "
+                          "nor epoch seconds")
     if not moments:
         return None, "the Deny's aws:TokenIssueTime has no value"
     return max(moments), ""  # any of several values matching: the latest one counts

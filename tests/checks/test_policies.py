@@ -43,7 +43,7 @@ def test_several_dates_mean_the_latest():
     ({"Condition": {"DateLessThan": {"aws:TokenIssueTime": MOMENT},
                     "Bool": {"aws:MultiFactorAuthPresent": "false"}}}, "Bool"),
     ({"Condition": {"DateLessThan": {"aws:CurrentTime": MOMENT}}}, "aws:TokenIssueTime alone"),
-    ({"Condition": {"DateLessThan": {"aws:TokenIssueTime": "yesterday"}}}, "not an ISO-8601"),
+    ({"Condition": {"DateLessThan": {"aws:TokenIssueTime": "yesterday"}}}, "neither an ISO-8601"),
     ({"Condition": {}}, "new ones too"),
 ])
 def test_statements_that_do_not_revoke(changes, why):
@@ -58,3 +58,15 @@ def test_url_encoded_documents_are_read():
     from urllib.parse import quote
 
     assert len(_statements(quote(revocation_document(MOMENT)))) == 1
+
+
+def test_epoch_seconds_count_as_iam_reads_them():
+    moment, why = judge_statement(console_statement(
+        Condition={"DateLessThan": {"aws:TokenIssueTime": "1772359200"}}))
+    assert (moment, why) == (datetime(2026, 3, 1, 10, tzinfo=UTC), "")
+    moment, why = judge_statement(console_statement(
+        Condition={"DateLessThan": {"aws:TokenIssueTime": 1772359200}}))
+    assert moment == datetime(2026, 3, 1, 10, tzinfo=UTC)
+    moment, why = judge_statement(console_statement(
+        Condition={"DateLessThan": {"aws:TokenIssueTime": "next tuesday"}}))
+    assert moment is None and "epoch seconds" in why
