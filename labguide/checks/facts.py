@@ -8,8 +8,10 @@ checks that need it report `error` rather than a false `failed`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from labguide.awstime import instant, iso, parse_instant
 from labguide.checks.context import Memo, RoundContext
@@ -117,11 +119,38 @@ def newest_finding(ctx: RoundContext, finding_type: str | None) -> tuple[dict | 
         findings = ctx.target.call("guardduty", "GetFindings", DetectorId=detector.value,
                                    FindingIds=ids[:MAX_FINDINGS]).get("Findings", [])
         findings = [f for f in findings if f.get("Type") == finding_type]
-        if not findings:
-            return None, f"no GuardDuty finding of type {finding_type} yet"
+        real = [f for f in findings if not is_sample(f)]
+        if not real:
+            return None, (f"no GuardDuty finding of type {finding_type} yet"
+                          + (" (only sample findings, which are ignored)" if findings else ""))
+        findings = real
         return max(findings, key=lambda f: instant(f.get("UpdatedAt"))), ""
 
     return ctx.once(("finding", finding_type), read)
+
+
+SAMPLE_ACCESS_KEY = "GeneratedFindingAccessKeyId"
+
+
+def is_sample(finding: dict) -> bool:
+    """A finding made by CreateSampleFindings (or the console's "Generate sample findings"):
+    its key, role and instance are made up, so it must never become a fact."""
+    info = (finding.get("Service") or {}).get("AdditionalInfo") or {}
+    if isinstance(info, dict):
+        # The API carries additionalInfo as {"Value": "<JSON text>", "Type": "default"};
+        # the console's JSON view shows the same as service.additionalInfo.sample.
+        extra: Any = info.get("Value")
+        if isinstance(extra, str):
+            try:
+                extra = json.loads(extra)
+            except ValueError:
+                extra = None
+        for holder in (info, extra if isinstance(extra, dict) else {}):
+            sample = holder.get("Sample", holder.get("sample"))
+            if sample is True or str(sample).lower() == "true":
+                return True
+    details = (finding.get("Resource") or {}).get("AccessKeyDetails") or {}
+    return details.get("AccessKeyId") == SAMPLE_ACCESS_KEY
 
 
 def describe_instance(ctx: RoundContext, instance_id: str) -> dict | None:
