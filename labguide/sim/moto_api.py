@@ -87,10 +87,15 @@ class LabguideApi:
             raise _ApiError(400, f"seconds must be a number from 0 to {MAX_ADVANCE_SECONDS}")
         account = payload.get("account")
         targets = {account: self._world(account)} if account else dict(self._server.worlds)
-        now = {}
-        for acct, world in targets.items():
-            world.advance(seconds)
+        now, errors = {}, {}
+        for acct, world in targets.items():  # one broken world must not stop the others
+            try:
+                world.advance(seconds)
+            except Exception as exc:  # noqa: BLE001 - reported to the caller, per account
+                errors[acct] = f"{type(exc).__name__}: {exc}"
             now[acct] = _iso(world.clock.now())
+        if errors:
+            raise _ApiError(500, json.dumps({"advanced": now, "errors": errors}))
         return {"advanced_seconds": seconds, "now": now}
 
     def _attacker(self, request: Request) -> dict[str, Any]:

@@ -29,8 +29,18 @@ def test_health_and_worlds_summary_without_secrets(sim_server, served_fixture_wo
     assert world.learner.secret_access_key not in json.dumps(body)
 
 
-def test_clock_advance_moves_every_world_and_runs_the_attacker(sim_server, served_fixture_world):
-    first, second = served_fixture_world(), served_fixture_world()
+def test_clock_advance_moves_every_world_and_runs_the_attacker(fixture_world_factory):
+    from labguide.sim.server import SimServer
+
+    # A server of its own: "every world" of the session's server may include worlds whose
+    # backends a mock_aws() test has reset since.
+    with SimServer() as sim_server:
+        first = sim_server.host_world("fixture", fixture_world_factory())
+        second = sim_server.host_world("fixture", fixture_world_factory())
+        _advance_all(sim_server, first, second)
+
+
+def _advance_all(sim_server, first, second):
     before = len(first.attacker.recent_calls()), len(second.attacker.recent_calls())
     status, body = _call(sim_server, "clock/advance", {"seconds": 360})
     assert status == 200 and body["advanced_seconds"] == 360
@@ -64,3 +74,28 @@ def test_bad_requests_are_answered_in_json(sim_server, served_fixture_world):
     assert _call(sim_server, "attacker?account=000000000000")[0] == 404
     assert _call(sim_server, "nope")[0] == 404
     assert _call(sim_server, "health", {"x": 1})[0] == 405
+
+
+def test_a_failing_world_is_reported_and_the_others_advance(fixture_world_factory):
+    from labguide.sim.server import SimServer
+
+    class Broken:
+        account_id, region = "299999999999", "ap-southeast-2"
+
+        def __init__(self, clock):
+            self.clock = clock
+
+        def advance(self, seconds):
+            raise RuntimeError("backend gone")
+
+        def stop(self):
+            pass
+
+    with SimServer() as sim_server:
+        healthy = sim_server.host_world("fixture", fixture_world_factory())
+        sim_server.host_world("broken", Broken(healthy.clock))
+        before = len(healthy.attacker.recent_calls())
+        status, body = _call(sim_server, "clock/advance", {"seconds": 120})
+        assert status == 500
+        assert "299999999999" in body["message"] and "backend gone" in body["message"]
+        assert len(healthy.attacker.recent_calls()) == before + 1
