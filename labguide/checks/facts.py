@@ -58,7 +58,7 @@ class Facts:
         spec = self._specs.get(name)
         if spec is None:
             return Fact(None, f"the scenario declares no fact {name!r}")
-        return self._ctx.once(("fact", name), lambda: self._discover(spec))
+        return self._ctx.once(("fact", name), lambda: self._discover(name, spec))
 
     def value(self, name: str) -> str | None:
         return self.get(name).value
@@ -69,10 +69,16 @@ class Facts:
     def values(self) -> dict[str, str | None]:
         return {name: fact.value for name, fact in self.all().items()}
 
-    def _discover(self, spec: FactSpec) -> Fact:
+    def _discover(self, name: str, spec: FactSpec) -> Fact:
         try:
             return _KINDS[spec.kind](self._ctx, spec, spec.finding_type or self._default_type)
         except AwsCallFailed as failure:
+            return Fact(None, failure.reason, failure)
+        except Exception as exc:  # a bug or an odd answer must not take the round down
+            failure = AwsCallFailed(
+                f"internal error discovering fact {name} ({spec.kind}): "
+                f"{type(exc).__name__}: {exc}", code="InternalError", service="labguide",
+                operation=spec.kind)
             return Fact(None, failure.reason, failure)
 
 

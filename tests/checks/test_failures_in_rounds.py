@@ -86,3 +86,20 @@ def test_an_endpoint_that_now_answers_for_another_account(inprocess_lab):
     check = result.step("filter-key").checks[0]
     assert check.status == "error" and "restarted" in check.summary
     assert statuses(result)["principal-named"] == "manual"
+
+
+def test_an_unexpected_error_in_fact_discovery_is_an_error_not_a_crash(inprocess_lab,
+                                                                      monkeypatch):
+    from labguide.checks import facts
+
+    def broken(ctx, spec, finding_type):
+        raise RuntimeError("odd answer")
+
+    monkeypatch.setitem(facts._KINDS, "finding-access-key", broken)
+    result = inprocess_lab.round("filter-key")
+    (check,) = result.step("filter-key").checks
+    assert check.status == "error"
+    assert "internal error discovering fact access_key_id" in check.summary
+    assert "RuntimeError: odd answer" in check.summary
+    assert result.facts["access_key_id"] is None
+    assert result.facts["detector_id"] == inprocess_lab.truth.detector_id
