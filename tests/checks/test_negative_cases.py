@@ -157,12 +157,16 @@ def test_a_reboot_is_not_a_restart(inprocess_lab):
     lab.advance(30)
     lab.call("ec2", "RebootInstances", InstanceIds=[lab.truth.instance_id])
     lab.advance(30)
+    sent: list[int] = []
+    lab.target.on_event("before-call.ssm.SendCommand", lambda **_: sent.append(1))
     result = lab.round("restart-instance", "verify-rotation")
     restarted = only(result.step("restart-instance"))
     assert restarted.status == "failed" and "reboot" in restarted.summary
     rotated = only(result.step("verify-rotation"))
-    assert rotated.status == "error"  # the agent runs on the revoked credentials
-    assert "not restarted since the revocation" in rotated.summary
+    assert rotated.status == "failed"
+    assert "still runs with the credentials it had before the revocation" in rotated.summary
+    assert rotated.summary.endswith("stop and start it")
+    assert sent == []  # its agent runs on revoked credentials: no Run Command to wait out
 
 
 def test_a_stopped_instance_is_named(inprocess_lab):
@@ -183,7 +187,7 @@ def test_a_restart_before_the_revocation_does_not_count(inprocess_lab):
     result = lab.round("revoke-sessions", "restart-instance", "verify-rotation")
     assert result.step("revoke-sessions").status == "passed"
     assert result.step("restart-instance").status == "failed"
-    assert result.step("verify-rotation").status == "error"  # revoked again: agent offline
+    assert result.step("verify-rotation").status == "failed"  # launched before it
 
 
 # ----- answers --------------------------------------------------------------------------------
@@ -221,7 +225,27 @@ def test_a_passed_rotation_read_is_kept_until_the_instance_or_revocation_changes
     assert len(sent) == 1  # the second round did not run a command again
     lab.advance(60)
     lab.solve("revoke-sessions")  # revoking again denies the instance's current key
-    assert lab.check("verify-rotation").status == "error"
+    assert lab.check("verify-rotation").status == "failed"
     lab.solve("restart-instance")
     assert lab.check("verify-rotation").status == "passed"
-    assert len(sent) == 3
+    assert len(sent) == 2  # none while the instance predated the new revocation
+
+
+def test_an_unreachable_agent_is_not_asked_on_every_poll(inprocess_lab):
+    from botocore.exceptions import ClientError
+
+    lab = inprocess_lab
+    for step in ("revoke-sessions", "restart-instance"):
+        lab.solve(step)
+    sent: list[int] = []
+
+    def offline(**_):
+        sent.append(1)
+        raise ClientError({"Error": {"Code": "InvalidInstanceId", "Message": "offline"}},
+                          "SendCommand")
+
+    lab.target.on_event("before-call.ssm.SendCommand", offline)
+    for _ in range(3):
+        check = only(lab.check("verify-rotation"))
+        assert check.status == "error" and "SSM cannot reach" in check.summary
+    assert len(sent) == 1

@@ -6,6 +6,7 @@ are never stored or shown."""
 from __future__ import annotations
 
 import json
+import time
 
 from labguide.actions.shell import InstanceUnreachable, imds_v2_commands, run_shell
 from labguide.checks.context import RoundContext
@@ -17,6 +18,9 @@ from labguide.scenario.model import KeyRotatedCheck
 from labguide.target import mask_key, mask_keys
 
 KIND = "instance-key-rotated"
+# An instance whose agent did not answer is asked again after this long (a freshly started
+# agent registers with SSM within a minute or two); polls in between reuse the answer.
+UNREACHABLE_RETRY_SECONDS = 90.0
 
 
 def run(spec: KeyRotatedCheck, ctx: RoundContext) -> Verdict:
@@ -34,23 +38,34 @@ def run(spec: KeyRotatedCheck, ctx: RoundContext) -> Verdict:
     if state != "running":
         return Verdict("failed", f"instance {instance_id} is {state}; start it, then its "
                        "credentials can be read", expected, f"instance {state}")
+    launched = instant(instance.get("LaunchTime"))
+    if launched < revocation.moment:
+        # Its credentials were fetched before the revocation and are denied now, so its
+        # SSM agent is offline too: asking it would only wait out a timeout.
+        return Verdict("failed", f"instance {instance_id} still runs with the credentials it "
+                       f"had before the revocation at {when(revocation.moment)} (launched "
+                       f"{when(launched)}); stop and start it", expected,
+                       f"launched {when(launched)}, before the revocation")
     # A pass holds while the instance, the revocation and the stolen key stay the same:
     # later refreshes only bring newer keys. Not asking SSM again spares a real account
-    # a Run Command on every poll.
+    # a Run Command on every poll; an unreachable agent is asked again only after a while.
     lasting = (KIND, instance_id, str(instance.get("LaunchTime")), revocation.moment, stolen, role)
     if lasting in ctx.lasting:
         return ctx.lasting[lasting]
+    unreachable = (KIND, "unreachable", instance_id, str(instance.get("LaunchTime")),
+                   revocation.moment)
+    remembered = ctx.lasting.get(unreachable)
+    if remembered is not None and time.monotonic() < remembered[0]:
+        return remembered[1]
     try:
         output = run_shell(ctx.target, instance_id, imds_v2_commands(role),
                            comment="labguide: read the role credentials (key-rotated check)",
                            delivery_timeout=30)
     except InstanceUnreachable as exc:
-        reason = exc.reason
-        if instant(instance.get("LaunchTime")) < revocation.moment:
-            reason += ("; the instance still holds the revoked credentials (not restarted "
-                       "since the revocation)")
-        return Verdict("error", f"cannot read the instance's credentials: {reason}", expected,
-                       "unreachable through SSM")
+        verdict = Verdict("error", f"cannot read the instance's credentials: {exc.reason}",
+                          expected, "unreachable through SSM")
+        ctx.lasting[unreachable] = (time.monotonic() + UNREACHABLE_RETRY_SECONDS, verdict)
+        return verdict
     if output.status != "Success":
         detail = mask_keys(_last_line(output.stderr or output.stdout))
         return Verdict("error", f"the metadata read on {instance_id} failed (exit "
