@@ -56,6 +56,13 @@ def from_operation(op: Operation, variables: Mapping[str, Any], *, region: str |
         waiter_params = shaped_params(
             op.service, polled,
             render_params(op.waiter.params, variables, where=f"{where} waiter params"))
-        parts.append(Wait(op.service, op.waiter.name, waiter_params))
+        wait = Wait(op.service, op.waiter.name, waiter_params)
+        if polled == op.operation:
+            # The waiter polls this very call (ssm command_executed on GetCommandInvocation):
+            # wait first, since right after SendCommand the call itself would answer
+            # InvocationDoesNotExist, which the waiter retries on.
+            parts.insert(0, wait)
+        else:
+            parts.append(wait)
     title = op.description or f"{op.service} {op.operation}"
     return Action(title.rstrip("."), tuple(parts), region, endpoint_url, op.save_as)

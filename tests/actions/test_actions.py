@@ -25,6 +25,7 @@ from labguide.target import Credentials, Target
 
 REGION = "ap-southeast-2"
 KEY = "ASIAEXAMPLEKEY123Q3XZ"
+CMD = "5c0e6f9a-1b2c-4d3e-8f90-a1b2c3d4e5f6"
 
 
 def test_pane_action_cli_lines():
@@ -150,3 +151,31 @@ def test_shell_output_never_carries_the_secret_or_the_token():
     shown = redact_secrets(text)
     assert "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY" not in shown and "IQoJb3JpZ2lu" not in shown
     assert '"AccessKeyId":"ASIAABCDEFGHIJKLQ3XZ"' in shown and "wJal…(redacted)" in shown
+
+
+def test_a_waiter_on_the_call_itself_runs_before_the_call():
+    """verify-rotation reads GetCommandInvocation right after SendCommand: on AWS that
+    answers InvocationDoesNotExist until the invocation exists, so wait first."""
+    from botocore.stub import Stubber
+
+    loaded = load_scenario("compromised-iam-credentials")
+    read = loaded.scenario.step("verify-rotation").solve[1]
+    variables = solution_variables({"instance_id": "i-1"}, REGION,
+                                   {"command": {"Command": {"CommandId": CMD}}})
+    action = from_operation(read, variables, region=REGION)
+    assert [line.split()[:3] for line in action.cli.splitlines()] == [
+        ["aws", "ssm", "wait"], ["aws", "ssm", "get-command-invocation"]]
+    target = Target(kind="endpoint", region=REGION, endpoint_url="http://127.0.0.1:9",
+                    credentials=Credentials("AKIAEXAMPLEEXAMPLE00", "testing"))
+    stubber = Stubber(target.client("ssm"))
+    expected = {"CommandId": CMD, "InstanceId": "i-1"}
+    stubber.add_client_error("get_command_invocation", "InvocationDoesNotExist",
+                             expected_params=expected)
+    done = {"CommandId": CMD, "InstanceId": "i-1", "Status": "Success",
+            "StandardOutputContent": '{"AccessKeyId":"ASIANEWKEY"}'}
+    stubber.add_response("get_command_invocation", done, expected)
+    stubber.add_response("get_command_invocation", done, expected)
+    with stubber:
+        result = action.run(target)
+    assert result.response["Status"] == "Success"
+    stubber.assert_no_pending_responses()
