@@ -29,11 +29,29 @@ _SECRET_FIELDS = re.compile(
     r'("(?:SecretAccessKey|Token|SessionToken|secretAccessKey|sessionToken)"\s*:\s*")([^"]*)(")')
 
 
+# Bare secrets, wherever a command prints them (env, aws configure export, logs): a run
+# of exactly 40 secret-key characters, or a long base64 run such as a session token
+# (IQoJ...). Mixed case is required, so hex digests and lowercase paths stay readable.
+_BARE_SECRET = re.compile(
+    r"(?<![A-Za-z0-9/+])(?:[A-Za-z0-9/+]{40}|[A-Za-z0-9/+]{100,}={0,2})(?![A-Za-z0-9/+=])")
+
+
+def _cut(secret: str) -> str:
+    return f"{secret[:4]}…(redacted)"
+
+
+def _redact_bare(match: re.Match[str]) -> str:
+    run = match.group(0)
+    mixed_case = any(c.isupper() for c in run) and any(c.islower() for c in run)
+    return _cut(run) if mixed_case else run
+
+
 def redact_secrets(text: str) -> str:
     """Instance metadata credentials made showable: the secret key and the token are cut
-    to their first four characters; the AccessKeyId stays (it is what learners compare)."""
-    return _SECRET_FIELDS.sub(lambda m: f"{m.group(1)}{m.group(2)[:4]}…(redacted){m.group(3)}",
-                              text)
+    to their first four characters, in JSON fields and bare; the AccessKeyId stays (it is
+    what learners compare)."""
+    text = _SECRET_FIELDS.sub(lambda m: f"{m.group(1)}{_cut(m.group(2))}{m.group(3)}", text)
+    return _BARE_SECRET.sub(_redact_bare, text)
 
 
 class InstanceUnreachable(Exception):

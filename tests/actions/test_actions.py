@@ -179,3 +179,20 @@ def test_a_waiter_on_the_call_itself_runs_before_the_call():
         result = action.run(target)
     assert result.response["Status"] == "Success"
     stubber.assert_no_pending_responses()
+
+
+def test_bare_secrets_in_shell_output_are_redacted():
+    from labguide.actions import redact_secrets
+
+    secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+    token = "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQD" * 4 + "Ab=="
+    text = (f"AWS_ACCESS_KEY_ID=ASIAABCDEFGHIJKLQ3XZ\nAWS_SECRET_ACCESS_KEY={secret}\n"
+            f"export AWS_SESSION_TOKEN='{token}'\n"
+            "commit 3f786850e387550fdab836ed7e6dc881de23001b /usr/local/lib/python3/site\n")
+    shown = redact_secrets(text)
+    assert secret not in shown and secret[4:20] not in shown
+    assert token not in shown and token[4:60] not in shown
+    assert "AWS_SECRET_ACCESS_KEY=wJal…(redacted)" in shown
+    assert "AWS_SESSION_TOKEN='IQoJ…(redacted)'" in shown
+    assert "ASIAABCDEFGHIJKLQ3XZ" in shown  # the key id stays: learners compare it
+    assert "3f786850e387550fdab836ed7e6dc881de23001b" in shown  # a digest is no secret
