@@ -18,15 +18,14 @@ def run_app(args: argparse.Namespace) -> int:
     scenario = getattr(args, "scenario", None)
     connection = None
     loaded = None
-    if scenario is not None:
-        # A bad scenario on the command line is a configuration error: exit 2 with its lines.
-        from labguide.scenario import load_scenario
-
-        loaded = load_scenario(scenario)
-        region = loaded.scenario.region
-    else:
-        region = None
+    region = None
     if kind in ("endpoint", "aws"):
+        # The account is reached before the app starts, in the scenario's region by default.
+        if scenario is not None:
+            from labguide.scenario import load_scenario
+
+            loaded = load_scenario(scenario)
+            region = loaded.scenario.region
         spec = TargetSpec(kind=kind, endpoint=getattr(args, "endpoint", None),
                           profile=getattr(args, "profile", None),
                           region=getattr(args, "region", None),
@@ -46,4 +45,6 @@ def run_app(args: argparse.Namespace) -> int:
         reset=bool(getattr(args, "reset", False)), connection=connection, loaded=loaded,
     )
     app.run()
+    if app.startup_error:  # the scenario given could not be loaded: exit 2 with its lines
+        raise UserError(app.startup_error)
     return app.return_code or 0

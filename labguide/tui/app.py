@@ -80,6 +80,8 @@ class LabGuideApp(App):
         self.connection: Connection | None = None
         self.session: Any = None
         self.unexpected_errors: list[str] = []
+        self._start_after_lab_paint: Any = None  # starts the simulator once the lab is drawn
+        self.startup_error: str | None = None  # a scenario given at start that cannot load
 
     # ----- time -------------------------------------------------------------------------
 
@@ -91,11 +93,43 @@ class LabGuideApp(App):
 
     # ----- start ------------------------------------------------------------------------
 
+    class ScenarioLoaded(Message):
+        def __init__(self, ref: str, loaded: Any, error: str | None) -> None:
+            super().__init__()
+            self.ref, self.loaded, self.error = ref, loaded, error
+
     def on_mount(self) -> None:
-        if self.scenario_ref:
+        if self.scenario_ref and self.preloaded is None:
+            # Draw at once; read and validate the scenario in a thread meanwhile.
+            from labguide.tui.screens.loading import LoadingScreen
+
+            self.push_screen(LoadingScreen(self.scenario_ref))
+            self._load_worker(self.scenario_ref)
+        elif self.scenario_ref:
             self.open_scenario(self.scenario_ref, from_picker=False)
         else:
             self.action_open_picker()
+
+    @work(thread=True, group="load", exit_on_error=False)
+    def _load_worker(self, ref: str) -> None:
+        try:
+            from labguide.scenario import load_scenario
+
+            loaded, error = load_scenario(ref), None
+        except Exception as exc:  # a bad file: exit 2 with its lines (run_app prints them)
+            lines = getattr(exc, "lines", None)
+            loaded, error = None, "\n".join(lines) if lines else str(exc)
+        self.post_message(self.ScenarioLoaded(ref, loaded, error))
+
+    def on_lab_guide_app_scenario_loaded(self, message: ScenarioLoaded) -> None:
+        if message.error is not None:
+            log.warning("cannot open scenario %s: %s", message.ref, message.error)
+            self.startup_error = message.error
+            self.exit(return_code=2)
+            return
+        self.preloaded = message.loaded
+        self.pop_screen()
+        self.open_scenario(message.ref, from_picker=False)
 
     def picker_entries(self) -> list[dict[str, Any]]:
         from labguide.scenario import bundled_scenarios
@@ -168,7 +202,8 @@ class LabGuideApp(App):
         if connection.is_simulator and not connection.ready and connection.embedded is None:
             self._start_simulator_after_first_frame(connection, loaded, progress)
         self.session = LabSession(loaded, connection, self.store, progress)
-        screen = LabScreen(self.session)
+        screen = LabScreen(self.session, on_first_paint=self._start_after_lab_paint)
+        self._start_after_lab_paint = None
         if from_picker:
             self.switch_screen(screen) if self.screen_stack[-1].id == "picker" and \
                 len(self.screen_stack) > 1 else self.push_screen(screen)
@@ -200,7 +235,7 @@ class LabGuideApp(App):
                 epoch=progress.epoch, journal=journal, realtime=self.realtime,
             )
 
-        self.call_after_refresh(start)
+        self._start_after_lab_paint = start
 
     def _fresh_session(self, progress: Any) -> bool:
         """A session that has just been (re)started has no current step yet."""

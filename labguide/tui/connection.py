@@ -44,6 +44,8 @@ class Connection:
         self.embedded: Any = None
         self._ready = threading.Event()
         self._listeners: list[Callable[[], None]] = []
+        self._lock = threading.Lock()
+        self._closed = False
 
     # ----- identity for progress ----------------------------------------------------------
 
@@ -136,7 +138,11 @@ class Connection:
                     world_name, params, self.region, seed=seed, epoch=epoch, journal=journal,
                     realtime=realtime,
                 )
-                self.embedded = sim
+                with self._lock:
+                    if self._closed:  # the app ended while the world was being built
+                        sim.stop()
+                        return
+                    self.embedded = sim
                 self.account_id = sim.world.account_id
                 self.target = Target.for_simulator(sim.endpoint_url, sim.world.learner, self.region)
             except BaseException as exc:  # shown to the learner by the app
@@ -157,9 +163,11 @@ class Connection:
         return target.now()
 
     def close(self) -> None:
-        if self.embedded is not None:
+        with self._lock:
+            self._closed = True
+            embedded, self.embedded = self.embedded, None
+        if embedded is not None:
             try:
-                self.embedded.stop()
+                embedded.stop()
             except Exception:
                 log.exception("stopping the simulator failed")
-            self.embedded = None

@@ -34,3 +34,10 @@ async def wait_until(pilot, predicate: Callable[[], object], what: str,
 
 def step_state(app, step_id: str) -> str:
     return app.session.state(step_id)
+
+
+async def lab_ready(pilot) -> None:
+    """Wait for the lab screen with its panes mounted (the scenario loads in a thread)."""
+    app = pilot.app
+    await wait_until(pilot, lambda: app.screen.id == "lab" and app.screen.panes_ready,
+                     "the lab screen")

@@ -8,7 +8,7 @@ from labguide.sim.server import SimServer
 from labguide.tui.app import build_app
 from labguide.tui.connection import Connection, TargetSpec
 from labguide.tui.panes.alerts import AlertsPane
-from tests.tui.helpers import EPOCH, SCENARIO, SEED, frozen_clock, wait_until
+from tests.tui.helpers import EPOCH, SCENARIO, SEED, frozen_clock, lab_ready, wait_until
 
 
 async def test_endpoint_stopped_and_restarted_mid_lab(tmp_path, monkeypatch):
@@ -27,6 +27,7 @@ async def test_endpoint_stopped_and_restarted_mid_lab(tmp_path, monkeypatch):
                         store_path=tmp_path / "p.db", clock=frozen_clock, poll_interval=0.2,
                         check_interval=0.2, connection=connection)
         async with app.run_test(size=(100, 32)) as pilot:
+            await lab_ready(pilot)
             alerts = app.screen.query_one(AlertsPane)
             await wait_until(pilot, lambda: alerts.loaded and alerts.last_data, "alerts")
             port = server.port

@@ -11,7 +11,7 @@ from labguide.tui.panes.alerts import AlertsPane, email_lines
 from labguide.tui.panes.findings import FindingsPane
 from labguide.tui.screens.modals import PromptModal
 from labguide.tui.session import DONE, NOT_STARTED
-from tests.tui.helpers import EPOCH, SCENARIO, SEED, frozen_clock, wait_until
+from tests.tui.helpers import EPOCH, SCENARIO, SEED, frozen_clock, lab_ready, wait_until
 from tests.tui.test_walkthrough import answer
 
 
@@ -24,6 +24,7 @@ def make_app(tmp_path, **kwargs):
 async def test_progress_and_world_resume_after_a_restart(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
+        await lab_ready(pilot)
         await wait_until(pilot, lambda: app.session.connection.ready, "the simulator")
         alerts = app.screen.query_one(AlertsPane)
         await wait_until(pilot, lambda: alerts.last_data, "alerts")
@@ -46,6 +47,7 @@ async def test_progress_and_world_resume_after_a_restart(tmp_path):
     # A new app and a new simulated account: the journal rebuilds the saved filter.
     again = make_app(tmp_path)
     async with again.run_test(size=(120, 40)) as pilot:
+        await lab_ready(pilot)
         assert again.screen.step_id == "filter-key"  # the current step
         assert again.session.state("alert") == DONE
         assert again.session.saved_answer("alert", "access-key").text == mail["Access Key ID"]
@@ -60,6 +62,7 @@ async def test_progress_and_world_resume_after_a_restart(tmp_path):
     # --reset: progress and world start over.
     fresh = make_app(tmp_path, reset=True)
     async with fresh.run_test(size=(120, 40)) as pilot:
+        await lab_ready(pilot)
         assert fresh.screen.step_id == "alert"
         assert fresh.session.state("filter-key") == NOT_STARTED
         await wait_until(pilot, lambda: fresh.session.results.get("filter-key"), "checks")

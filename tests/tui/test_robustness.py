@@ -13,7 +13,7 @@ from labguide.tui.connection import Connection, TargetSpec
 from labguide.tui.panes.role import RolePane
 from labguide.tui.screens.modals import ConfirmModal, ErrorModal
 from labguide.tui.screens.picker import PickerScreen
-from tests.tui.helpers import EPOCH, SCENARIO, SEED, frozen_clock, wait_until
+from tests.tui.helpers import EPOCH, SCENARIO, SEED, frozen_clock, lab_ready, wait_until
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
@@ -73,7 +73,7 @@ async def test_a_real_account_is_read_only_without_allow_changes(tmp_path, froze
                     epoch=EPOCH, clock=frozen_clock, poll_interval=600, check_interval=600,
                     connection=connection)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: app.screen.panes_ready, "panes")
+        await lab_ready(pilot)
         app.screen.open_step("revoke-sessions")
         role = app.screen.query_one(RolePane)
         await wait_until(pilot, lambda: app.session.facts.get("role_name") and role.loaded

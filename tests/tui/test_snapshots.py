@@ -10,7 +10,15 @@ from labguide.target import Credentials, Target
 from labguide.tui.app import build_app
 from labguide.tui.connection import Connection, TargetSpec
 from labguide.tui.panes.base import Pane
-from tests.tui.helpers import EPOCH, SCENARIO, SEED, frozen_clock, wait_for_workers, wait_until
+from tests.tui.helpers import (
+    EPOCH,
+    SCENARIO,
+    SEED,
+    frozen_clock,
+    lab_ready,
+    wait_for_workers,
+    wait_until,
+)
 
 SIZE = (100, 32)
 STEPS = load_scenario(SCENARIO).scenario.step_ids
@@ -27,7 +35,7 @@ async def settle(pilot) -> None:
     app = pilot.app
     await wait_until(pilot, lambda: app.session is not None and app.session.last_refresh or
                      getattr(app.screen, "check_error", None), "a check round")
-    await wait_until(pilot, lambda: getattr(app.screen, "panes_ready", False), "panes mounted")
+    await lab_ready(pilot)
     await wait_until(pilot, lambda: all(p.loaded or p.has_class("error")
                                         for p in app.screen.query(Pane)), "panes", timeout=10)
     quiet = 0

@@ -12,7 +12,15 @@ from labguide.tui.panes.findings import FindingsPane
 from labguide.tui.panes.instance import InstancePane
 from labguide.tui.screens.modals import ConfirmModal, PromptModal
 from labguide.tui.session import DONE
-from tests.tui.helpers import EPOCH, SCENARIO, SEED, frozen_clock, wait_for_workers, wait_until
+from tests.tui.helpers import (
+    EPOCH,
+    SCENARIO,
+    SEED,
+    frozen_clock,
+    lab_ready,
+    wait_for_workers,
+    wait_until,
+)
 
 
 async def answer(pilot, app, question_id: str, text: str) -> None:
@@ -27,6 +35,7 @@ async def test_walk_the_whole_scenario_with_pane_actions_and_answers(tmp_path):
     app = build_app(scenario=SCENARIO, store_path=tmp_path / "p.db", seed=SEED, epoch=EPOCH,
                     clock=frozen_clock, poll_interval=0.5, check_interval=0.5)
     async with app.run_test(size=(120, 40)) as pilot:
+        await lab_ready(pilot)
         await wait_until(pilot, lambda: app.session.connection.ready, "the simulator")
         assert app.session.connection.error is None
 

@@ -59,9 +59,10 @@ class LabScreen(Screen):
             super().__init__()
             self.cause = cause
 
-    def __init__(self, session: Any) -> None:
+    def __init__(self, session: Any, on_first_paint: Any = None) -> None:
         super().__init__(id="lab")
         self.session = session
+        self.on_first_paint = on_first_paint  # e.g. start the simulator: never before this
         self.step_id = session.current_step_id()
         self.check_error: str | None = None
         self._check_timer: Any = None
@@ -98,6 +99,9 @@ class LabScreen(Screen):
         self.call_after_refresh(self._mount_panes)
 
     async def _mount_panes(self) -> None:
+        if self.on_first_paint is not None:
+            self.on_first_paint()
+            self.on_first_paint = None
         from labguide.tui.panes import PANES
 
         tabs = self.query_one(TabbedContent)
