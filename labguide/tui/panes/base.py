@@ -83,6 +83,13 @@ class Pane(Vertical, can_focus=False):
     def compose_body(self) -> ComposeResult:
         yield from ()
 
+    def focus_default(self) -> None:
+        """Focus what the learner uses first here: the table, else the first focusable."""
+        tables = list(self.query(DataTable))
+        targets = tables or [w for w in self.query("*") if w.focusable]
+        if targets:
+            targets[0].focus()
+
     def set_status(self, text: str | Text, *, error: bool = False) -> None:
         status = self.query_one(".pane-status", Static)
         status.update(text if isinstance(text, Text) else Text(text))

@@ -30,6 +30,9 @@ class ShellPane(Pane):
         yield Input(placeholder="command, e.g. curl http://169.254.169.254/latest/meta-data/"
                                 "iam/security-credentials/", id="shell-input")
 
+    def focus_default(self) -> None:
+        self.query_one("#shell-input", Input).focus()
+
     def fetch(self, target: Any) -> Any:
         return self.fact("instance_id")
 

@@ -334,9 +334,11 @@ class LabScreen(Screen):
         pane = tabs.active_pane
         if pane is None:
             return
-        focusable = [w for w in pane.query("*") if w.focusable]
-        if focusable:
-            focusable[0].focus()
+        from labguide.tui.panes.base import Pane
+
+        for live in pane.query(Pane):
+            live.focus_default()
+            return
 
     def action_focus_instructions(self) -> None:
         self.query_one(StepView).focus()
