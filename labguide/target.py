@@ -8,6 +8,7 @@ what to grant or set.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import threading
 from collections.abc import Callable
@@ -21,6 +22,7 @@ import boto3
 import botocore.exceptions as bex
 from botocore import xform_name
 from botocore.config import Config
+from botocore.utils import validate_region_name
 
 from labguide.errors import UserError
 
@@ -144,10 +146,6 @@ def explain_failure(exc: BaseException, service: str, operation: str,
     raise TypeError(f"not an AWS failure: {exc!r}")
 
 
-def is_aws_failure(exc: BaseException) -> bool:
-    return isinstance(exc, bex.BotoCoreError | bex.ClientError)
-
-
 class _ClientCache:
     """The mutable part of a frozen Target: one session, clients made once under a lock."""
 
@@ -191,14 +189,17 @@ class Target:
 
     @classmethod
     def for_endpoint(cls, endpoint_url: str, *, region: str | None, profile: str | None = None,
-                     default_region: str | None = None) -> Target:
-        """Any AWS-compatible endpoint; credentials from boto3's chain (env, --profile)."""
-        parsed = urlparse(endpoint_url)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise UserError(f"--endpoint {endpoint_url!r} is not an http(s) URL")
+                     default_region: str | None = None,
+                     allow_changes: bool | None = None) -> Target:
+        """Any AWS-compatible endpoint; credentials from boto3's chain (env, --profile).
+        Changes are allowed unless the endpoint is AWS itself (*.amazonaws.com), which is
+        a real account: read-only unless `allow_changes` says otherwise."""
+        host = check_endpoint_url(endpoint_url)
+        if allow_changes is None:
+            allow_changes = not is_aws_host(host)
         session = _new_session(profile)
         target = cls(kind="endpoint", region=_region(region, session, default_region),
-                     endpoint_url=endpoint_url, profile=profile, allow_changes=True)
+                     endpoint_url=endpoint_url, profile=profile, allow_changes=allow_changes)
         target._adopt(session)
         return target
 
@@ -229,8 +230,11 @@ class Target:
         """A real AWS account: --aws, or an endpoint on amazonaws.com."""
         if self.kind == "aws":
             return True
-        host = urlparse(self.endpoint_url or "").hostname or ""
-        return host.endswith((".amazonaws.com", ".amazonaws.com.cn"))
+        try:
+            host = urlparse(self.endpoint_url or "").hostname or ""
+        except ValueError:
+            return False
+        return is_aws_host(host)
 
     @property
     def session(self) -> boto3.Session:
@@ -278,6 +282,11 @@ class Target:
                     client = session.client(service, **kwargs)
                 except bex.UnknownServiceError:
                     raise UserError(f"unknown AWS service {service!r}") from None
+                except bex.InvalidRegionError:
+                    raise UserError(f"{self.region!r} is not a valid AWS region name "
+                                    "(e.g. us-east-1): check --region") from None
+                except ValueError as exc:  # botocore: an endpoint URL it cannot use
+                    raise UserError(f"cannot use endpoint {self.endpoint_url!r}: {exc}") from None
                 for event, handler in self._cache.hooks:
                     client.meta.events.register(event, handler)
                 self._cache.clients[service] = client
@@ -356,4 +365,58 @@ def _region(region: str | None, session: boto3.Session, default: str | None) -> 
     chosen = region or default or session.region_name
     if not chosen:
         raise UserError("no AWS region: pass --region or set AWS_DEFAULT_REGION")
-    return chosen
+    return check_region(chosen)
+
+
+def is_aws_host(host: str) -> bool:
+    """AWS's own endpoints (a real account): amazonaws.com and amazonaws.com.cn hosts."""
+    host = host.lower().rstrip(".")
+    return host in ("amazonaws.com", "amazonaws.com.cn") or host.endswith(
+        (".amazonaws.com", ".amazonaws.com.cn"))
+
+
+_HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)$")  # "_": container names
+
+
+def check_endpoint_url(endpoint_url: str) -> str:
+    """The endpoint URL's host, or UserError naming what is wrong with the URL
+    (scheme, host, port), before botocore or urllib3 trip over it mid-round."""
+    shown = f"--endpoint {endpoint_url!r}"
+    try:
+        parsed = urlparse(endpoint_url)
+        port = parsed.port
+        host = parsed.hostname or ""
+    except ValueError as exc:
+        raise UserError(f"{shown} is not a valid URL ({exc})") from None
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise UserError(f"{shown} is not an http(s) URL")
+    if not host:
+        raise UserError(f"{shown} has no host")
+    if port == 0:
+        raise UserError(f"{shown} has port 0; give the port the endpoint listens on")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        if not all(_HOST_LABEL.match(label) for label in host.rstrip(".").split(".")):
+            raise UserError(f"{shown} has an invalid host name {host!r}") from None
+    return host
+
+
+def check_region(region: str) -> str:
+    """The region name, or UserError if AWS could never accept it (e.g. 'bad region!')."""
+    try:
+        validate_region_name(region)
+    except bex.InvalidRegionError:
+        raise UserError(f"{region!r} is not a valid AWS region name (e.g. us-east-1): "
+                        "check --region") from None
+    return region
+
+
+def check_simulated_region(region: str) -> str:
+    """A region the simulator can build a world in: one where AWS offers EC2."""
+    check_region(region)
+    known = boto3.Session().get_available_regions("ec2")
+    if region not in known:
+        raise UserError(f"the simulator has no region {region!r}; use an AWS region such as "
+                        "us-east-1 or eu-west-1 (--region or the scenario's region)")
+    return region

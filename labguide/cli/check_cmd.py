@@ -22,7 +22,7 @@ from labguide.checks.context import Memo, RoundContext
 from labguide.checks.facts import discover
 from labguide.errors import UserError
 from labguide.scenario import ContentError, load_scenario, solution_variables
-from labguide.target import Target
+from labguide.target import Target, check_simulated_region
 
 ICONS = {"passed": ("✓", "+"), "failed": ("✗", "x"), "error": ("!", "!"), "manual": ("?", "?")}
 
@@ -51,6 +51,7 @@ def open_target(args: argparse.Namespace, loaded, *, allow_changes: bool = False
         return
     if args.profile:
         raise UserError("--profile applies to --endpoint and --aws, not to --sim")
+    check_simulated_region(region)
     from labguide.sim.embedded import start_embedded
 
     sim = start_embedded(scenario.world.name, dict(scenario.world.params), region, seed=0,

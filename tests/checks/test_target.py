@@ -125,3 +125,17 @@ def test_aws_ignores_a_configured_endpoint_and_endpoint_uses_its_own(monkeypatch
     assert local.client("ec2").meta.endpoint_url == "http://127.0.0.1:5000"
     assert Target.for_endpoint("https://ec2.eu-west-1.amazonaws.com",
                                region="eu-west-1").is_real_account
+
+
+def test_an_endpoint_on_aws_itself_is_a_real_account_and_read_only_by_default(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLEEXAMPLE12")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
+    for url in ("https://ec2.eu-west-1.amazonaws.com", "https://iam.amazonaws.com",
+                "https://ec2.cn-north-1.amazonaws.com.cn"):
+        real = Target.for_endpoint(url, region="eu-west-1")
+        assert real.is_real_account and not real.allow_changes
+        assert Target.for_endpoint(url, region="eu-west-1", allow_changes=True).allow_changes
+    local = Target.for_endpoint("http://127.0.0.1:5000", region="eu-west-1")
+    assert not local.is_real_account and local.allow_changes
+    assert not Target.for_endpoint("http://notamazonaws.com:80", region="eu-west-1"
+                                   ).is_real_account

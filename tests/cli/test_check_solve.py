@@ -4,6 +4,7 @@ solving step by step against a SimServer endpoint, and the real-account guard.""
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 
 import pytest
@@ -44,16 +45,43 @@ def check_json(capsys, url: str) -> dict:
     return report
 
 
-@pytest.mark.parametrize("argv", [
-    ["check", SCENARIO, "--step", "nope"],
-    ["check", "no-such-scenario"],
-    ["solve", SCENARIO, "--step", "nope"],
-    ["check", SCENARIO, "--sim", "--profile", "p"],
+@pytest.mark.parametrize(("argv", "needle"), [
+    (["check", SCENARIO, "--step", "nope"], "unknown step"),
+    (["check", "no-such-scenario"], "no-such-scenario"),
+    (["solve", SCENARIO, "--step", "nope"], "unknown step"),
+    (["check", SCENARIO, "--sim", "--profile", "p"], "--profile"),
+    (["check", SCENARIO, "--endpoint", "http://[::1"], "not a valid URL"),
+    (["check", SCENARIO, "--endpoint", "http://exa mple:80"], "invalid host name"),
+    (["check", SCENARIO, "--endpoint", "http://127.0.0.1:99999"], "Port out of range"),
+    (["check", SCENARIO, "--endpoint", "http://127.0.0.1:9", "--region", "bad region!"],
+     "not a valid AWS region"),
+    (["check", SCENARIO, "--aws", "--region", "bad region!"], "not a valid AWS region"),
+    (["check", SCENARIO, "--sim", "--region", "us-west-9"], "no region 'us-west-9'"),
+    (["solve", SCENARIO, "--step", "filter-key", "--region", "us-west-9"], "us-west-9"),
 ])
-def test_bad_input_exits_2_with_one_line(capsys, argv):
+def test_bad_input_exits_2_with_one_line(capsys, monkeypatch, argv, needle):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLEEXAMPLE12")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-a-real-secret")
     code, out, err = run(capsys, *argv)
     assert code == 2 and out == ""
     assert err.startswith("labguide: ") and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1 and needle in err
+
+
+def test_a_scenario_in_a_region_the_simulator_lacks_exits_2(capsys, tmp_path):
+    from labguide.scenario import load_scenario
+
+    loaded = load_scenario(SCENARIO)
+    copy = tmp_path / "scenarios" / loaded.path.name
+    copy.parent.mkdir()
+    text = loaded.path.read_text()
+    region = loaded.scenario.region
+    assert f"region: {region}" in text
+    copy.write_text(text.replace(f"region: {region}", "region: us-west-9", 1))
+    shutil.copytree(loaded.content_dir, tmp_path / "content" / loaded.scenario.id)
+    code, out, err = run(capsys, "check", str(copy), "--json")
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert "no region 'us-west-9'" in err
 
 
 def test_check_json_on_a_fresh_simulated_account(capsys):
