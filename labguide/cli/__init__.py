@@ -132,8 +132,24 @@ def dispatch(args: argparse.Namespace) -> int:
     raise AssertionError(command)
 
 
+# Commands whose worker threads may sit in a read from an endpoint that never answers:
+# a normal exit would join them (up to the read timeouts times the retries), so Ctrl-C
+# ends the process at once. Not the app or the server, which shut down on their own.
+_EXIT_AT_ONCE = frozenset({"check", "solve"})
+
+
+def _exit_now(code: int) -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    args = None
     try:
         args = parser.parse_args(argv)
         return dispatch(args)
@@ -145,6 +161,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         print("labguide: interrupted", file=sys.stderr)
+        if getattr(args, "command", None) in _EXIT_AT_ONCE:
+            _exit_now(130)
         return 130
     except BrokenPipeError:
         return 0
