@@ -200,6 +200,8 @@ class Question(Strict):
 class _CheckBase(Strict):
     # Fields naming a fact; validation requires the scenario to declare each (defaults too).
     FACT_FIELDS: ClassVar[tuple[str, ...]] = ()
+    # The fact kinds each of those fields accepts (a role name is no access key).
+    FACT_FIELD_KINDS: ClassVar[dict[str, frozenset[str]]] = {}
 
     id: Slug
     title: Text = Field(description="What the check looks for, in the learner's words.")
@@ -216,6 +218,8 @@ class FilterOnKeyCheck(_CheckBase):
     """A saved GuardDuty filter selects the compromised access key."""
 
     FACT_FIELDS: ClassVar[tuple[str, ...]] = ("detector", "key")
+    FACT_FIELD_KINDS: ClassVar[dict[str, frozenset[str]]] = {
+        "detector": frozenset({"guardduty-detector"}), "key": frozenset({"finding-access-key"})}
     kind: Literal["guardduty-filter-on-key"]
     detector: FactName = "detector_id"
     key: FactName = "access_key_id"
@@ -225,6 +229,8 @@ class SessionsRevokedCheck(_CheckBase):
     """The role denies everything to sessions issued before a moment after the theft."""
 
     FACT_FIELDS: ClassVar[tuple[str, ...]] = ("role", "since")
+    FACT_FIELD_KINDS: ClassVar[dict[str, frozenset[str]]] = {
+        "role": frozenset({"finding-role"}), "since": frozenset({"finding-first-seen"})}
     kind: Literal["role-sessions-revoked"]
     role: FactName = "role_name"
     since: FactName = "first_seen"
@@ -234,6 +240,9 @@ class InstanceRestartedCheck(_CheckBase):
     """The instance is running and was started (not rebooted) after the revocation."""
 
     FACT_FIELDS: ClassVar[tuple[str, ...]] = ("instance", "role", "since")
+    FACT_FIELD_KINDS: ClassVar[dict[str, frozenset[str]]] = {
+        "instance": frozenset({"finding-instance"}), "role": frozenset({"finding-role"}),
+        "since": frozenset({"finding-first-seen"})}
     kind: Literal["instance-restarted"]
     instance: FactName = "instance_id"
     role: FactName = "role_name"
@@ -244,6 +253,9 @@ class KeyRotatedCheck(_CheckBase):
     """The instance's metadata credentials are new: another key, issued after the revocation."""
 
     FACT_FIELDS: ClassVar[tuple[str, ...]] = ("instance", "role", "key", "since")
+    FACT_FIELD_KINDS: ClassVar[dict[str, frozenset[str]]] = {
+        "instance": frozenset({"finding-instance"}), "role": frozenset({"finding-role"}),
+        "key": frozenset({"finding-access-key"}), "since": frozenset({"finding-first-seen"})}
     kind: Literal["instance-key-rotated"]
     instance: FactName = "instance_id"
     role: FactName = "role_name"

@@ -31,6 +31,10 @@ class _Checker:
         self.facts: set[str] | None = (
             {k for k in facts if isinstance(k, str)} if isinstance(facts, dict) else None
         )
+        self.fact_kinds: dict[str, str] = {
+            name: spec["kind"] for name, spec in (facts if isinstance(facts, dict) else {}).items()
+            if isinstance(spec, dict) and isinstance(spec.get("kind"), str)
+        }
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -152,11 +156,20 @@ class _Checker:
                          f"(its questions: {known})")
         for field in cls.FACT_FIELDS:
             if field in check:
-                self.fact_used((*loc, field), check[field], f"check field {field!r}")
+                where, name, what = (*loc, field), check[field], f"check field {field!r}"
             else:
-                default = cls.model_fields[field].default
-                self.fact_used(loc, default,
-                               f"check {check.get('id', '?')!r} ({field!r} by default)")
+                where, name = loc, cls.model_fields[field].default
+                what = f"check {check.get('id', '?')!r} ({field!r} by default)"
+            self.fact_used(where, name, what)
+            self.fact_kind_fits(where, name, what, cls.FACT_FIELD_KINDS.get(field))
+
+    def fact_kind_fits(self, loc: tuple, name: Any, what: str,
+                       allowed: frozenset[str] | None) -> None:
+        kind = self.fact_kinds.get(name) if isinstance(name, str) else None
+        if allowed and kind is not None and kind not in allowed:
+            wanted = " or ".join(sorted(allowed))
+            self.add(self.node(*loc), f"{what} needs a fact of kind {wanted}, but fact {name!r} "
+                                      f"is of kind {kind}")
 
     def content(self, base: tuple, relative: Any) -> None:
         scenario_id = self.data.get("id")
