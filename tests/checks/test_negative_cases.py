@@ -52,6 +52,29 @@ def test_a_filter_that_narrows_the_key_out(inprocess_lab):
     assert check.status == "passed" and "'medium-up'" in check.summary
 
 
+def test_guardduty_itself_judges_a_filter_that_names_the_key(inprocess_lab):
+    """The filter's criteria go to ListFindings as saved: only archived findings of the
+    key leave the (active) finding out; the finding's own type keeps it in."""
+    lab = inprocess_lab
+    key = lab.truth.stolen_access_key_id
+    asked: list[dict] = []
+    lab.target.on_event("provide-client-params.guardduty.ListFindings",
+                        lambda params, **_: asked.append(params.get("FindingCriteria")))
+    archived = {"Criterion": {KEY_FIELD: {"Eq": [key]}, "service.archived": {"Eq": ["true"]}}}
+    lab.call("guardduty", "CreateFilter", DetectorId=detector(lab), Name="archived-only",
+             Action="NOOP", FindingCriteria=archived)
+    check = only(lab.check("filter-key"))
+    assert check.status == "failed"
+    assert "'archived-only' names the key but its other criteria (service.archived Eq true)" \
+        in check.summary
+    assert archived in asked
+    finding_type = lab.round("alert").facts["finding_type"]
+    lab.call("guardduty", "CreateFilter", DetectorId=detector(lab), Name="this-key",
+             Action="NOOP", FindingCriteria={"Criterion": {
+                 KEY_FIELD: {"Eq": [key]}, "type": {"Eq": [finding_type]}}})
+    assert only(lab.check("filter-key")).status == "passed"
+
+
 def test_a_suppression_rule_is_not_a_saved_filter(inprocess_lab):
     lab = inprocess_lab
     lab.call("guardduty", "CreateFilter", DetectorId=detector(lab), Name="hide",

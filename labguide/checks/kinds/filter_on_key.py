@@ -1,16 +1,24 @@
-"""`guardduty-filter-on-key`: a saved GuardDuty filter selects the compromised key."""
+"""`guardduty-filter-on-key`: a saved GuardDuty filter selects the compromised key.
+
+A filter names the key when its criterion on the key field lists it; it selects the
+key's finding when GuardDuty itself, asked ListFindings with the filter's criteria,
+returns that finding. So a filter that names the key but narrows its finding out
+(severity, archived, another type) does not count, exactly as the console would show.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from labguide.checks.context import RoundContext
-from labguide.checks.criteria import KEY_FIELD, Unevaluable, key_values, matches
 from labguide.checks.facts import newest_finding
 from labguide.checks.kinds._common import Unmet, need_fact
 from labguide.checks.results import Verdict
 from labguide.scenario.model import FilterOnKeyCheck
-from labguide.target import mask_key
+from labguide.target import AwsCallFailed, mask_key, mask_keys
 
 KIND = "guardduty-filter-on-key"
+KEY_FIELD = "resource.accessKeyDetails.accessKeyId"
 
 
 def run(spec: FilterOnKeyCheck, ctx: RoundContext) -> Verdict:
@@ -34,14 +42,10 @@ def run(spec: FilterOnKeyCheck, ctx: RoundContext) -> Verdict:
             misses.append(f"'{name}' archives the key's findings (a suppression rule, which "
                           "hides them); save it with the action NOOP")
             continue
-        if finding is not None:
-            try:
-                selected, why = matches(criteria, finding)
-            except Unevaluable as exc:
-                selected, why = False, f"its criteria cannot be evaluated ({exc})"
-            if not selected:
-                misses.append(f"'{name}' names the key but {why}")
-                continue
+        selected, why = _selects(ctx, detector, criteria, finding["Id"])
+        if not selected:
+            misses.append(f"'{name}' names the key but {why}")
+            continue
         return Verdict("passed", f"saved filter '{name}' selects {mask_key(key)}", expected,
                        f"saved filter '{name}' on {KEY_FIELD} = {mask_key(key)}")
     count = f"{len(names)} saved filter{'s' if len(names) != 1 else ''}"
@@ -52,8 +56,45 @@ def run(spec: FilterOnKeyCheck, ctx: RoundContext) -> Verdict:
                    f"{count}, none on that key")
 
 
-def _finding_of(ctx: RoundContext, key_fact: str) -> dict | None:
-    """The finding the key fact was read from, to evaluate each filter's criteria on."""
+def key_values(condition: dict[str, Any]) -> list[str]:
+    """The values an Eq/Equals condition lists."""
+    return [str(v).strip() for operator in ("Eq", "Equals") for v in condition.get(operator) or []]
+
+
+def _selects(ctx: RoundContext, detector: str, criteria: dict, finding_id: str) -> tuple[bool, str]:
+    """Whether GuardDuty lists the finding under the filter's criteria, else why not."""
+    params: dict[str, Any] = {"DetectorId": detector, "FindingCriteria": criteria,
+                              "MaxResults": 50}
+    while True:
+        try:
+            page = ctx.target.call("guardduty", "ListFindings", **params)
+        except AwsCallFailed as failure:
+            if failure.code in ("BadRequestException", "InvalidInputException"):
+                return False, f"GuardDuty rejects its criteria ({failure.reason})"
+            raise
+        if finding_id in page.get("FindingIds", []):
+            return True, ""
+        if not page.get("NextToken"):
+            break
+        params["NextToken"] = page["NextToken"]
+    others = {path: condition for path, condition in (criteria.get("Criterion") or {}).items()
+              if path != KEY_FIELD}
+    if not others:
+        return False, "its criteria leave out the key's finding"
+    shown = "; ".join(f"{path} {_describe(condition)}" for path, condition in others.items())
+    return False, mask_keys(f"its other criteria ({shown}) leave out the key's finding")
+
+
+def _describe(condition: dict[str, Any]) -> str:
+    parts = []
+    for operator, operand in (condition or {}).items():
+        shown = ", ".join(map(str, operand)) if isinstance(operand, list) else str(operand)
+        parts.append(f"{operator} {shown}")
+    return ", ".join(parts)
+
+
+def _finding_of(ctx: RoundContext, key_fact: str) -> dict:
+    """The finding the key fact was read from: a filter must select it."""
     finding, _ = newest_finding(ctx, ctx.facts.finding_type_of(key_fact))
     if finding is None:
         raise Unmet(Verdict("failed", "no finding to evaluate the filters on yet"))
