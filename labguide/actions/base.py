@@ -8,7 +8,6 @@ changes and the caller confirmed: the guard sits here, in front of every call.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -187,7 +186,3 @@ def _wait(target: Target, part: Wait) -> None:
         raise explain_failure(exc, part.service, cli_text.waiter_operation(
             part.service, part.waiter), target.endpoint_url) from None
 
-
-def to_json_safe(value: Any) -> Any:
-    """A response made printable: datetimes as ISO strings."""
-    return json.loads(json.dumps(value, default=str))

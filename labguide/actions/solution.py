@@ -13,11 +13,26 @@ from labguide.scenario.model import Step
 from labguide.target import Target
 
 
+class _Pending:
+    """Stands in for an earlier call's result that a preview has not got."""
+
+    def __getattr__(self, name: str) -> _Pending:
+        return self
+
+    def __getitem__(self, name: Any) -> _Pending:
+        return self
+
+    def __str__(self) -> str:
+        return "‹from the previous call›"
+
+
 def plan(step: Step, facts: Mapping[str, str | None], target: Target, *, now: str,
          results: Mapping[str, Any] | None = None) -> list[Action]:
-    """Every action of the step, rendered now (for operations that need no earlier
-    result); for showing what a solution would do without running it."""
-    variables = solution_variables(facts, target.region, results, now)
+    """Every action of the step, rendered now, without running any; a result the step
+    saves (`save_as`) and `results` lacks shows as ‹from the previous call›. For showing
+    what a solution would do before it is confirmed."""
+    pending: dict[str, Any] = {op.save_as: _Pending() for op in step.solve if op.save_as}
+    variables = solution_variables(facts, target.region, {**pending, **(results or {})}, now)
     return [from_operation(op, variables).for_target(target) for op in step.solve]
 
 

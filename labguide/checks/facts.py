@@ -46,9 +46,6 @@ class Facts:
     def names(self) -> list[str]:
         return list(self._specs)
 
-    def spec(self, name: str) -> FactSpec | None:
-        return self._specs.get(name)
-
     def finding_type_of(self, name: str) -> str | None:
         """The finding type a fact is read from (its own, else the scenario's first)."""
         spec = self._specs.get(name)

@@ -15,7 +15,9 @@ from collections.abc import Sequence
 from labguide import __version__
 from labguide.errors import ScenarioError, UserError
 
-_SIM_NOTE = (
+# The one note on --sim's lifetime: in `check`/`solve` help, and printed by `solve --sim`
+# (check_cmd.SESSION_NOTE). It lives here so that building the parser imports nothing heavy.
+SIM_NOTE = (
     "With --sim every invocation starts a fresh simulated account, so a `solve` is not seen by "
     "a later `check`; run `labguide sim serve` and use --endpoint (or AWS_ENDPOINT_URL) for that."
 )
@@ -70,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("schema", help="print the JSON Schema of the scenario format")
 
     check = sub.add_parser(
-        "check", help="check a scenario's steps against an account", epilog=_SIM_NOTE
+        "check", help="check a scenario's steps against an account", epilog=SIM_NOTE
     )
     check.add_argument("scenario")
     check.add_argument("--step", metavar="ID")
@@ -78,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_target(check)
 
     solve = sub.add_parser(
-        "solve", help="apply a step's solution to an account", epilog=_SIM_NOTE
+        "solve", help="apply a step's solution to an account", epilog=SIM_NOTE
     )
     solve.add_argument("scenario")
     solve.add_argument("--step", metavar="ID", required=True)

@@ -16,20 +16,18 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from typing import Any
 
-from labguide.actions import Action, apply
+from labguide.actions import Action, apply, plan
 from labguide.checks import CheckRunner, RoundResult
 from labguide.checks.context import Memo, RoundContext
 from labguide.checks.facts import discover
+from labguide.cli import SIM_NOTE
 from labguide.errors import UserError
-from labguide.scenario import ContentError, load_scenario, solution_variables
+from labguide.scenario import ContentError, load_scenario
 from labguide.target import Target, check_simulated_region
 
 ICONS = {"passed": ("✓", "+"), "failed": ("✗", "x"), "error": ("!", "!"), "manual": ("?", "?")}
 
-SESSION_NOTE = (
-    "With --sim every invocation starts a fresh simulated account, so a `solve` is not seen "
-    "by a later `check`; use --endpoint with a running `labguide sim serve` for that."
-)
+SESSION_NOTE = SIM_NOTE
 
 
 # ----- targets --------------------------------------------------------------------------------
@@ -116,27 +114,6 @@ def cmd_check(args: argparse.Namespace) -> int:
 # ----- solve ----------------------------------------------------------------------------------
 
 
-class _Later:
-    """Stands in for an earlier call's result when previewing a solution."""
-
-    def __getattr__(self, name: str) -> _Later:
-        return self
-
-    def __getitem__(self, name: Any) -> _Later:
-        return self
-
-    def __str__(self) -> str:
-        return "‹from the previous call›"
-
-
-def _preview(step, facts: dict[str, str | None], target: Target, now: str) -> list[Action]:
-    from labguide.actions import from_operation
-
-    results: dict[str, Any] = {op.save_as: _Later() for op in step.solve if op.save_as}
-    variables = solution_variables(facts, target.region, results, now)
-    return [from_operation(op, variables).for_target(target) for op in step.solve]
-
-
 def _facts(loaded, target: Target) -> tuple[dict[str, str | None], dict[str, str]]:
     ctx = RoundContext(target=target, memo=Memo())
     facts = discover(target, loaded.scenario.facts, ctx=ctx).all()
@@ -165,7 +142,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
         try:
             if target.is_real_account:
                 account = target.identity().account_id
-                actions = _preview(step, values, target, now)
+                actions = plan(step, values, target, now=now)
                 changing = [a for a in actions if a.changes_account]
                 if changing and not args.yes:
                     print(f"solve {step.id} would change the real account {account}:")

@@ -196,3 +196,16 @@ def test_bare_secrets_in_shell_output_are_redacted():
     assert "AWS_SESSION_TOKEN='IQoJ…(redacted)'" in shown
     assert "ASIAABCDEFGHIJKLQ3XZ" in shown  # the key id stays: learners compare it
     assert "3f786850e387550fdab836ed7e6dc881de23001b" in shown  # a digest is no secret
+
+
+def test_plan_previews_a_step_whose_calls_use_earlier_results():
+    from labguide.actions import plan
+
+    loaded = load_scenario("compromised-iam-credentials")
+    target = Target(kind="endpoint", region=REGION, endpoint_url="http://127.0.0.1:9",
+                    credentials=Credentials("AKIAEXAMPLEEXAMPLE00", "testing"))
+    send, read = plan(loaded.scenario.step("verify-rotation"),
+                      {"instance_id": "i-1", "role_name": "role-a"}, target,
+                      now="2026-03-01T10:00:00Z")
+    assert send.cli.startswith("aws ssm send-command") and "--instance-ids i-1" in send.cli
+    assert "--command-id '‹from the previous call›'" in read.cli
