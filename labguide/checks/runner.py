@@ -102,8 +102,8 @@ class CheckRunner:
                 self.target.identity()  # asked once, for the account id in reports
                 return None
             current = self.target.identity(refresh=True).account_id
-        except AwsCallFailed:
-            return None  # the checks themselves report the failure
+        except Exception:  # an identity read that fails in any way must not end the round
+            return None  # the checks themselves report what they cannot read
         with self._lock:
             if self._account is None:
                 self._account = current

@@ -103,3 +103,12 @@ def test_an_unexpected_error_in_fact_discovery_is_an_error_not_a_crash(inprocess
     assert "RuntimeError: odd answer" in check.summary
     assert result.facts["access_key_id"] is None
     assert result.facts["detector_id"] == inprocess_lab.truth.detector_id
+
+
+def test_an_unexpected_error_reading_the_identity_does_not_end_the_round(inprocess_lab):
+    def broken(**_):
+        raise RuntimeError("odd identity answer")
+
+    inprocess_lab.target.on_event("before-call.sts.GetCallerIdentity", broken)
+    result = inprocess_lab.round("filter-key")
+    assert [check.status for check in result.step("filter-key").checks] == ["failed"]
