@@ -8,7 +8,7 @@ from datetime import datetime
 from labguide.checks.context import RoundContext
 from labguide.checks.facts import describe_instance, instant, parse_instant
 from labguide.checks.kinds._common import Unmet, need_fact, when
-from labguide.checks.policies import Revocation, effective_revocation
+from labguide.checks.policies import Revocation, effective_revocation, role_denies
 from labguide.checks.results import Verdict
 from labguide.scenario.model import InstanceRestartedCheck
 
@@ -20,8 +20,10 @@ def revocation_of(ctx: RoundContext, role: str, since: datetime, expected: str) 
     future); without one there is nothing to be after, and the step says why."""
     effective = effective_revocation(ctx, role, since)
     if effective.revocation is None:
-        raise Unmet(Verdict("failed", f"{effective.why_not} (revoke the sessions first)",
-                            expected, effective.observed or f"no revocation on role {role}"))
+        unrevoked = role_denies(ctx, role).latest is None
+        summary = effective.why_not + ("; revoke them first" if unrevoked else "")
+        raise Unmet(Verdict("failed", summary, expected,
+                            effective.observed or f"no revocation on role {role}"))
     return effective.revocation
 
 
