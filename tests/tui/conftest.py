@@ -19,14 +19,16 @@ SNAPSHOT_ACCOUNT = "299999999999"
 
 
 @pytest.fixture(scope="module")
-def frozen_sim():
+def frozen_sim(request):
     """A simulated account on a frozen clock (no realtime attacker): same ids, keys and
     times every run, whatever ran before."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     scenario = load_scenario(SCENARIO).scenario
     server = SimServer().start()
+    # Only the snapshot module uses the fixed account (once per process); others get fresh ones.
+    account = SNAPSHOT_ACCOUNT if request.module.__name__.endswith("test_snapshots") else None
     world = server.add_world(scenario.world.name, dict(scenario.world.params),
-                             region=scenario.region, account_id=SNAPSHOT_ACCOUNT, seed=SEED,
+                             region=scenario.region, account_id=account, seed=SEED,
                              epoch=EPOCH)
     connection = Connection(TargetSpec(), scenario.region)
     connection.embedded = SimpleNamespace(world=world, stop=server.stop)

@@ -46,9 +46,10 @@ class AlertsPane(Pane):
 
     def compose_body(self) -> ComposeResult:
         table: DataTable = DataTable(id="alerts-table", cursor_type="row", zebra_stripes=True)
-        table.add_column("#", key="n")
-        table.add_column("Subject", key="subject")
-        table.add_column("Received", key="received")
+        # Fixed widths: columns do not jump as polls add rows.
+        table.add_column("#", key="n", width=3)
+        table.add_column("Subject", key="subject", width=72)
+        table.add_column("Received", key="received", width=19)
         yield table
         with VerticalScroll(id="alerts-body-scroll", classes="detail"):
             yield Static("Select an e-mail to read it.", id="alerts-body")

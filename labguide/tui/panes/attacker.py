@@ -23,9 +23,9 @@ class AttackerPane(Pane):
 
     def compose_body(self) -> ComposeResult:
         table: DataTable = DataTable(id="attacker-table", cursor_type="row", zebra_stripes=True)
-        table.add_column("Time", key="at")
-        table.add_column("Call", key="call")
-        table.add_column("Result", key="result")
+        table.add_column("Time", key="at", width=19)
+        table.add_column("Call", key="call", width=36)
+        table.add_column("Result", key="result", width=28)
         yield table
 
     def fetch(self, target: Any) -> Any:

@@ -42,7 +42,7 @@ def sync_table(table: DataTable, rows: list[tuple[str, list[Any]]]) -> None:
         if key in {k.value for k in table.rows}:
             for column, cell in zip(columns, cells, strict=False):
                 if str(table.get_cell(key, column)) != str(cell):
-                    table.update_cell(key, column, cell, update_width=True)
+                    table.update_cell(key, column, cell)
         else:
             table.add_row(*cells, key=key)
 

@@ -113,10 +113,11 @@ class FindingsPane(Pane):
             yield Input(placeholder="/ filter value, e.g. ASIA…, Enter applies",
                         id="findings-value", compact=True)
         table: DataTable = DataTable(id="findings-table", cursor_type="row", zebra_stripes=True)
-        table.add_column("Type", key="type")
-        table.add_column("Access key", key="key")
-        table.add_column("Count", key="count")
-        table.add_column("Last seen", key="last")
+        # Fixed widths: columns do not jump as polls add rows.
+        table.add_column("Type", key="type", width=52)
+        table.add_column("Access key", key="key", width=20)
+        table.add_column("Count", key="count", width=5)
+        table.add_column("Last seen", key="last", width=19)
         yield table
         with VerticalScroll(classes="detail", id="findings-detail-scroll"):
             yield Static("Select a finding to see its details.", id="findings-detail")
