@@ -178,10 +178,7 @@ def _replay(server: SimServer, world: Any, entries: list[dict[str, Any]]) -> int
 
     app = server.wsgi_app
     for entry in entries:
-        at = datetime.fromisoformat(entry["at"])
-        ahead = (at - world.clock.now()).total_seconds()
-        if ahead > 0:
-            world.advance(ahead)
+        world.catch_up(datetime.fromisoformat(entry["at"]))
         swaps = ((entry["account_id"], world.account_id),
                  (entry["access_key_id"], world.learner.access_key_id))
 
@@ -254,8 +251,7 @@ def start_embedded(name: str, params: Mapping[str, Any], region: str, *, seed: i
         params = header.get("params", params)
         account_id = header.get("account_id")  # ids are seeded per (seed, account)
     else:
-        epoch = epoch or datetime.now(UTC).replace(microsecond=0)
-        account_id = None
+        account_id = None  # a fresh world; without an epoch it picks one that ends "now"
     server = SimServer().start()
     try:
         world = server.add_world(name, params, region=region, seed=seed, epoch=epoch,
@@ -263,9 +259,10 @@ def start_embedded(name: str, params: Mapping[str, Any], region: str, *, seed: i
         sim = EmbeddedSim(server, world, book)
         if book is not None:
             sim.replayed = _replay(server, world, entries)
+            world.catch_up(datetime.now(UTC))  # it lived on while the app was closed
             book.open(None if header else {
                 "kind": "world", "version": JOURNAL_VERSION, "world": name,
-                "params": dict(params), "region": region, "seed": seed, "epoch": _iso(epoch),
+                "params": dict(params), "region": region, "seed": seed, "epoch": _iso(world.epoch),
                 "account_id": world.account_id,
             })
             sim._recorder = _Recorder(book, world)

@@ -69,7 +69,7 @@ class FixtureWorld:
 
         install_extensions()
         self.account_id, self.region = account_id, region
-        self.clock = SimClock(epoch)
+        self.clock, self.epoch = SimClock(epoch), epoch
         iam = iam_backends[account_id]["aws"]
         iam.create_user(region, "learner")
         key = iam.create_access_key("learner")
@@ -115,6 +115,18 @@ class FixtureWorld:
             while self._next_call <= now:
                 self._call(self._next_call)
                 self._next_call += timedelta(seconds=120)
+
+    def catch_up(self, moment: datetime) -> None:
+        """As World.catch_up: only the last hour before `moment` is lived."""
+        with self._lock:
+            skip = (moment - self.clock.now()) - timedelta(hours=1)
+            if skip > timedelta(0):
+                now = self.clock.advance(skip.total_seconds())
+                while self._next_call <= now:
+                    self._next_call += timedelta(seconds=120)
+        ahead = (moment - self.clock.now()).total_seconds()
+        if ahead > 0:
+            self.advance(ahead)
 
     def start_realtime(self) -> None:
         self.realtime = True

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import boto3
 
 from labguide.scenario import load_scenario
 from labguide.sim.embedded import start_embedded
 
-EPOCH = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+# Recent enough that the world lives its whole timeline (a resumed world skips what is
+# more than an hour old; tests/sim/test_embedded_clock.py covers that).
+EPOCH = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=20)
 
 
 def _client(sim, service):

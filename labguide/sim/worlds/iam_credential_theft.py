@@ -418,7 +418,7 @@ def _provision(p: dict[str, Any], *, account_id: str, region: str, epoch: dateti
     world = World(
         name=WORLD_NAME, account_id=account_id, region=region, clock=clock,
         learner=Credentials(learner_key.access_key_id, learner_key.secret_access_key),
-        attacker=attacker, truth=truth, params=p, app=app,
+        attacker=attacker, truth=truth, params=p, app=app, epoch=epoch,
     )
     world.every("instance-app", p["app_check_interval_seconds"], epoch, app.check)
     world.every("ssm-agent-ping", SSM_PING_SECONDS, epoch,

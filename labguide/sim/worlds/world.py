@@ -43,8 +43,9 @@ class World:
 
     def __init__(self, *, name: str, account_id: str, region: str, clock: SimClock,
                  learner: Credentials, attacker: Any, truth: Any, params: dict[str, Any],
-                 app: Any = None):
+                 app: Any = None, epoch: datetime | None = None):
         self.name = name
+        self.epoch = epoch  # the story's start: rebuilding with it gives the same world
         self.account_id = account_id
         self.region = region
         self.clock = clock
@@ -86,6 +87,25 @@ class World:
         self.clock.advance(seconds)
         self.tick()
         return self.clock.now()
+
+    def catch_up(self, moment: datetime, *, lived: timedelta = timedelta(hours=1)) -> None:
+        """Bring the clock to `moment`, living only the last `lived` of it.
+
+        A world resumed days later would otherwise replay thousands of attacker
+        rounds; older recurrences are skipped, keeping their phase.
+        """
+        with self._lock:
+            skip = (moment - self.clock.now()) - lived
+            if skip > timedelta(0):
+                self.clock.advance(skip.total_seconds())
+                now = self.clock.now()
+                for item in self._schedule:
+                    if item.next_at <= now:
+                        missed = (now - item.next_at) // item.interval + 1
+                        item.next_at += missed * item.interval
+            behind = (moment - self.clock.now()).total_seconds()
+            if behind > 0:
+                self.advance(behind)
 
     def start_realtime(self, poll_seconds: float = 1.0) -> None:
         """Run due actions as the wall clock passes them, in a daemon thread (idempotent)."""
