@@ -232,7 +232,10 @@ class LabGuideApp(App):
         def start() -> None:
             connection.start_simulator(
                 scenario.world.name, dict(scenario.world.params), seed=progress.seed,
-                epoch=progress.epoch, journal=journal, realtime=self.realtime,
+                # None: the simulator dates a new world so its story ends now, and a
+                # resumed world takes its epoch from the journal (progress.epoch is
+                # only the session's start, never the world's clock).
+                epoch=self.epoch, journal=journal, realtime=self.realtime,
             )
 
         self._start_after_lab_paint = start
@@ -343,6 +346,8 @@ class LabGuideApp(App):
             super()._handle_exception(error)
 
     def on_unmount(self) -> None:
+        if self.session is not None:
+            self.session.close()
         if self.connection is not None and self.connection is not self.preconnected:
             self.connection.close()
 

@@ -55,7 +55,10 @@ class Connection:
 
     @property
     def is_real_account(self) -> bool:
-        return self.spec.kind == "aws"
+        """--aws, or an endpoint that is AWS itself (*.amazonaws.com)."""
+        if self.spec.kind == "aws":
+            return True
+        return bool(self.target is not None and self.target.is_real_account)
 
     @property
     def changes_allowed(self) -> bool:
@@ -113,7 +116,8 @@ class Connection:
         spec = self.spec
         if spec.kind == "endpoint":
             self.target = Target.for_endpoint(
-                spec.endpoint, region=self.region or None, profile=spec.profile
+                spec.endpoint, region=self.region or None, profile=spec.profile,
+                allow_changes=spec.allow_changes or None,
             )
         else:
             self.target = Target.for_aws(
@@ -124,7 +128,7 @@ class Connection:
         self._set_ready()
 
     def start_simulator(
-        self, world_name: str, params: dict, *, seed: int, epoch: datetime,
+        self, world_name: str, params: dict, *, seed: int, epoch: datetime | None,
         journal: Path | None, background: bool = True, realtime: bool = True,
     ) -> None:
         """Start the embedded simulator (in a thread unless told otherwise)."""

@@ -143,6 +143,12 @@ class LabSession:
             self._runner = CheckRunner(self.loaded, self.connection.target)
         return self._runner
 
+    def close(self) -> None:
+        """Stop the check pool without waiting for a read in flight (the app is ending)."""
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            runner.close(wait=False)
+
     def run_round(self) -> Any:
         """A full check round with the learner's answers (blocking: call from a worker)."""
         return self.runner().run_round(answers=self.progress.answer_texts())
