@@ -15,6 +15,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 BARE = r"""
@@ -71,13 +72,21 @@ def first_frame(code: str, env: dict[str, str], marker: str = "FIRST_FRAME") -> 
                             env=env, stderr=subprocess.DEVNULL)
     assert proc.stdout is not None
     elapsed = None
-    for line in proc.stdout:
-        if line.startswith(marker):
-            elapsed = time.perf_counter() - start
-            break
-    for _line in proc.stdout:  # drain: the app may print more before it exits
-        pass
-    proc.wait(timeout=60)
+    stuck = threading.Timer(120, proc.kill)  # no marker at all: do not wait forever
+    stuck.start()
+    try:
+        for line in proc.stdout:
+            if line.startswith(marker):
+                elapsed = time.perf_counter() - start
+                break
+    finally:
+        stuck.cancel()
+    try:  # the app must end within seconds of quitting; never leave it running
+        proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise SystemExit(f"the app did not exit within 10 s of {marker} (killed)") from None
     if elapsed is None:
         raise SystemExit(f"no {marker} (exit {proc.returncode})")
     return elapsed

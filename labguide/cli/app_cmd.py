@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import os
+import sys
+import threading
 
 from labguide.errors import UserError
+
+log = logging.getLogger(__name__)
+
+EXIT_GRACE_SECONDS = 2.0
 
 
 def run_app(args: argparse.Namespace) -> int:
@@ -16,6 +24,7 @@ def run_app(args: argparse.Namespace) -> int:
     setup_file_logging()
     kind = getattr(args, "target", None) or "sim"
     scenario = getattr(args, "scenario", None)
+    _check_target_options(kind, args)
     connection = None
     loaded = None
     region = None
@@ -45,6 +54,44 @@ def run_app(args: argparse.Namespace) -> int:
         reset=bool(getattr(args, "reset", False)), connection=connection, loaded=loaded,
     )
     app.run()
+    _exit_within(EXIT_GRACE_SECONDS, app.return_code or (2 if app.startup_error else 0))
     if app.startup_error:  # the scenario given could not be loaded: exit 2 with its lines
         raise UserError(app.startup_error)
     return app.return_code or 0
+
+
+def _check_target_options(kind: str, args: argparse.Namespace) -> None:
+    """A region or endpoint the target can never use: one line, exit 2, before the screen."""
+    region = getattr(args, "region", None)
+    endpoint = getattr(args, "endpoint", None)
+    if kind == "sim" and region:
+        from labguide.target import check_simulated_region
+
+        check_simulated_region(region)
+        return
+    if kind == "endpoint" and endpoint:
+        from labguide.target import check_endpoint_url
+
+        check_endpoint_url(endpoint)
+    if region:
+        from labguide.target import check_region
+
+        check_region(region)
+
+
+def _exit_within(seconds: float, code: int) -> None:
+    """Once the app has quit, the process ends within `seconds` even if a thread is still
+    blocked (a read from a silent endpoint): a daemon watchdog logs what was left and
+    ends the process. A normal exit never waits for it."""
+
+    def watchdog() -> None:
+        threading.Event().wait(seconds)
+        alive = [t.name for t in threading.enumerate()
+                 if t is not threading.main_thread() and not t.daemon and t.is_alive()]
+        log.warning("still running %.0f s after quitting (%s): exiting", seconds,
+                    ", ".join(alive) or "interpreter shutdown")
+        logging.shutdown()
+        sys.stdout.flush()
+        os._exit(code)
+
+    threading.Thread(target=watchdog, name="labguide-exit-watchdog", daemon=True).start()
