@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import io
 import itertools
+import logging
+import os
 import socket
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -32,6 +34,16 @@ _account_ids = itertools.count(1)
 _account_lock = threading.Lock()
 _ACCOUNT_BASE = 210_000_000_000
 _live_accounts: set[str] = set()  # accounts holding a world of a running SimServer
+_log = logging.getLogger(__name__)
+
+# moto loads ~1,300 public AMIs into every account's EC2 backend (60-150 ms and a few MB
+# per account); worlds register the AMIs they use themselves. An explicit setting wins.
+DEFAULT_AMIS_SETTING = "MOTO_EC2_LOAD_DEFAULT_AMIS"
+
+
+def skip_default_amis() -> None:
+    """Have moto create EC2 backends without its default AMIs, unless the user chose."""
+    os.environ.setdefault(DEFAULT_AMIS_SETTING, "false")
 
 
 def allocate_account_id() -> str:
@@ -175,6 +187,8 @@ class SimServer:
         self._worlds_lock = threading.Lock()
         self.observers: list[RequestObserver] = []
         self.wsgi_app: Any = None
+        self._driver: threading.Thread | None = None
+        self._driver_stop = threading.Event()
 
     # ----- lifecycle -----------------------------------------------------------------------
 
@@ -182,6 +196,7 @@ class SimServer:
         """Install the extensions, bind (OSError if the port is taken) and serve in a thread."""
         if self._server is not None:
             return self
+        skip_default_amis()
         install_extensions()
         from werkzeug.serving import make_server
 
@@ -200,6 +215,10 @@ class SimServer:
 
     def stop(self) -> None:
         """Stop every world's attacker and the server, then free the worlds' accounts."""
+        self._driver_stop.set()
+        if self._driver is not None and self._driver is not threading.current_thread():
+            self._driver.join(timeout=10)
+        self._driver = None
         for hosted in self.worlds_with_names.values():
             hosted.world.stop()
         with self._worlds_lock:
@@ -235,6 +254,7 @@ class SimServer:
                   account_id: str | None = None, seed: int = 0,
                   epoch: datetime | None = None) -> Any:
         """Build world `name` in a fresh (or given) account and serve it; returns the World."""
+        skip_default_amis()
         install_extensions()
         from labguide.sim.worlds import build_world
 
@@ -268,7 +288,32 @@ class SimServer:
         with self._worlds_lock:
             return MappingProxyType(dict(self._worlds))
 
-    def start_realtime(self) -> None:
-        """Run every world's attacker on the wall clock (for `sim serve` and the app)."""
-        for world in self.worlds.values():
-            world.start_realtime()
+    def start_realtime(self, poll_seconds: float = 1.0) -> None:
+        """Run every world's attacker on the wall clock (for `sim serve`), idempotent.
+
+        One driver thread ticks every world each `poll_seconds`, worlds added later
+        included, instead of a thread per world (hundreds in a classroom)."""
+        if self._driver is not None and self._driver.is_alive():
+            return
+        self._driver_stop.clear()
+        self._driver = threading.Thread(target=self._drive, args=(poll_seconds,),
+                                        name=f"labguide-sim-worlds-{self.port}", daemon=True)
+        self._driver.start()
+
+    def _drive(self, poll_seconds: float) -> None:
+        while not self._driver_stop.wait(poll_seconds):
+            self.tick_worlds()
+
+    def tick_worlds(self) -> int:
+        """Run what fell due in every world once; returns how many worlds ticked cleanly.
+        A failing world is logged and the others still tick."""
+        ticked = 0
+        for account_id, world in self.worlds.items():
+            if self._driver_stop.is_set():
+                break
+            try:
+                world.tick()
+                ticked += 1
+            except Exception:  # noqa: BLE001 - one broken world must not stop the others
+                _log.exception("world %s: tick failed", account_id)
+        return ticked

@@ -1,0 +1,105 @@
+"""Where a `sim serve` request's CPU goes: cProfile of the server side of check rounds.
+
+Builds N accounts of compromised-iam-credentials on an in-process SimServer, solves
+half of them, then runs ROUNDS check rounds (real CheckRunner, round-robin over the
+accounts). Every request the server answers is profiled (one request at a time, under
+a lock, so one cProfile.Profile sees only server work); prints the top functions by
+cumulative and by own time.
+
+    python bench/sim_serve_profile.py [--accounts 40] [--rounds 200] [--top 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from labguide.actions import apply
+from labguide.checks import CheckRunner
+from labguide.checks.facts import discover, iso
+from labguide.scenario import load_scenario
+from labguide.sim.embedded import operation_name
+from labguide.sim.server import SimServer, _read_body
+from labguide.target import Target
+
+SCENARIO = "compromised-iam-credentials"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=40)
+    parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--only", help="profile only this operation (e.g. DescribeInstances)")
+    args = parser.parse_args()
+    loaded = load_scenario(SCENARIO)
+    scenario = loaded.scenario
+    server = SimServer().start()
+    try:
+        started = time.perf_counter()
+        worlds = [server.add_world(scenario.world.name, dict(scenario.world.params),
+                                   region=scenario.region, seed=i) for i in range(args.accounts)]
+        print(f"provisioned {args.accounts} accounts in {time.perf_counter() - started:.1f} s")
+        targets = [Target.for_simulator(server.endpoint_url, w.learner, scenario.region,
+                                        clock=w.clock.now) for w in worlds]
+        for target in targets[: len(targets) // 2]:
+            for step in scenario.steps:
+                facts = discover(target, scenario.facts).values()
+                apply(step, facts, target, now=iso(target.now()))
+        runners = [CheckRunner(loaded, t, max_workers=4) for t in targets]
+        for runner in runners:
+            runner.run_round()
+        profile = cProfile.Profile()
+        lock = threading.Lock()
+        app = server._server.app
+        requests = [0]
+
+        per_operation: dict[str, list[float]] = {}
+
+        def profiled(environ, start_response):
+            body = _read_body(environ)
+            name = operation_name(environ, body) or "?"
+            with lock:
+                requests[0] += 1
+                cpu = time.thread_time()
+                if args.only in (None, name):
+                    profile.enable()
+                try:
+                    return list(app(environ, start_response))
+                finally:
+                    profile.disable()
+                    row = per_operation.setdefault(name, [0, 0.0])
+                    row[0] += 1
+                    row[1] += time.thread_time() - cpu
+
+        server._server.app = profiled
+        started = time.perf_counter()
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(lambda i: runners[i % len(runners)].run_round(), range(args.rounds)))
+        elapsed = time.perf_counter() - started
+        server._server.app = app
+        for runner in runners:
+            runner.close()
+    finally:
+        server.stop()
+    print(f"{'operation':<28} {'calls':>6} {'ms/call':>8} {'share':>6}  (profiled CPU)")
+    spent = sum(row[1] for row in per_operation.values())
+    for name, (calls, cpu) in sorted(per_operation.items(), key=lambda kv: -kv[1][1]):
+        print(f"{name:<28} {calls:>6} {cpu / calls * 1000:>8.2f} {cpu / spent:>6.0%}")
+    out = io.StringIO()
+    stats = pstats.Stats(profile, stream=out)
+    total = sum(row[2] for row in stats.stats.values())  # own time over every function
+    print(f"{requests[0]} requests in {elapsed:.1f} s; profiled server time "
+          f"{total / requests[0] * 1000:.2f} ms/request (profiler overhead included)")
+    stats.sort_stats("cumulative").print_stats(args.top)
+    stats.sort_stats("tottime").print_stats(args.top)
+    print(out.getvalue())
+
+
+if __name__ == "__main__":
+    main()
