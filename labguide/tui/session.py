@@ -9,6 +9,7 @@ app's thread (`apply_round`). Textual-free.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -44,6 +45,8 @@ class LabSession:
         self.last_error: str | None = None
         self.visited: set[str] = set()
         self._runner: Any = None
+        self._closed = False
+        self._runner_lock = threading.Lock()  # a round starting as the app closes
 
     @property
     def account(self) -> str:
@@ -137,15 +140,20 @@ class LabSession:
     # ----- checks -------------------------------------------------------------------------
 
     def runner(self) -> Any:
-        if self._runner is None:
-            from labguide.checks import CheckRunner
+        from labguide.checks import CheckRunner
 
-            self._runner = CheckRunner(self.loaded, self.connection.target)
-        return self._runner
+        with self._runner_lock:
+            if self._closed:  # a round that started as the app ended: no new pool
+                raise RuntimeError("the lab session has ended")
+            if self._runner is None:
+                self._runner = CheckRunner(self.loaded, self.connection.target)
+            return self._runner
 
     def close(self) -> None:
         """Stop the check pool without waiting for a read in flight (the app is ending)."""
-        runner, self._runner = self._runner, None
+        with self._runner_lock:
+            self._closed = True
+            runner, self._runner = self._runner, None
         if runner is not None:
             runner.close(wait=False)
 

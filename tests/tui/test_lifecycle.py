@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 import threading
+import traceback
 from datetime import UTC, datetime
 
 from labguide.tui.app import build_app
@@ -33,4 +35,21 @@ async def test_a_fresh_world_runs_on_the_wall_clock_and_stops_on_exit(tmp_path):
             and not t.daemon and not t.name.startswith("asyncio_")]
     for thread in ours:
         thread.join(timeout=5)
-    assert [t.name for t in ours if t.is_alive()] == []
+    frames = sys._current_frames()  # where a leftover thread is stuck, if any
+    assert [t.name for t in ours if t.is_alive()] == [], "".join(
+        "".join(traceback.format_stack(frames[t.ident])[-6:]) for t in ours[:2] if t.is_alive())
+
+
+def test_times_shown_read_naive_datetimes_as_utc(monkeypatch):
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Kolkata")
+    time.tzset()
+    try:
+        app = build_app(store_path=None)
+        assert app.format_time(datetime(2026, 3, 1, 9, 0, 5)) == "09:00:05 UTC"
+        aware = datetime(2026, 3, 1, 9, 0, 5, tzinfo=UTC)
+        assert app.format_time(aware) == "09:00:05 UTC"
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
