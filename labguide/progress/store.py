@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from labguide.awstime import parse_instant, to_utc
+
 SCHEMA_VERSION = 1
 
 _SCHEMA = """
@@ -55,7 +57,7 @@ def _now() -> str:
 
 
 def _parse(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parse_instant(value)  # naive means UTC, never this machine's zone
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,7 @@ class ProgressStore:
             ).fetchone()
             if row is None:
                 new_seed = seed if seed is not None else random.SystemRandom().randrange(1, 2**31)
-                new_epoch = (epoch or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+                new_epoch = to_utc(epoch or datetime.now(UTC)).replace(microsecond=0)
                 cur.execute(
                     "INSERT INTO sessions(scenario_id, account, seed, epoch, current_step,"
                     " started_at) VALUES (?, ?, ?, ?, NULL, ?)",
@@ -196,7 +198,7 @@ class ProgressStore:
             }
         return Progress(
             scenario_id=scenario_id, account=account, seed=session[0],
-            epoch=datetime.fromisoformat(session[1]), current_step=session[2],
+            epoch=parse_instant(session[1]), current_step=session[2],
             answers=answers, hints_shown=hints, answers_revealed=frozenset(revealed),
             checks_passed=checks, steps_done=done,
         )

@@ -89,7 +89,9 @@ class LabGuideApp(App):
         return self.clock()
 
     def format_time(self, moment: datetime) -> str:
-        return moment.astimezone(UTC).strftime("%H:%M:%S UTC")
+        from labguide.awstime import to_utc  # naive means UTC, as everywhere in AWS
+
+        return to_utc(moment).strftime("%H:%M:%S UTC")
 
     # ----- start ------------------------------------------------------------------------
 

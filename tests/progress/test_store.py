@@ -54,3 +54,17 @@ def test_accounts_do_not_mix_and_reset_forgets_one(tmp_path):
 def test_default_path_is_under_labguide_home(monkeypatch, tmp_path):
     monkeypatch.setenv("LABGUIDE_HOME", str(tmp_path / "home"))
     assert progress_db_path().parent == tmp_path / "home"
+
+
+def test_a_naive_epoch_is_utc_whatever_the_machine_zone(tmp_path, monkeypatch):
+    import time
+
+    monkeypatch.setenv("TZ", "America/Los_Angeles")
+    time.tzset()
+    try:
+        store = ProgressStore(tmp_path / "p.db")
+        naive = EPOCH.replace(tzinfo=None)
+        assert store.open_session("s", "sim", seed=1, epoch=naive).epoch == EPOCH
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
