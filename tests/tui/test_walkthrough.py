@@ -3,7 +3,9 @@ answers and pane actions (keys, a modal's checkbox), each step turning done."""
 
 from __future__ import annotations
 
-from textual.widgets import Checkbox, DataTable, Input
+import re
+
+from textual.widgets import Checkbox, DataTable, Input, RichLog
 
 from labguide.tui.app import build_app
 from labguide.tui.panes import gd
@@ -111,6 +113,13 @@ async def test_walk_the_whole_scenario_with_pane_actions_and_answers(tmp_path):
         shell_pane = app.screen.query_one("#pane-shell")
         await wait_until(pilot, lambda: "AccessKeyId" in shell_pane.last_output, "shell output")
         assert mail["Access Key ID"] not in shell_pane.last_output
+        # The secret key and token are never shown whole, in the output or the pane's log.
+        shown = "\n".join(line.text for line in shell_pane.query_one(RichLog).lines)
+        for text in (shell_pane.last_output, shown):
+            for field in ("SecretAccessKey", "Token"):
+                value = re.search(rf'"{field}"\s*:\s*"([^"]*)"', text)
+                assert value and value.group(1).endswith("(redacted)"), (field, text)
+                assert len(value.group(1)) < 20
         await answer(pilot, app, app.session.scenario.step("verify-rotation").questions[0].id,
                      "The AccessKeyId differs from the stolen one and LastUpdated is recent.")
         await wait_until(pilot, lambda: app.session.state("verify-rotation") == DONE,

@@ -58,15 +58,19 @@ class ShellPane(Pane):
             return
         event.input.value = ""
         self.history.append(command)
-        log.write(Text(f"sh-4.2$ {command}", style="bold"))
+        from labguide.actions import redact_secrets
+
+        log.write(Text(f"sh-4.2$ {redact_secrets(command)}", style="bold"))
         from labguide.tui.pane_actions import shell_command_action
 
         self.run_action(shell_command_action(instance_id, command), on_done=self._output)
 
     def _output(self, result: Any) -> None:
+        from labguide.actions import redact_secrets
         from labguide.tui.pane_actions import shell_output
 
-        output, error = shell_output(result)
+        # The action redacts already; the pane never relies on it (secrets never shown whole).
+        output, error = (redact_secrets(text) for text in shell_output(result))
         self.last_output = output
         log = self.query_one(RichLog)
         if output:
