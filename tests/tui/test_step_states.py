@@ -1,0 +1,42 @@
+"""A step's state only moves forward: a done step stays done (icon and word) whatever
+the learner does afterwards."""
+
+from __future__ import annotations
+
+from textual.widgets import OptionList
+
+from labguide.tui.app import build_app
+from labguide.tui.panes.alerts import AlertsPane, email_lines
+from labguide.tui.session import DONE, IN_PROGRESS
+from tests.tui.helpers import EPOCH, SCENARIO, SEED, frozen_clock, lab_ready, wait_until
+from tests.tui.test_walkthrough import answer
+
+
+def shown_state(app, step_id: str) -> str:
+    options = app.screen.query_one("#steps", OptionList)
+    index = app.session.scenario.step_ids.index(step_id)
+    return str(options.get_option_at_index(index).prompt)
+
+
+async def test_a_done_step_stays_done_after_moving_away_and_back(tmp_path, frozen_sim):
+    app = build_app(scenario=SCENARIO, store_path=tmp_path / "p.db", seed=SEED, epoch=EPOCH,
+                    clock=frozen_clock, poll_interval=0.5, check_interval=0.5,
+                    connection=frozen_sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await lab_ready(pilot)
+        alerts = app.screen.query_one(AlertsPane)
+        await wait_until(pilot, lambda: alerts.last_data, "alerts")
+        mail = dict(next(email_lines(f) for f in alerts.last_data
+                         if f["Type"].startswith("UnauthorizedAccess:IAMUser")))
+        await answer(pilot, app, "finding-type", mail["Amazon GuardDuty Finding"])
+        await answer(pilot, app, "access-key", mail["Access Key ID"])
+        await wait_until(pilot, lambda: app.session.state("alert") == DONE, "alert done")
+        for keys in (("escape", "n"), ("p",), ("n",), ("p",)):
+            await pilot.press(*keys)
+            await pilot.pause()
+            await wait_until(pilot, lambda: app.session.last_refresh is not None, "a round")
+            assert app.session.state("alert") == DONE, keys
+            assert "✓" in shown_state(app, "alert") and "done" in shown_state(app, "alert")
+            assert IN_PROGRESS not in shown_state(app, "alert")
+        assert app.screen.step_id == "alert"
+        assert app.session.state("filter-key") == IN_PROGRESS  # visited, not done
