@@ -78,7 +78,7 @@ def main() -> None:
     parser.add_argument("--period", type=float, default=5.0)
     parser.add_argument("--solved", type=float, default=0.5,
                         help="share of accounts solved before the load (full-work rounds)")
-    parser.add_argument("--threads", type=int, default=12, help="client threads running rounds")
+    parser.add_argument("--threads", type=int, default=32, help="client threads running rounds")
     parser.add_argument("--runner-workers", type=int, default=4,
                         help="CheckRunner pool size per account (the app uses 8)")
     args = parser.parse_args()

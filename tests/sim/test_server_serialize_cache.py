@@ -1,0 +1,70 @@
+"""The serializer cache answers byte for byte as moto's own attribute picker does."""
+
+from __future__ import annotations
+
+import re
+
+import moto.core.serialize as serialize
+import pytest
+
+from labguide.sim import serialize_cache
+from labguide.sim.errors import ExtensionError
+from labguide.sim.install import install_extensions
+
+_REQUEST_ID = re.compile(rb"<(RequestId|requestId)>[^<]*</\1>")
+
+
+def _bodies(world, endpoint_url):
+    """Raw XML answers of the EC2 and IAM reads a check round makes."""
+    import boto3
+
+    session = boto3.Session(aws_access_key_id=world.learner.access_key_id,
+                            aws_secret_access_key=world.learner.secret_access_key,
+                            region_name=world.region)
+    bodies = []
+
+    def keep(http_response, **_):
+        bodies.append(_REQUEST_ID.sub(b"", http_response.content))
+
+    ec2 = session.client("ec2", endpoint_url=endpoint_url)
+    iam = session.client("iam", endpoint_url=endpoint_url)
+    for client in (ec2, iam):
+        client.meta.events.register("after-call.*.*", keep)
+    ec2.describe_instances()
+    ec2.describe_images(Owners=["amazon"])
+    role = world.truth.role_name
+    iam.get_role(RoleName=role)
+    iam.list_role_policies(RoleName=role)
+    iam.list_attached_role_policies(RoleName=role)
+    iam.list_users()
+    return bodies
+
+
+def test_answers_match_moto_uncached(sim_server, monkeypatch):
+    install_extensions()
+    world = sim_server.add_world("iam-credential-theft", {}, region="us-west-2")
+    cached = _bodies(world, sim_server.endpoint_url)
+    assert serialize_cache._names  # the cache was used
+    patched = serialize.AttributePicker.__call__
+    monkeypatch.setattr(serialize.AttributePicker, "__call__", patched.__wrapped__)
+    assert _bodies(world, sim_server.endpoint_url) == cached
+    assert b"<instanceId>" in cached[0] and b"<RoleName>" in cached[2]
+
+
+def test_a_changed_transformer_table_is_honoured():
+    table = {"Result.Status": lambda v: "a", "Status": lambda v: "b"}
+    assert serialize_cache._transform_path(table, "X.Result.Status") == "Result.Status"
+    assert serialize_cache._transform_path(table, "X.Other") is None
+    del table["Result.Status"]
+    table["Result.Status"] = lambda v: "c"  # same keys, new order: "Status" now comes first
+    assert serialize_cache._transform_path(table, "X.Result.Status") == "Status"
+    table["X.Other"] = lambda v: v
+    assert serialize_cache._transform_path(table, "X.Other") == "X.Other"
+
+
+def test_changed_moto_fails_loudly(monkeypatch):
+    monkeypatch.setattr(serialize_cache, "_installed", False)
+    monkeypatch.setattr(serialize, "DEFAULT_ALIAS_PROVIDERS",
+                        [serialize.NoAlias, serialize.ModelAlias])
+    with pytest.raises(ExtensionError, match="default alias providers changed"):
+        serialize_cache.install()
