@@ -20,7 +20,9 @@ from tests.tui.helpers import (
     wait_until,
 )
 
-SIZE = (100, 32)
+SIZE = (100, 32)  # short: text and panes take turns (t / Esc)
+STACKED = (120, 40)  # text above the panes
+SMALL = (80, 24)
 STEPS = load_scenario(SCENARIO).scenario.step_ids
 
 
@@ -61,7 +63,21 @@ def test_each_step(snap_compare, tmp_path, frozen_sim, step_id):
         pilot.app.screen.open_step(step_id)
         await settle(pilot)
 
-    assert snap_compare(lab_app(tmp_path, frozen_sim), terminal_size=SIZE, run_before=open_step)
+    assert snap_compare(lab_app(tmp_path, frozen_sim), terminal_size=STACKED,
+                        run_before=open_step)
+
+
+@pytest.mark.parametrize("view", ["instructions", "panes"])
+def test_small_terminal_shows_text_or_panes(snap_compare, tmp_path, frozen_sim, view):
+    """80x24: the step's text has the whole height; t shows the live panes instead."""
+
+    async def choose(pilot) -> None:
+        await settle(pilot)
+        if view == "panes":
+            await pilot.press("t")
+            await settle(pilot)
+
+    assert snap_compare(lab_app(tmp_path, frozen_sim), terminal_size=SMALL, run_before=choose)
 
 
 def test_help_screen(snap_compare, tmp_path, frozen_sim):
@@ -90,5 +106,5 @@ def test_unreachable_account_shows_errors_in_place(snap_compare, tmp_path):
         status = str(pilot.app.screen.query_one("#pane-alerts .pane-status").render())
         assert "cannot reach" in status
 
-    assert snap_compare(lab_app(tmp_path, connection), terminal_size=SIZE,
+    assert snap_compare(lab_app(tmp_path, connection), terminal_size=STACKED,
                         run_before=wait_errors)

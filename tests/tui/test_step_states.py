@@ -40,3 +40,28 @@ async def test_a_done_step_stays_done_after_moving_away_and_back(tmp_path, froze
             assert IN_PROGRESS not in shown_state(app, "alert")
         assert app.screen.step_id == "alert"
         assert app.session.state("filter-key") == IN_PROGRESS  # visited, not done
+
+
+async def test_a_short_terminal_gives_the_text_its_height_and_t_shows_the_panes(
+        tmp_path, frozen_sim):
+    from labguide.tui.widgets.stepview import StepView
+
+    app = build_app(scenario=SCENARIO, store_path=tmp_path / "p.db", seed=SEED, epoch=EPOCH,
+                    clock=frozen_clock, poll_interval=600, check_interval=600,
+                    connection=frozen_sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await lab_ready(pilot)
+        await pilot.pause()
+        view, panes = app.screen.query_one(StepView), app.screen.query_one("#panes")
+        assert view.display and not panes.display
+        assert view.size.height >= 16  # was 10 rows with the panes stacked below
+        await pilot.press("t")
+        await wait_until(pilot, lambda: panes.display and not view.display, "the panes")
+        alerts = app.screen.query_one(AlertsPane)
+        await wait_until(pilot, lambda: alerts.has_focus_within, "focus in the alerts pane")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert view.display and not panes.display
+        await pilot.press("t", "n")  # a new step opens on its instructions
+        await wait_until(pilot, lambda: app.screen.step_id == "filter-key", "step 2")
+        assert view.display and not panes.display

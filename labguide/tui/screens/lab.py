@@ -26,6 +26,27 @@ from labguide.tui.widgets.stepview import CHECK_ICONS, StepView
 
 log = logging.getLogger(__name__)
 
+SHORT_HEIGHT = 36  # below this many rows, text and panes take turns (measured: 80x24, 100x32)
+
+
+def view_bar(pane_names: list[str], showing_panes: bool) -> Text:
+    """Which of the two views is shown on a short screen, and the key to the other."""
+    from labguide.tui.panes import PANES
+
+    titles = ", ".join(PANES[name].title for name in pane_names)
+    text = Text(no_wrap=True, overflow="ellipsis")
+    if showing_panes:
+        text.append("Live panes", style="bold reverse")
+        text.append("  ·  ")
+        text.append("Esc", style="bold")
+        text.append(" back to the instructions")
+    else:
+        text.append("Instructions", style="bold reverse")
+        text.append("  ·  ")
+        text.append("t", style="bold")
+        text.append(f" live panes: {titles}")
+    return text
+
 
 class LabScreen(Screen):
     BINDINGS = [
@@ -69,6 +90,7 @@ class LabScreen(Screen):
         self._finish_shown = session.all_done()
         self.panes_ready = False
         self.pane_names = self._pane_order()
+        self.panes_view = False  # on a short screen: the live panes instead of the text
 
     def _pane_order(self) -> list[str]:
         names: list[str] = []
@@ -85,6 +107,7 @@ class LabScreen(Screen):
         with Horizontal(id="lab-body"):
             yield StepList(self.session)
             with Container(id="main"):
+                yield Static("", id="view-bar")
                 yield StepView(self.session)
                 yield TabbedContent(id="panes")
         yield Static("", id="status-line")
@@ -93,7 +116,7 @@ class LabScreen(Screen):
     def on_mount(self) -> None:
         self.title = self.session.scenario.title
         self.sub_title = self.session.connection.label()
-        self._apply_width(self.app.size.width)
+        self._apply_size(self.app.size.width, self.app.size.height)
         self.open_step(self.step_id)
         # The panes (many widgets) come right after the first frame, never delaying it.
         self.call_after_refresh(self._mount_panes)
@@ -113,11 +136,38 @@ class LabScreen(Screen):
         self.session.connection.on_ready(lambda: self.post_message(self.AccountReady()))
 
     def on_resize(self, event: Any) -> None:
-        self._apply_width(event.size.width)
+        self._apply_size(event.size.width, event.size.height)
 
-    def _apply_width(self, width: int) -> None:
-        self.set_class(width >= 140, "-wide")
+    def _apply_size(self, width: int, height: int) -> None:
+        wide = width >= 140
+        self.set_class(wide, "-wide")
         self.set_class(width < 100, "-narrow")
+        # Too short to stack text and panes: show one at a time (t / Esc switch).
+        self.set_class(not wide and height < SHORT_HEIGHT, "-short")
+        self._layout_main()
+
+    @property
+    def short(self) -> bool:
+        return self.has_class("-short")
+
+    def _layout_main(self) -> None:
+        """Text and panes side by side or stacked; on a short screen, one of them and a
+        bar saying which and how to switch."""
+        from textual.css.query import NoMatches
+
+        try:
+            tabs = self.query_one(TabbedContent)
+        except NoMatches:  # not composed yet
+            return
+        step = self.session.scenario.step(self.step_id)
+        has_panes = bool(step.panes) and self.panes_ready
+        showing_panes = self.short and has_panes and self.panes_view
+        tabs.display = has_panes and (showing_panes or not self.short)
+        self.query_one(StepView).display = not showing_panes
+        bar = self.query_one("#view-bar", Static)
+        bar.display = self.short and bool(step.panes)
+        if bar.display:
+            bar.update(view_bar(step.panes, showing_panes))
 
     def on_lab_screen_account_ready(self, _message: AccountReady) -> None:
         self.sub_title = self.session.connection.label()
@@ -132,10 +182,12 @@ class LabScreen(Screen):
 
     def open_step(self, step_id: str) -> None:
         self.step_id = step_id
+        self.panes_view = False  # a new step: its instructions first
         self.session.set_current(step_id)
         self.query_one(StepList).refresh_states()
         self.query_one(StepList).select(step_id)
         self.query_one(StepView).show_step(step_id)
+        self._layout_main()
         self._show_step_panes()
         self.update_status()
         self.run_checks()
@@ -150,7 +202,7 @@ class LabScreen(Screen):
                 tabs.show_tab(f"tab-{name}")
             else:
                 tabs.hide_tab(f"tab-{name}")
-        tabs.display = bool(step.panes)
+        self._layout_main()
         if step.panes:
             tabs.active = f"tab-{step.panes[0]}"
             # Hiding the active tab activates another one afterwards: insist once settled.
@@ -328,8 +380,16 @@ class LabScreen(Screen):
 
     def action_focus_panes(self) -> None:
         tabs = self.query_one(TabbedContent)
-        if not tabs.display:
+        if not self.session.scenario.step(self.step_id).panes:
             self.notify("This step has no live panes.")
+            return
+        if not self.panes_ready:
+            self.notify("The live panes are still loading.")
+            return
+        if self.short and not self.panes_view:
+            self.panes_view = True
+            self._layout_main()
+            self.call_after_refresh(self.action_focus_panes)
             return
         pane = tabs.active_pane
         if pane is None:
@@ -340,8 +400,14 @@ class LabScreen(Screen):
             live.focus_default()
             return
 
-    def action_focus_instructions(self) -> None:
+    def show_instructions(self) -> None:
+        if self.panes_view:
+            self.panes_view = False
+            self._layout_main()
         self.query_one(StepView).focus()
+
+    def action_focus_instructions(self) -> None:
+        self.show_instructions()
 
     def action_focus_steps(self) -> None:
         self.query_one("#steps").focus()
@@ -395,11 +461,14 @@ class LabScreen(Screen):
                         severity="warning")
             return
         self.query_one(TabbedContent).active = f"tab-{pane_name}"
+        if self.short and not self.panes_view:
+            self.panes_view = True
+            self._layout_main()
         getattr(self.query_one(PANES[pane_name]), f"action_{action}")()
 
     def action_leave_field(self) -> None:
         """Esc: out of a text field (or a pane) back to the instructions."""
-        self.query_one(StepView).focus()
+        self.show_instructions()
 
     def action_picker(self) -> None:
         self.app.action_open_picker()  # type: ignore[attr-defined]

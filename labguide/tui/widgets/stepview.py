@@ -16,29 +16,33 @@ CALLOUT_LABELS = {"info": "ℹ Note", "tip": "★ Tip", "question": "? Think abo
 CHECK_ICONS = {"passed": "✓", "failed": "✗", "error": "⚠", "manual": "…"}
 
 
-def check_lines(step: Any, result: Any) -> Text:
-    """Each check as icon + status word + title; expected/observed when it fails."""
-    text = Text()
+def check_lines(step: Any, result: Any, width: int | None = None) -> Text:
+    """One line per check (icon + status word + title, cut to `width`); a failed check
+    adds what was expected and observed, an error its cause (these wrap: they matter)."""
     if not step.checks:
-        return text
-    text.append("Checks\n", style="bold")
+        return Text()
     by_id = {c.id: c for c in result.checks} if result is not None else {}
+    lines = [Text("Checks", style="bold")]
     for spec in step.checks:
         check = by_id.get(spec.id)
+        status = check.status if check is not None else "pending"
+        line = Text(f"{CHECK_ICONS.get(status, '○')} {status:<7}", style="bold")
+        line.append(f" {spec.title}", style="")
+        lines.append(line)
         if check is None:
-            text.append(f"  ○ pending  {spec.title}\n")
             continue
-        text.append(f"  {CHECK_ICONS.get(check.status, '?')} {check.status:<7}",
-                    style="bold")
-        text.append(f" {spec.title}\n")
         if check.status == "failed" and (check.expected or check.observed):
-            text.append(f"      expected: {check.expected}\n")
-            text.append(f"      observed: {check.observed}\n")
+            lines.append(Text(f"    expected: {check.expected}"))
+            lines.append(Text(f"    observed: {check.observed}"))
         elif check.status == "error":
-            text.append(f"      could not read the account: {check.summary}\n")
+            lines.append(Text(f"    could not read the account: {check.summary}"))
         elif check.status == "manual":
-            text.append("      answer the question below to settle it\n", style="dim")
-    return text
+            line.append("  (answer below)", style="dim")
+    if width:
+        for line in lines:
+            if not line.plain.startswith("    "):
+                line.truncate(max(width, 10), overflow="ellipsis")
+    return Text("\n").join(lines)
 
 
 class StepView(VerticalScroll):
@@ -57,6 +61,9 @@ class StepView(VerticalScroll):
         yield Static("", id="step-checks")
         yield Vertical(id="step-blocks")
         yield Vertical(id="step-questions")
+
+    def on_resize(self) -> None:
+        self.refresh_checks()
 
     def show_step(self, step_id: str) -> None:
         if step_id == self.step_id:
@@ -84,7 +91,9 @@ class StepView(VerticalScroll):
             return
         step = self.session.scenario.step(self.step_id)
         checks = self.query_one("#step-checks", Static)
-        lines = check_lines(step, self.session.results.get(self.step_id))
+        room = checks.content_region.width or self.content_region.width - 3
+        width = room if room > 0 else None  # before the first layout: let it wrap
+        lines = check_lines(step, self.session.results.get(self.step_id), width)
         checks.update(lines)
         checks.display = bool(step.checks)
         statuses = {c.status for c in getattr(self.session.results.get(self.step_id),
