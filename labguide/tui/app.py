@@ -106,7 +106,9 @@ class LabGuideApp(App):
             from labguide.tui.screens.loading import LoadingScreen
 
             self.push_screen(LoadingScreen(self.scenario_ref))
-            self._load_worker(self.scenario_ref)
+            # After that frame: the loading thread holds the GIL for a while (pydantic,
+            # YAML) and would delay it.
+            self.call_after_refresh(self._load_worker, self.scenario_ref)
         elif self.scenario_ref:
             self.open_scenario(self.scenario_ref, from_picker=False)
         else:
