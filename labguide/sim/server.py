@@ -164,15 +164,72 @@ def _listen(host: str, port: int) -> socket.socket:
     return listener
 
 
-def _quiet_handler() -> type:
-    """moto's request handler without a log line per request (hundreds a second under load)."""
+MAX_KEEP_ALIVE_BODY = 16 * 1024 * 1024  # larger request bodies close the connection after
+KEEP_ALIVE_IDLE_SECONDS = 60  # an idle kept-alive connection is closed after this
+
+
+def _handler_class(connections: set[socket.socket], lock: threading.Lock) -> type:
+    """moto's request handler, quiet and keeping connections alive.
+
+    werkzeug's server closes every connection after one answer (it cannot tell where a
+    request body ends), so every AWS call paid a new TCP connection and a new server
+    thread. When the request says where its body ends (Content-Length, no chunking, no
+    `Expect: 100-continue`), this reads the body first and lets werkzeug read (and
+    drain) only that, so the connection can carry the next request. Open connections
+    are tracked so that `SimServer.stop()` can end them: a stopped server answers nothing.
+    """
     from moto.moto_server.werkzeug_app import MotoRequestHandler
 
-    class QuietRequestHandler(MotoRequestHandler):
-        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-            return None
+    class KeepAliveRequestHandler(MotoRequestHandler):
+        timeout = KEEP_ALIVE_IDLE_SECONDS
+        _keep_alive = False
 
-    return QuietRequestHandler
+        def setup(self) -> None:
+            super().setup()
+            with lock:
+                connections.add(self.connection)
+
+        def finish(self) -> None:
+            with lock:
+                connections.discard(self.connection)
+            super().finish()
+
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            return None  # no log line per request (hundreds a second under load)
+
+        def _body_length(self) -> int | None:
+            """The request body's length, if it may be read up front; else None."""
+            headers = self.headers
+            if self.close_connection or "Transfer-Encoding" in headers or "Expect" in headers:
+                return None
+            try:
+                length = int(headers.get("Content-Length") or 0)
+            except ValueError:
+                return None
+            return length if 0 <= length <= MAX_KEEP_ALIVE_BODY else None
+
+        def run_wsgi(self) -> None:
+            length = self._body_length()
+            if length is None:
+                return super().run_wsgi()  # werkzeug's way: answer, then close
+            connection_input = self.rfile
+            body = connection_input.read(length) if length else b""
+            if len(body) < length:  # the client went away mid-body
+                self.close_connection = True
+                return None
+            self.rfile, self._keep_alive = io.BytesIO(body), True
+            try:
+                return super().run_wsgi()
+            finally:
+                self.rfile, self._keep_alive = connection_input, False
+
+        def send_header(self, keyword: str, value: str) -> None:
+            if (self._keep_alive and keyword.lower() == "connection"
+                    and value.lower() == "close"):
+                return  # werkzeug closes every connection; this one stays open
+            super().send_header(keyword, value)
+
+    return KeepAliveRequestHandler
 
 
 class SimServer:
@@ -189,6 +246,8 @@ class SimServer:
         self.wsgi_app: Any = None
         self._driver: threading.Thread | None = None
         self._driver_stop = threading.Event()
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
 
     # ----- lifecycle -----------------------------------------------------------------------
 
@@ -204,7 +263,9 @@ class SimServer:
         try:
             self.wsgi_app = _Application(self)
             self._server = make_server(self.host, self.port, self.wsgi_app, threaded=True,
-                                       request_handler=_quiet_handler(), fd=listener.fileno())
+                                       request_handler=_handler_class(self._connections,
+                                                                      self._connections_lock),
+                                       fd=listener.fileno())
         finally:
             listener.close()  # werkzeug holds its own duplicate of the socket
         self.port = self._server.server_address[1]
@@ -229,9 +290,20 @@ class SimServer:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        self._close_connections()
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
+
+    def _close_connections(self) -> None:
+        """End kept-alive connections, so a stopped server answers no further request."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already closed by the client
 
     def __enter__(self) -> SimServer:
         return self.start()
