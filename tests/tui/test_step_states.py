@@ -65,3 +65,5 @@ async def test_a_short_terminal_gives_the_text_its_height_and_t_shows_the_panes(
         await pilot.press("t", "n")  # a new step opens on its instructions
         await wait_until(pilot, lambda: app.screen.step_id == "filter-key", "step 2")
         assert view.display and not panes.display
+        await pilot.click("#view-bar")  # the bar switches too
+        await wait_until(pilot, lambda: panes.display and not view.display, "panes by click")

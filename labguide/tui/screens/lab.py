@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Horizontal
@@ -399,6 +399,13 @@ class LabScreen(Screen):
         for live in pane.query(Pane):
             live.focus_default()
             return
+
+    @on(events.Click, "#view-bar")
+    def _view_bar_clicked(self) -> None:
+        if self.panes_view:
+            self.show_instructions()
+        else:
+            self.action_focus_panes()
 
     def show_instructions(self) -> None:
         if self.panes_view:
