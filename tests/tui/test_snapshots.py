@@ -75,6 +75,8 @@ def test_small_terminal_shows_text_or_panes(snap_compare, tmp_path, frozen_sim, 
         await settle(pilot)
         if view == "panes":
             await pilot.press("t")
+            alerts = pilot.app.screen.query_one("#pane-alerts")
+            await wait_until(pilot, lambda: alerts.has_focus_within, "focus in the pane")
             await settle(pilot)
 
     assert snap_compare(lab_app(tmp_path, frozen_sim), terminal_size=SMALL, run_before=choose)

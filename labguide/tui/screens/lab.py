@@ -162,7 +162,10 @@ class LabScreen(Screen):
         step = self.session.scenario.step(self.step_id)
         has_panes = bool(step.panes) and self.panes_ready
         showing_panes = self.short and has_panes and self.panes_view
+        was_shown = tabs.display
         tabs.display = has_panes and (showing_panes or not self.short)
+        if tabs.display and not was_shown:
+            self.call_after_refresh(self._realign_tab_underline)
         self.query_one(StepView).display = not showing_panes
         bar = self.query_one("#view-bar", Static)
         bar.display = self.short and bool(step.panes)
@@ -207,6 +210,16 @@ class LabScreen(Screen):
             tabs.active = f"tab-{step.panes[0]}"
             # Hiding the active tab activates another one afterwards: insist once settled.
             self.call_after_refresh(self._activate_tab, f"tab-{step.panes[0]}")
+
+    def _realign_tab_underline(self) -> None:
+        """Tabs place their underline when a tab is activated; activated while hidden,
+        it sits at column 0 until the next resize. Place it under the active tab now."""
+        from textual.widgets import Tabs
+
+        for tabs in self.query_one(TabbedContent).query(Tabs):
+            realign = getattr(tabs, "_highlight_active", None)  # Textual's own, no public API
+            if realign is not None:
+                realign(animate=False)
 
     def _activate_tab(self, tab_id: str) -> None:
         self.query_one(TabbedContent).active = tab_id
