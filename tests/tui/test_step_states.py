@@ -3,7 +3,7 @@ the learner does afterwards."""
 
 from __future__ import annotations
 
-from textual.widgets import OptionList
+from textual.widgets import Input, OptionList
 
 from labguide.tui.app import build_app
 from labguide.tui.panes.alerts import AlertsPane, email_lines
@@ -67,3 +67,6 @@ async def test_a_short_terminal_gives_the_text_its_height_and_t_shows_the_panes(
         assert view.display and not panes.display
         await pilot.click("#view-bar")  # the bar switches too
         await wait_until(pilot, lambda: panes.display and not view.display, "panes by click")
+        await pilot.press("e")  # typing an answer brings the instructions back
+        await wait_until(pilot, lambda: view.display and not panes.display, "the text")
+        assert isinstance(app.focused, Input)

@@ -356,6 +356,9 @@ class LabScreen(Screen):
     # ----- keys -------------------------------------------------------------------------
 
     def _focused_card(self) -> QuestionCard | None:
+        if self.panes_view:  # questions live with the instructions
+            self.panes_view = False
+            self._layout_main()
         cards = self.query_one(StepView).cards()
         focused = self.app.focused
         for card in cards:
