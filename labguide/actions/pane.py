@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 
 from labguide.actions.base import Action, Call, Shell, Wait
+from labguide.awstime import to_utc
 from labguide.target import mask_key
 
 REVOKE_POLICY_NAME = "AWSRevokeOlderSessions"
@@ -16,7 +17,7 @@ def iso_utc(moment: datetime | str) -> str:
     """ISO-8601 UTC to the second with a Z, as the IAM console writes it."""
     if isinstance(moment, str):
         return moment
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return to_utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")  # naive means UTC, never local
 
 
 def revocation_document(now: datetime | str) -> str:
