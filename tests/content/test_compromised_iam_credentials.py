@@ -15,6 +15,7 @@ from botocore.validate import ParamValidator
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
+from labguide.scenario import load_scenario, render_finish, render_step
 from labguide.scenario.model import Scenario
 from labguide.scenario.names import CALLOUT_KINDS
 
@@ -85,30 +86,15 @@ def test_validates_against_the_model(scenario):
     assert scenario.world.name == "iam-credential-theft"
 
 
-def _scenario_api(name: str):
-    """A function of the scenario layer's public API, or skip while it has not landed."""
-    import importlib
-
-    for module in ("labguide.scenario", "labguide.scenario.loader", "labguide.scenario.render"):
-        try:
-            found = getattr(importlib.import_module(module), name, None)
-        except ImportError:
-            continue
-        if found is not None:
-            return found
-    pytest.skip(f"labguide.scenario has no {name} yet")
-
-
 def test_validates_with_the_loader():
-    loaded = _scenario_api("load_scenario")(SCENARIO_FILE)
+    loaded = load_scenario(SCENARIO_FILE)
     assert loaded.scenario.step_ids == list(DESIGN_STEPS)
     for step_id in DESIGN_STEPS:
         assert loaded.content_path(step_id).is_file()
 
 
 def test_renders_with_the_scenario_layer():
-    loaded = _scenario_api("load_scenario")(SCENARIO_FILE)
-    render_step = _scenario_api("render_step")
+    loaded = load_scenario(SCENARIO_FILE)
     unknown = {name: None for name in loaded.scenario.facts}
     known = dict(_SOLVE_VARIABLES["facts"])
     for step_id in DESIGN_STEPS:
@@ -118,7 +104,7 @@ def test_renders_with_the_scenario_layer():
         uses_key = "facts.access_key_id" in _content(loaded.scenario.step(step_id))
         assert (known["access_key_id"] in after) == uses_key, step_id
         assert known["access_key_id"] not in before, step_id
-    assert _scenario_api("render_finish")(loaded, unknown).strip()
+    assert render_finish(loaded, unknown).strip()
 
 
 def test_steps_and_checks_match_the_design_table(scenario):
