@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import http.client
 import json
+import logging
+import socket
+import time
 
 import pytest
 
@@ -44,3 +47,28 @@ def test_a_chunked_request_is_answered_and_its_connection_closed():
         response.read()
         assert response.getheader("Connection") == "close"
         connection.close()
+
+
+def test_answers_are_not_held_back_by_nagles_algorithm():
+    """Kept-alive answers written in several pieces must not wait for the client's ACK."""
+    with SimServer() as server:
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        _get(connection, "/moto-api/labguide/health")
+        (served,) = list(server._connections)
+        assert served.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+        connection.close()
+
+
+def test_an_idle_connection_expiring_logs_nothing(monkeypatch, caplog):
+    from labguide.sim import server as server_module
+
+    monkeypatch.setattr(server_module, "KEEP_ALIVE_IDLE_SECONDS", 0.2)
+    with caplog.at_level(logging.INFO, logger="werkzeug"), SimServer() as server:
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        _get(connection, "/moto-api/labguide/health")
+        deadline = time.monotonic() + 5
+        while server._connections and time.monotonic() < deadline:
+            time.sleep(0.05)
+        connection.close()
+    assert not server._connections
+    assert "timed out" not in caplog.text
