@@ -1,0 +1,40 @@
+"""The command palette reaches steps and pane actions; `y` copies a pane's value."""
+
+from __future__ import annotations
+
+from labguide.tui.app import build_app
+from labguide.tui.panes.alerts import AlertsPane
+from tests.tui.helpers import EPOCH, SCENARIO, SEED, frozen_clock, lab_ready, wait_until
+
+
+def _app(tmp_path, frozen_sim):
+    return build_app(scenario=SCENARIO, store_path=tmp_path / "p.db", seed=SEED, epoch=EPOCH,
+                     clock=frozen_clock, poll_interval=0.5, check_interval=600,
+                     connection=frozen_sim)
+
+
+async def test_y_in_the_alerts_pane_copies_the_selected_key_id(tmp_path, frozen_sim):
+    app = _app(tmp_path, frozen_sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await lab_ready(pilot)
+        alerts = app.screen.query_one(AlertsPane)
+        await wait_until(pilot, lambda: alerts.last_data, "alerts")
+        await pilot.press("t")
+        await wait_until(pilot, lambda: alerts.has_focus_within, "the alerts pane focused")
+        await pilot.press("y")
+        truth = frozen_sim.embedded.world.truth
+        await wait_until(pilot, lambda: app.clipboard == truth.stolen_access_key_id,
+                         "the key id on the clipboard")
+
+
+async def test_the_palette_goes_to_a_step(tmp_path, frozen_sim):
+    app = _app(tmp_path, frozen_sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await lab_ready(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Go to step 3")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.screen.step_id == "identify-principal",
+                         "step 3 opened from the palette")
