@@ -5,33 +5,18 @@ the instance, and read the new key through SSM RunCommand (IMDSv2)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-AWS_CLI = str(Path(sys.executable).with_name("aws"))
+from tests.sim.awscli import aws_cli
+
 IMDSV2 = (
     'TOKEN=$(curl -s -X PUT "http://169.254.169.254/latest/api/token" '
     '-H "X-aws-ec2-metadata-token-ttl-seconds: 21600") && curl -s -H '
     '"X-aws-ec2-metadata-token: $TOKEN" '
     "http://169.254.169.254/latest/meta-data/iam/security-credentials/{role}"
 )
-
-
-def aws(world, endpoint_url, *args):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_ENDPOINT_URL=endpoint_url, AWS_ACCESS_KEY_ID=world.learner.access_key_id,
-               AWS_SECRET_ACCESS_KEY=world.learner.secret_access_key,
-               AWS_DEFAULT_REGION=world.region, AWS_CONFIG_FILE=os.devnull,
-               AWS_SHARED_CREDENTIALS_FILE=os.devnull, AWS_PAGER="")
-    done = subprocess.run([AWS_CLI, *args, "--output", "json"], env=env, capture_output=True,
-                          text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout) if done.stdout.strip() else {}
 
 
 def advance(endpoint_url, world, seconds):
@@ -51,12 +36,12 @@ def test_the_exercise_with_the_aws_cli(served_theft_world, theft_server):
     truth = world.truth
 
     # Detect: the detector, the findings of the key from the alert, the principal behind it.
-    detector = aws(world, url, "guardduty", "list-detectors")["DetectorIds"][0]
+    detector = aws_cli(world, url, "guardduty", "list-detectors")["DetectorIds"][0]
     key = truth.stolen_access_key_id
     criteria = json.dumps({"Criterion": {"resource.accessKeyDetails.accessKeyId": {"Eq": [key]}}})
-    ids = aws(world, url, "guardduty", "list-findings", "--detector-id", detector,
+    ids = aws_cli(world, url, "guardduty", "list-findings", "--detector-id", detector,
               "--finding-criteria", criteria)["FindingIds"]
-    findings = aws(world, url, "guardduty", "get-findings", "--detector-id", detector,
+    findings = aws_cli(world, url, "guardduty", "get-findings", "--detector-id", detector,
                    "--finding-ids", *ids)["Findings"]
     assert sorted(f["Type"] for f in findings) == [
         "Recon:IAMUser/MaliciousIPCaller.Custom",
@@ -65,7 +50,7 @@ def test_the_exercise_with_the_aws_cli(served_theft_world, theft_server):
     role_name = details["UserName"]
     instance_id = details["PrincipalId"].split(":")[1]
     assert (role_name, instance_id) == (truth.role_name, truth.instance_id)
-    aws(world, url, "guardduty", "create-filter", "--detector-id", detector,
+    aws_cli(world, url, "guardduty", "create-filter", "--detector-id", detector,
         "--name", "stolen-key", "--finding-criteria", criteria)
 
     # Respond: revoke the role's older sessions (as the console does), restart the instance.
@@ -73,26 +58,26 @@ def test_the_exercise_with_the_aws_cli(served_theft_world, theft_server):
     revoke = {"Version": "2012-10-17", "Statement": [{
         "Effect": "Deny", "Action": ["*"], "Resource": ["*"],
         "Condition": {"DateLessThan": {"aws:TokenIssueTime": now}}}]}
-    aws(world, url, "iam", "put-role-policy", "--role-name", role_name,
+    aws_cli(world, url, "iam", "put-role-policy", "--role-name", role_name,
         "--policy-name", "AWSRevokeOlderSessions", "--policy-document", json.dumps(revoke))
     advance(url, world, 120)
     assert {c.error_code for c in world.attacker.recent_calls()[-5:]} == {"AccessDenied"}
-    reason = aws(world, url, "ec2", "describe-tags", "--filters",
+    reason = aws_cli(world, url, "ec2", "describe-tags", "--filters",
                  f"Name=resource-id,Values={instance_id}", "Name=key,Values=app-health")
     assert reason["Tags"][0]["Value"].startswith("degraded: AccessDenied")
 
-    aws(world, url, "ec2", "stop-instances", "--instance-ids", instance_id)
+    aws_cli(world, url, "ec2", "stop-instances", "--instance-ids", instance_id)
     advance(url, world, 30)
-    aws(world, url, "ec2", "start-instances", "--instance-ids", instance_id)
-    started = aws(world, url, "ec2", "describe-instances", "--instance-ids", instance_id)
+    aws_cli(world, url, "ec2", "start-instances", "--instance-ids", instance_id)
+    started = aws_cli(world, url, "ec2", "describe-instances", "--instance-ids", instance_id)
     assert started["Reservations"][0]["Instances"][0]["LaunchTime"].startswith(
         world.clock.now().strftime("%Y-%m-%dT%H:%M:%S"))
 
     # Verify: the instance's metadata now holds a new key, issued after the revocation.
-    command = aws(world, url, "ssm", "send-command", "--instance-ids", instance_id,
+    command = aws_cli(world, url, "ssm", "send-command", "--instance-ids", instance_id,
                   "--document-name", "AWS-RunShellScript", "--parameters",
                   json.dumps({"commands": [IMDSV2.format(role=role_name)]}))["Command"]
-    invocation = aws(world, url, "ssm", "get-command-invocation", "--command-id",
+    invocation = aws_cli(world, url, "ssm", "get-command-invocation", "--command-id",
                      command["CommandId"], "--instance-id", instance_id)
     assert invocation["Status"] == "Success"
     credentials = json.loads(invocation["StandardOutputContent"])

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.sim.awscli import aws_cli
+
 FINDING_UNAUTHORIZED = "UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom"
-AWS_CLI = str(Path(sys.executable).with_name("aws"))
 
 
 def test_server_binds_loopback_on_an_os_chosen_port(sim_server):
@@ -68,31 +65,19 @@ def test_two_accounts_on_one_server_are_isolated(sim_server, served_fixture_worl
     assert sts.get_caller_identity()["Account"] == second.account_id
 
 
-def _aws(world, endpoint_url: str, *args: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_ENDPOINT_URL=endpoint_url, AWS_ACCESS_KEY_ID=world.learner.access_key_id,
-               AWS_SECRET_ACCESS_KEY=world.learner.secret_access_key,
-               AWS_DEFAULT_REGION=world.region, AWS_CONFIG_FILE=os.devnull,
-               AWS_SHARED_CREDENTIALS_FILE=os.devnull, AWS_PAGER="")
-    done = subprocess.run([AWS_CLI, *args, "--output", "json"], env=env, capture_output=True,
-                          text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout) if done.stdout.strip() else {}
-
-
 def test_the_real_aws_cli(sim_server, served_fixture_world):
     world = served_fixture_world()
     world.advance(120)
     detector, key = world.truth.detector_id, world.truth.stolen_access_key_id
     criteria = json.dumps({"Criterion": {"resource.accessKeyDetails.accessKeyId": {"Eq": [key]}}})
-    listed = _aws(world, sim_server.endpoint_url, "guardduty", "list-findings",
+    listed = aws_cli(world, sim_server.endpoint_url, "guardduty", "list-findings",
                   "--detector-id", detector, "--finding-criteria", criteria)
     assert len(listed["FindingIds"]) == 2
-    got = _aws(world, sim_server.endpoint_url, "guardduty", "get-findings",
+    got = aws_cli(world, sim_server.endpoint_url, "guardduty", "get-findings",
                "--detector-id", detector, "--finding-ids", *listed["FindingIds"])
     assert {f["Resource"]["AccessKeyDetails"]["AccessKeyId"] for f in got["Findings"]} == {key}
-    _aws(world, sim_server.endpoint_url, "guardduty", "create-filter", "--detector-id", detector,
+    aws_cli(world, sim_server.endpoint_url, "guardduty", "create-filter", "--detector-id", detector,
          "--name", "cli-filter", "--finding-criteria", criteria)
-    names = _aws(world, sim_server.endpoint_url, "guardduty", "list-filters",
+    names = aws_cli(world, sim_server.endpoint_url, "guardduty", "list-filters",
                  "--detector-id", detector)
     assert names["FilterNames"] == ["cli-filter"]
