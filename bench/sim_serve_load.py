@@ -5,17 +5,32 @@ with a full check round every 5 s, p95 under 500 ms.
 
 Starts `labguide sim serve compromised-iam-credentials --accounts N --env-file F` on
 loopback (provisioning time = until F appears), gives every account a real
-`labguide.checks.CheckRunner` on `Target.for_simulator(...)`, optionally solves a
-share of the accounts (so their rounds do the full work: SSM reads and all), counts
-the AWS calls one real round makes (a botocore `before-call` hook), then runs, for
-DURATION seconds, one round per account every PERIOD seconds, rounds staggered
-evenly over the period, on a few client threads. It prints per-round latency
-p50/p95/p99 (round start to round end), how far rounds started behind their
-schedule, requests per second, and the CPU of the server process and of this client
-process separately (both run on the same cores). Bounded: the load stops by itself.
+`labguide.checks.CheckRunner` on `Target.for_simulator(...)`, solves a share of the
+accounts (so their rounds do the full work: SSM reads and all) and runs one round per
+account to warm up. Then, for DURATION seconds, one round per account every PERIOD
+seconds, rounds staggered evenly over the period, by one of two clients:
+
+- `--client replay` (default): in a class the 200 clients are 200 laptops, not the
+  server's machine, so the load is generated the way wrk/locust replay traffic. One
+  more real CheckRunner round per account is recorded (a botocore `before-send` hook on
+  that account's clients: method, URL, headers, body, as sent and signed; the status
+  each got, from `response-received`); a separate process then replays each account's
+  recorded round with `http.client` on kept-alive loopback connections (one per client
+  thread), the requests of a round one after another (conservative: the app's runner
+  runs some of them in parallel). A request whose status differs from the recorded
+  one, or that fails, makes its round an error (the first error body is printed,
+  abbreviated; credentials are never printed).
+- `--client checkrunner`: the real CheckRunners run the rounds on client threads in
+  this process (botocore's CPU, ~1.9 ms a request, competes with the server's).
+
+Prints per-round latency p50/p95/p99 (a round's first request sent to its last answer
+read: the budget's reading), per-request latency p50/p95/p99, how far rounds started
+behind their schedule, requests per second, and the CPU of the server process and of
+the client process separately. Bounded: the load stops by itself.
 
     python bench/sim_serve_load.py [--accounts 200] [--duration 60] [--period 5]
-                                   [--solved 0.5] [--threads 32] [--runner-workers 4]
+                                   [--solved 0.5] [--threads 32] [--client replay]
+                                   [--runner-workers 4]
 
 Measured 2026-11-28 (200 accounts, 60 s, 2 shared cores, other engineers' tests running,
 load average 5-10): 11 calls per round on average (13 solved, 9 unsolved), 440 req/s
@@ -25,14 +40,23 @@ behind schedule. After (default AMIs skipped, serializer cache, keep-alive, one 
 driver): provisioned 2.3-3.5 s; server 1.46-1.63 ms CPU/request; client 1.7-1.9 ms;
 rounds p50/p95 840/1298 and 993/1554 ms, starting 4.6-11.9 s (p50) behind: this bench's
 processes got only 60-64% of the 2 cores, so the budget was not shown to hold here.
+CheckRunner client again (4263acf): 440 req/s; rounds p50/p95/p99 479/1048/1325 ms; server
+1.53 ms CPU/request, client 1.86 ms: the client, not the server, took most of the cores.
+Replay client (same server, load average 1.4 before, 2.2 after): 440 req/s, 0 requests
+with another status than recorded; rounds p50/p95/p99 17.5/30.5/69.8 ms, requests
+1.4/3.8/6.4 ms; server 1.38 ms CPU/request (0.61 of a core), client 0.26 ms.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
+import multiprocessing
 import os
+import queue
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -42,6 +66,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 from labguide.actions import apply
 from labguide.checks import CheckRunner
@@ -50,6 +75,7 @@ from labguide.scenario import load_scenario
 from labguide.target import Target
 
 SCENARIO = "compromised-iam-credentials"
+REQUEST_TIMEOUT_S = 30  # a replayed request that takes longer is an error, not a hang
 
 
 def _accounts(env_file: Path) -> list[dict[str, str]]:
@@ -75,9 +101,257 @@ def _solve(loaded, target: Target) -> None:
         apply(step, facts, target, now=iso(target.now()))
 
 
-def _pct(values: list[float], p: float) -> float:
+def _pct(values: list[float], p: float) -> float | None:
+    if not values:
+        return None
     ordered = sorted(values)
     return round(ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000, 1)
+
+
+def _spread(values: list[float]) -> dict[str, float | None]:
+    return {"p50": _pct(values, 0.50), "p95": _pct(values, 0.95),
+            "p99": _pct(values, 0.99), "max": _pct(values, 1.0)}
+
+
+def _abbreviated(body: bytes, limit: int = 300) -> str:
+    text = body.decode("utf-8", "replace").replace("\n", " ")
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _on_schedule(accounts: list, run_round, *, period: float, duration: float,
+                 threads: int) -> float:
+    """`run_round(account, due)` for every account once a period, rounds staggered evenly
+    over the period, on `threads` threads, for `duration` seconds; returns the time taken."""
+    cycles = max(1, int(duration / period))
+    started = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        futures = []
+        for cycle in range(cycles):  # bounded: cycles x accounts rounds
+            for index, account in enumerate(accounts):
+                due = started + cycle * period + index * period / len(accounts)
+                delay = due - time.perf_counter()
+                if delay > 0:
+                    time.sleep(delay)
+                futures.append(pool.submit(run_round, account, due))
+        for future in futures:
+            future.result()
+    return time.perf_counter() - started
+
+
+# ----- recording one real round per account ------------------------------------------------
+
+class _Recorder:
+    """The HTTP requests one account's clients send, with the status each one got."""
+
+    def __init__(self) -> None:
+        self.recording = False
+        self.requests: list[dict] = []
+        self.retries = 0  # requests botocore sent again while recording
+        self.failures: dict[str, int] = {}  # failed sends during setup, by operation: error
+        self._by_invocation: dict[str, dict] = {}
+        self._lock = threading.Lock()
+
+    def before_send(self, request, **_) -> None:
+        if not self.recording:
+            return None
+        body = request.body
+        if hasattr(body, "read"):  # botocore gives bytes for these APIs; be safe
+            raise RuntimeError("a streamed request body cannot be recorded")
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        headers = {k: (v.decode() if isinstance(v, bytes) else str(v))
+                   for k, v in request.headers.items()}
+        record = {"method": request.method, "url": request.url, "headers": headers,
+                  "body": body or b"", "status": None, "operation": None}
+        invocation = headers.get("amz-sdk-invocation-id", "")
+        with self._lock:
+            earlier = self._by_invocation.get(invocation)
+            if earlier is not None and earlier in self.requests:
+                self.requests.remove(earlier)  # a retry: the round's request is its last send
+                self.retries += 1
+            self.requests.append(record)
+            self._by_invocation[invocation] = record
+        return None  # let the request proceed
+
+    def response_received(self, context, response_dict, event_name, exception=None,
+                          **_) -> None:
+        if exception is not None:  # botocore retries it (or gives up): count what failed
+            with self._lock:
+                name = f"{event_name.rsplit('.', 1)[-1]}: {type(exception).__name__}"
+                self.failures[name] = self.failures.get(name, 0) + 1
+        if not self.recording:
+            return
+        invocation = (context or {}).get("retries", {}).get("invocation-id", "")
+        with self._lock:
+            record = self._by_invocation.get(invocation)
+        if record is not None:
+            record["operation"] = event_name.rsplit(".", 1)[-1]
+            record["status"] = (response_dict or {}).get("status_code")
+
+
+def _record_rounds(runners: list[CheckRunner], recorders: list[_Recorder],
+                   threads: int) -> list[list[dict]]:
+    def record(pair):
+        runner, recorder = pair
+        recorder.recording = True
+        runner.run_round()
+        recorder.recording = False
+        return recorder.requests
+
+    with ThreadPoolExecutor(threads) as pool:
+        rounds = list(pool.map(record, zip(runners, recorders, strict=True)))
+    for requests in rounds:
+        for request in requests:
+            request["path"] = _path(request.pop("url"))
+    return rounds
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "") or "/"
+
+
+# ----- the replay client (its own process) --------------------------------------------------
+
+def _replay(host: str, port: int, rounds: list[list[dict]], args: dict, out) -> None:
+    """Replay each account's recorded round on schedule; put the figures on `out`."""
+    local = threading.local()
+    lock = threading.Lock()
+    round_s: list[float] = []
+    request_s: list[float] = []
+    behind: list[float] = []
+    errors: list[str] = []
+    non_2xx = [0]
+    status_mismatches = [0]
+    requests_sent = [0]
+
+    def connection() -> http.client.HTTPConnection:
+        conn = getattr(local, "conn", None)
+        if conn is None:
+            conn = local.conn = http.client.HTTPConnection(host, port,
+                                                           timeout=REQUEST_TIMEOUT_S)
+        return conn
+
+    def send(request: dict) -> tuple[int, bytes]:
+        try:
+            return exchange(request)
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            local.conn.close()  # a kept-alive connection the server closed: reconnect once
+            local.conn = None
+            return exchange(request)
+
+    def exchange(request: dict) -> tuple[int, bytes]:
+        conn = connection()
+        conn.request(request["method"], request["path"], body=request["body"],
+                     headers=request["headers"])
+        response = conn.getresponse()
+        body = response.read()
+        if response.getheader("Connection", "").lower() == "close":
+            conn.close()
+            local.conn = None
+        return response.status, body
+
+    def run_round(requests: list[dict], due: float) -> None:
+        start = time.perf_counter()
+        times: list[float] = []
+        error = None
+        mismatched = 0
+        bad = 0
+        for request in requests:
+            sent = time.perf_counter()
+            try:
+                status, body = send(request)
+            except Exception as exc:  # noqa: BLE001 - count it, keep the load going
+                if getattr(local, "conn", None) is not None:
+                    local.conn.close()
+                    local.conn = None
+                error = error or f"{request['operation']}: {type(exc).__name__}: {exc}"
+                break
+            times.append(time.perf_counter() - sent)
+            if not 200 <= status < 300:
+                bad += 1
+            if status != request["status"]:
+                mismatched += 1
+                error = error or (f"{request['operation']}: HTTP {status} (recorded "
+                                  f"{request['status']}): {_abbreviated(body)}")
+        end = time.perf_counter()
+        with lock:
+            round_s.append(end - start)
+            request_s.extend(times)
+            behind.append(max(0.0, start - due))
+            requests_sent[0] += len(times)
+            non_2xx[0] += bad
+            status_mismatches[0] += mismatched
+            if error:
+                errors.append(error)
+
+    cpu = time.process_time()
+    elapsed = _on_schedule(rounds, run_round, period=args["period"],
+                           duration=args["duration"], threads=args["threads"])
+    out.put({"elapsed": elapsed,
+             "client_cpu": time.process_time() - cpu, "round_s": round_s,
+             "request_s": request_s, "behind": behind, "errors": errors,
+             "requests": requests_sent[0], "non_2xx": non_2xx[0],
+             "status_mismatches": status_mismatches[0]})
+
+
+def _run_replay(endpoint: str, rounds: list[list[dict]], args, server_pid: int) -> dict:
+    parts = urlsplit(endpoint)
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    client = context.Process(
+        target=_replay, name="labguide-load-replay",
+        args=(parts.hostname, parts.port, rounds,
+              {"period": args.period, "duration": args.duration, "threads": args.threads},
+              results))
+    server_cpu = _cpu_seconds(server_pid)
+    client.start()
+    try:
+        figures = results.get(timeout=args.duration + 300)  # bounded
+    except queue.Empty:
+        raise SystemExit("the replay client gave no figures in time") from None
+    finally:
+        client.join(timeout=30)
+        if client.is_alive():
+            client.terminate()
+            client.join(timeout=5)
+    figures["server_cpu"] = _cpu_seconds(server_pid) - server_cpu
+    return figures
+
+
+# ----- the CheckRunner client (this process) ------------------------------------------------
+
+def _run_checkrunners(runners: list[CheckRunner], calls: list[int], args,
+                      server_pid: int) -> dict:
+    round_s: list[float] = []
+    behind: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def run_round(runner: CheckRunner, due: float) -> None:
+        start = time.perf_counter()
+        try:
+            result = runner.run_round()
+            failed = [c.summary for s in result.steps for c in s.checks
+                      if c.status == "error"]
+        except Exception as exc:  # noqa: BLE001 - count it, keep the load going
+            failed = [f"{type(exc).__name__}: {exc}"]
+        end = time.perf_counter()
+        with lock:
+            round_s.append(end - start)
+            behind.append(max(0.0, start - due))
+            errors.extend(failed[:1])
+
+    server_cpu = _cpu_seconds(server_pid)
+    client_cpu = time.process_time()
+    calls_before = calls[0]
+    elapsed = _on_schedule(runners, run_round, period=args.period, duration=args.duration,
+                           threads=args.threads)
+    return {"elapsed": elapsed,
+            "client_cpu": time.process_time() - client_cpu,
+            "server_cpu": _cpu_seconds(server_pid) - server_cpu,
+            "round_s": round_s, "request_s": [], "behind": behind, "errors": errors,
+            "requests": calls[0] - calls_before}
 
 
 def main() -> None:
@@ -88,6 +362,9 @@ def main() -> None:
     parser.add_argument("--solved", type=float, default=0.5,
                         help="share of accounts solved before the load (full-work rounds)")
     parser.add_argument("--threads", type=int, default=32, help="client threads running rounds")
+    parser.add_argument("--client", choices=("replay", "checkrunner"), default="replay",
+                        help="replay recorded rounds from another process (default), or run "
+                             "real CheckRunners in this one")
     parser.add_argument("--runner-workers", type=int, default=4,
                         help="CheckRunner pool size per account (the app uses 8)")
     args = parser.parse_args()
@@ -119,18 +396,23 @@ def main() -> None:
             with count_lock:
                 calls[0] += 1
 
-        targets = []
-        for account in _accounts(env_file):
+        accounts = _accounts(env_file)
+        endpoint = accounts[0]["AWS_ENDPOINT_URL"]
+        recorders = []
+        for account in accounts:
             creds = SimpleNamespace(access_key_id=account["AWS_ACCESS_KEY_ID"],
                                     secret_access_key=account["AWS_SECRET_ACCESS_KEY"])
             target = Target.for_simulator(account["AWS_ENDPOINT_URL"], creds, region)
             target.on_event("before-call.*.*", count)
-            targets.append(target)
+            recorder = _Recorder()
+            target.on_event("before-send.*.*", recorder.before_send)
+            target.on_event("response-received.*.*", recorder.response_received)
+            recorders.append(recorder)
             runners.append(CheckRunner(loaded, target, max_workers=args.runner_workers))
         setup_started = time.perf_counter()
-        solved = int(round(args.solved * len(targets)))
+        solved = int(round(args.solved * len(runners)))
         with ThreadPoolExecutor(args.threads) as pool:
-            list(pool.map(lambda t: _solve(loaded, t), targets[:solved]))
+            list(pool.map(lambda r: _solve(loaded, r.target), runners[:solved]))
             list(pool.map(lambda r: r.run_round(), runners))  # warm clients and lasting reads
         setup_s = time.perf_counter() - setup_started
         calls_per_round = {}
@@ -140,46 +422,23 @@ def main() -> None:
                 runners[index].run_round()
                 calls_per_round[label] = calls[0] - before
 
-        round_ms: list[float] = []
-        behind: list[float] = []
-        failures: list[str] = []
-        lock = threading.Lock()
-
-        def run_round(runner: CheckRunner, due: float) -> None:
-            start = time.perf_counter()
-            try:
-                result = runner.run_round()
-                errors = [c.summary for s in result.steps for c in s.checks
-                          if c.status == "error"]
-            except Exception as exc:  # noqa: BLE001 - count it, keep the load going
-                errors = [f"{type(exc).__name__}: {exc}"]
-            end = time.perf_counter()
-            with lock:
-                round_ms.append(end - start)
-                behind.append(max(0.0, start - due))
-                failures.extend(errors[:1])
-
-        cycles = max(1, int(args.duration / args.period))
-        server_cpu = _cpu_seconds(server.pid)
-        client_cpu = time.process_time()
-        calls_before = calls[0]
-        load_started = time.perf_counter()
-        with ThreadPoolExecutor(args.threads) as pool:
-            futures = []
-            for cycle in range(cycles):  # bounded: cycles x accounts rounds
-                for index, runner in enumerate(runners):
-                    due = (load_started + cycle * args.period
-                           + index * args.period / len(runners))
-                    delay = due - time.perf_counter()
-                    if delay > 0:
-                        time.sleep(delay)
-                    futures.append(pool.submit(run_round, runner, due))
-            for future in futures:
-                future.result()
-        elapsed = time.perf_counter() - load_started
-        server_cpu = _cpu_seconds(server.pid) - server_cpu
-        client_cpu = time.process_time() - client_cpu
-        requests = calls[0] - calls_before
+        if args.client == "replay":
+            rounds = _record_rounds(runners, recorders, args.threads)
+            for runner in runners:
+                runner.close()
+            recorded = {"requests_per_round": {"min": min(map(len, rounds)),
+                                               "max": max(map(len, rounds))},
+                        "retried_while_recording": sum(r.retries for r in recorders),
+                        "non_2xx_recorded": sum(r["status"] != 200
+                                                for rs in rounds for r in rs)}
+            figures = _run_replay(endpoint, rounds, args, server.pid)
+        else:
+            recorded = {}
+            figures = _run_checkrunners(runners, calls, args, server.pid)
+        failures: dict[str, int] = {}
+        for recorder in recorders:
+            for name, times in recorder.failures.items():
+                failures[name] = failures.get(name, 0) + times
     finally:
         for runner in runners:
             runner.close(wait=False)
@@ -188,26 +447,36 @@ def main() -> None:
             server.wait(timeout=60)
         except subprocess.TimeoutExpired:
             server.kill()
+        shutil.rmtree(folder, ignore_errors=True)  # it holds the accounts' keys
 
+    cycles = max(1, int(args.duration / args.period))
+    requests, elapsed = figures["requests"], figures["elapsed"]
+    server_cpu, client_cpu = figures["server_cpu"], figures["client_cpu"]
+    errors = figures["errors"]
     print(json.dumps({
+        "client": args.client, "threads": args.threads,
         "accounts": args.accounts, "provisioned_s": round(provisioned, 2),
         "provision_budget_s": 60, "solved_accounts": solved, "setup_s": round(setup_s, 1),
-        "calls_per_round": calls_per_round, "rounds": len(round_ms), "requests": requests,
+        "calls_per_round": calls_per_round, "botocore_send_failures": failures, **recorded,
+        "rounds": len(figures["round_s"]), "requests": requests,
         "scheduled_s": cycles * args.period, "load_s": round(elapsed, 1),
         "rounds_per_s_needed": round(args.accounts / args.period, 1),
         "requests_per_s": round(requests / elapsed, 1),
-        "round_ms": {"p50": _pct(round_ms, 0.50), "p95": _pct(round_ms, 0.95),
-                     "p99": _pct(round_ms, 0.99), "max": _pct(round_ms, 1.0)},
-        "round_start_behind_schedule_ms": {"p50": _pct(behind, 0.50), "p95": _pct(behind, 0.95),
-                                           "max": _pct(behind, 1.0)},
-        "rounds_with_errors": len(failures), "first_error": failures[0] if failures else None,
+        "round_ms": _spread(figures["round_s"]),
+        "request_ms": _spread(figures["request_s"]) if figures["request_s"] else None,
+        "round_start_behind_schedule_ms": {"p50": _pct(figures["behind"], 0.50),
+                                           "p95": _pct(figures["behind"], 0.95),
+                                           "max": _pct(figures["behind"], 1.0)},
+        "rounds_with_errors": len(errors), "first_error": errors[0] if errors else None,
+        "non_2xx_responses": figures.get("non_2xx"),
+        "status_differs_from_recorded": figures.get("status_mismatches"),
         "server_cpu_s": round(server_cpu, 1), "client_cpu_s": round(client_cpu, 1),
         "server_cpu_ms_per_request": round(server_cpu / max(1, requests) * 1000, 2),
         "client_cpu_ms_per_request": round(client_cpu / max(1, requests) * 1000, 2),
         "cpu_share_of_2_cores": round((server_cpu + client_cpu) / elapsed / 2, 2),
         # share of one core (the server is one GIL-bound process) the schedule needs
-        "server_core_needed": round(server_cpu / len(round_ms) * args.accounts / args.period,
-                                    2),
+        "server_core_needed": round(server_cpu / max(1, len(figures["round_s"]))
+                                    * args.accounts / args.period, 2),
         "loadavg_before": [round(x, 2) for x in load_before],
         "loadavg_after": [round(x, 2) for x in os.getloadavg()],
         "p95_budget_ms": 500, "server_exit_code": server.returncode,
