@@ -1,4 +1,4 @@
-"""Where labguide keeps a learner's data: progress, simulator journals, logs.
+"""Where labguide keeps a learner's data: progress, simulator journals, logs, its cache.
 
 `LABGUIDE_HOME` overrides platformdirs' user data directory, so tests and
 classrooms can point every learner's files somewhere of their own.
@@ -19,6 +19,15 @@ def data_dir() -> Path:
     path = Path(override) if override else Path(platformdirs.user_data_dir("labguide", False))
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def cache_dir() -> Path:
+    """Where labguide keeps what it can rebuild (validated scenarios): under `LABGUIDE_HOME`
+    when set, else platformdirs' user cache directory. Created by whoever writes there."""
+    override = os.environ.get("LABGUIDE_HOME")
+    if override:
+        return Path(override) / "cache"
+    return Path(platformdirs.user_cache_dir("labguide", False))
 
 
 def progress_db_path() -> Path:

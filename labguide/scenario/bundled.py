@@ -7,10 +7,12 @@ editable install uses the repository's own `scenarios/` and `content/`.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import labguide
+from labguide.errors import UserError
 
 if TYPE_CHECKING:
     from labguide.scenario.loader import LoadedScenario
@@ -47,3 +49,18 @@ def bundled_scenarios() -> list[LoadedScenario]:
     from labguide.scenario.loader import load_scenario_file
 
     return [load_scenario_file(path) for path in bundled_scenario_paths()]
+
+
+def scenario_path(ref: str | os.PathLike[str]) -> Path:
+    """The file `ref` names: a bundled scenario's id, or a path (which need not exist yet:
+    loading it says so). UserError for a bare name that is neither."""
+    text_ref = os.fspath(ref)
+    path = Path(text_ref)
+    if not isinstance(ref, os.PathLike) and not path.exists() and "/" not in text_ref \
+            and os.sep not in text_ref and not text_ref.endswith((".yaml", ".yml")):
+        bundled = find_bundled(text_ref)
+        if bundled is not None:
+            return bundled
+        known = ", ".join(p.stem for p in bundled_scenario_paths()) or "none"
+        raise UserError(f"{text_ref}: no such file, nor a bundled scenario (bundled: {known})")
+    return path

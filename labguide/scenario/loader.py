@@ -8,39 +8,20 @@ is a one-line UserError. No other exception escapes for any input.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
 from yaml.nodes import MappingNode
 
 from labguide.errors import ScenarioError, UserError
-from labguide.scenario.content import MAX_FILE_BYTES, confined_path, content_dir_for
+from labguide.scenario.bundled import scenario_path
+from labguide.scenario.content import MAX_FILE_BYTES, content_dir_for
+from labguide.scenario.loaded import LoadedScenario
 from labguide.scenario.model import Scenario
 from labguide.scenario.model_errors import model_problems
 from labguide.scenario.problems import Problem, format_problems
 from labguide.scenario.semantics import semantic_problems
 from labguide.scenario.yamltree import YamlProblem, compose, to_data
-
-
-@dataclass(frozen=True)
-class LoadedScenario:
-    """A valid scenario with where it came from; paths are absolute."""
-
-    scenario: Scenario
-    path: Path
-    content_dir: Path
-
-    def __hash__(self) -> int:  # the model holds dicts; a file is identified by its path
-        return hash((self.path, self.scenario.id))
-
-    @property
-    def id(self) -> str:
-        return self.scenario.id
-
-    def content_path(self, step_id: str) -> Path:
-        """The markdown file of a step (checked at load time to stay in the content folder)."""
-        return confined_path(self.content_dir, self.scenario.step(step_id).content)
 
 
 def load_scenario(ref: str | os.PathLike[str]) -> LoadedScenario:
@@ -49,20 +30,7 @@ def load_scenario(ref: str | os.PathLike[str]) -> LoadedScenario:
     Raises ScenarioError with every located problem, UserError when `ref`
     names neither a file nor a bundled scenario.
     """
-    from labguide.scenario.bundled import find_bundled
-
-    text_ref = os.fspath(ref)
-    path = Path(text_ref)
-    if not isinstance(ref, os.PathLike) and not path.exists() and "/" not in text_ref \
-            and os.sep not in text_ref and not text_ref.endswith((".yaml", ".yml")):
-        bundled = find_bundled(text_ref)
-        if bundled is not None:
-            return load_scenario_file(bundled)
-        from labguide.scenario.bundled import bundled_scenario_paths
-
-        known = ", ".join(p.stem for p in bundled_scenario_paths()) or "none"
-        raise UserError(f"{text_ref}: no such file, nor a bundled scenario (bundled: {known})")
-    return load_scenario_file(path)
+    return load_scenario_file(scenario_path(ref))
 
 
 def _read(path: Path, display: str) -> str:

@@ -70,7 +70,7 @@ PaneName = Annotated[
 class Strict(BaseModel):
     """Every model rejects unknown keys and is immutable once loaded."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class WorldRef(Strict):

@@ -18,7 +18,7 @@ from jinja2 import TemplateError
 
 from labguide.errors import UserError
 from labguide.scenario.content import ContentPathError, read_text
-from labguide.scenario.loader import LoadedScenario
+from labguide.scenario.loaded import LoadedScenario
 from labguide.scenario.templates import (
     FactsNamespace,
     ResultsNamespace,
