@@ -45,18 +45,36 @@ import os
 from textual.app import App
 from labguide.tui.app import LabGuideApp
 from labguide.tui.screens.lab import LabScreen
+from labguide.tui.widgets.stepview import StepView
 
 def on_ready(self):
     os.write(1, b"FIRST_FRAME\n")
 
-_after_paint = LabScreen._mount_panes
+_on_mount = LabScreen.on_mount
 
-async def after_paint(self):  # runs once the lab screen's first frame is drawn
+def lab_frame():  # the first callback after the lab screen's first refresh writes it
     os.write(1, b"LAB_FRAME\n")
-    self.app.exit()
-    await _after_paint(self)
 
-LabScreen._mount_panes = after_paint
+def on_mount(self):
+    self.call_after_refresh(lab_frame)
+    _on_mount(self)
+
+_show_body = StepView._show_body
+
+def show_body(self, step_id):  # the step's text, mounted after that frame
+    lab_frame()
+    self.call_after_refresh(os.write, 1, b"LAB_TEXT\n")  # before the questions' callback
+    _show_body(self, step_id)
+
+_show_questions = StepView._show_questions
+
+def show_questions(self, step_id):  # then its tip questions
+    _show_questions(self, step_id)
+    self.call_after_refresh(lambda: (os.write(1, b"LAB_FULL\n"), self.app.exit()))
+
+LabScreen.on_mount = on_mount
+StepView._show_body = show_body
+StepView._show_questions = show_questions
 
 def run(self, *args, **kwargs):
     return App.run(self, headless=True, size=(100, 32))
@@ -68,19 +86,23 @@ raise SystemExit(main(["run", "compromised-iam-credentials"]))
 """
 
 
-def first_frame(code: str, env: dict[str, str], marker: str = "FIRST_FRAME") -> float:
-    """Seconds from spawning a fresh interpreter to `marker` printed by the app."""
+def first_frame(code: str, env: dict[str, str], markers: tuple[str, ...] = ("FIRST_FRAME",)
+                ) -> dict[str, float]:
+    """Seconds from spawning a fresh interpreter to each of `markers` printed by the app
+    (the process is expected to quit after the last one)."""
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
                             env=env, stderr=subprocess.DEVNULL)
     assert proc.stdout is not None
-    elapsed = None
+    seen: dict[str, float] = {}
     stuck = threading.Timer(120, proc.kill)  # no marker at all: do not wait forever
     stuck.start()
     try:
         for line in proc.stdout:
-            if line.startswith(marker):
-                elapsed = time.perf_counter() - start
+            marker = line.strip()
+            if marker in markers and marker not in seen:
+                seen[marker] = time.perf_counter() - start
+            if markers[-1] in seen:
                 break
     finally:
         stuck.cancel()
@@ -89,10 +111,11 @@ def first_frame(code: str, env: dict[str, str], marker: str = "FIRST_FRAME") -> 
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.communicate()
-        raise SystemExit(f"the app did not exit within 10 s of {marker} (killed)") from None
-    if elapsed is None:
-        raise SystemExit(f"no {marker} (exit {proc.returncode})")
-    return elapsed
+        raise SystemExit(f"the app did not exit within 10 s of {markers[-1]} (killed)") from None
+    missing = [m for m in markers if m not in seen]
+    if missing:
+        raise SystemExit(f"no {', '.join(missing)} (exit {proc.returncode})")
+    return seen
 
 
 def main() -> None:
@@ -100,19 +123,25 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
     env = dict(os.environ, LABGUIDE_HOME=tempfile.mkdtemp(prefix="labguide-bench-"))
-    bare, lab, lab_screen = [], [], []
-    first_frame(BARE, env), first_frame(LABGUIDE, env)  # warm the file cache
-    for _ in range(args.runs):
-        bare.append(first_frame(BARE, env))
-        lab.append(first_frame(LABGUIDE, env))
-        lab_screen.append(first_frame(LABGUIDE, env, "LAB_FRAME"))
-    b, g, s = (statistics.median(x) for x in (bare, lab, lab_screen))
+    lab_markers = ("FIRST_FRAME", "LAB_FRAME", "LAB_TEXT", "LAB_FULL")
+    # Warm the file cache, and the learner's scenario cache (made at the first launch).
+    first_frame(BARE, env), first_frame(LABGUIDE, env, lab_markers)
+    bare: list[float] = []
+    lab: dict[str, list[float]] = {m: [] for m in lab_markers}
+    for _ in range(args.runs):  # interleaved, so both see the same machine
+        bare.append(first_frame(BARE, env)["FIRST_FRAME"])
+        for marker, seconds in first_frame(LABGUIDE, env, lab_markers).items():
+            lab[marker].append(seconds)
+    b = statistics.median(bare)
+    g, s, t, f = (statistics.median(lab[m]) for m in lab_markers)
     print(f"bare Textual + boto3 + Markdown + DataTable: median {b * 1000:.0f} ms")
     print(f"labguide run compromised-iam-credentials:   median {g * 1000:.0f} ms (first frame)")
     print(f"  ... its lab screen (steps + step title) drawn: median {s * 1000:.0f} ms")
+    print(f"  ... then the step's text drawn:               median {t * 1000:.0f} ms")
+    print(f"  ... then its tip questions drawn:             median {f * 1000:.0f} ms")
     print(f"ratio first frame {g / b:.2f} (budget 1.20); lab screen {s / b:.2f}; "
+          f"with the step's text {t / b:.2f}; with its questions {f / b:.2f}; "
           f"{args.runs} runs each")
-
 
 if __name__ == "__main__":
     main()

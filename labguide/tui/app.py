@@ -102,6 +102,8 @@ class LabGuideApp(App):
 
     def on_mount(self) -> None:
         if self.scenario_ref and self.preloaded is None:
+            self.preloaded = self._cached(self.scenario_ref)
+        if self.scenario_ref and self.preloaded is None:
             # Draw at once; read and validate the scenario in a thread meanwhile.
             from labguide.tui.screens.loading import LoadingScreen
 
@@ -114,12 +116,30 @@ class LabGuideApp(App):
         else:
             self.action_open_picker()
 
+    @staticmethod
+    def _cached(ref: str) -> Any:
+        """The scenario as validated at an earlier launch, if nothing changed since (a few
+        ms: the lab screen is then the first frame); None means load it."""
+        from labguide.progress import cache_dir
+        from labguide.scenario.bundled import scenario_path
+        from labguide.scenario.cache import cached_scenario
+
+        try:
+            return cached_scenario(scenario_path(ref), cache_dir())
+        except Exception:  # noqa: BLE001 - any doubt: the full load says what is wrong
+            return None
+
+    @staticmethod
+    def _load(ref: str) -> Any:
+        from labguide.progress import cache_dir
+        from labguide.scenario import load_scenario_cached
+
+        return load_scenario_cached(ref, cache_dir())
+
     @work(thread=True, group="load", exit_on_error=False)
     def _load_worker(self, ref: str) -> None:
         try:
-            from labguide.scenario import load_scenario
-
-            loaded, error = load_scenario(ref), None
+            loaded, error = self._load(ref), None
         except Exception as exc:  # a bad file: exit 2 with its lines (run_app prints them)
             lines = getattr(exc, "lines", None)
             loaded, error = None, "\n".join(lines) if lines else str(exc)
@@ -136,12 +156,13 @@ class LabGuideApp(App):
         self.open_scenario(message.ref, from_picker=False)
 
     def picker_entries(self) -> list[dict[str, Any]]:
-        from labguide.scenario import bundled_scenarios
+        from labguide.scenario import bundled_scenario_paths
 
         account = self._progress_account_for_listing()
         sessions = self.store.sessions(account) if account else {}
         entries = []
-        for loaded in bundled_scenarios():
+        for path in bundled_scenario_paths():
+            loaded = self._load(path)
             scenario = loaded.scenario
             progress = sessions.get(scenario.id)
             done = sum(1 for s in scenario.step_ids if progress and s in progress.steps_done)
@@ -178,7 +199,6 @@ class LabGuideApp(App):
 
     def open_scenario(self, ref: str, *, from_picker: bool = True) -> None:
         """Load a scenario and open its lab screen; a bad file is shown, never raised."""
-        from labguide.scenario import load_scenario
         from labguide.tui.screens.lab import LabScreen
         from labguide.tui.session import LabSession
 
@@ -186,7 +206,7 @@ class LabGuideApp(App):
             if self.preloaded is not None and ref == self.scenario_ref:
                 loaded = self.preloaded
             else:
-                loaded = load_scenario(ref)
+                loaded = self._load(ref)
         except Exception as exc:
             message = getattr(exc, "lines", None)
             text = "\n".join(message) if message else str(exc)

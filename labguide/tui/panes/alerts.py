@@ -15,6 +15,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
+from labguide.tui.pane_titles import PANE_TITLES
 from labguide.tui.panes import gd
 from labguide.tui.panes.base import Pane, sync_table
 
@@ -38,7 +39,7 @@ def email_lines(finding: dict) -> list[tuple[str, str]]:
 
 class AlertsPane(Pane):
     name_ = "alerts"
-    title = "E-mail alerts"
+    title = PANE_TITLES["alerts"]
     BINDINGS = [
         Binding("y", "copy_key", "Copy key id"),
         Binding("Y", "copy_type", "Copy type", show=False),

@@ -14,12 +14,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import DataTable
 
+from labguide.tui.pane_titles import PANE_TITLES
 from labguide.tui.panes.base import Pane, sync_table
 
 
 class AttackerPane(Pane):
     name_ = "attacker"
-    title = "Attacker"
+    title = PANE_TITLES["attacker"]
 
     def compose_body(self) -> ComposeResult:
         table: DataTable = DataTable(id="attacker-table", cursor_type="row", zebra_stripes=True)

@@ -16,6 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Input, Select, Static
 
+from labguide.tui.pane_titles import PANE_TITLES
 from labguide.tui.panes import gd
 from labguide.tui.panes.base import Pane, sync_table
 
@@ -91,7 +92,7 @@ def finding_detail(finding: dict) -> Text:
 
 class FindingsPane(Pane):
     name_ = "findings"
-    title = "GuardDuty findings"
+    title = PANE_TITLES["findings"]
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter"),
         Binding("s", "save_filter", "Save filter"),

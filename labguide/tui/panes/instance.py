@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from labguide.tui.pane_titles import PANE_TITLES
 from labguide.tui.panes.base import Pane
 
 STATE_ICONS = {"running": "▶", "stopped": "■", "stopping": "…", "pending": "…",
@@ -26,7 +27,7 @@ def app_health(instance: dict) -> str | None:
 
 class InstancePane(Pane):
     name_ = "instance"
-    title = "EC2 instance"
+    title = PANE_TITLES["instance"]
     BINDINGS = [
         Binding("x", "stop", "Stop"),
         Binding("s", "start", "Start"),

@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from labguide.tui.pane_titles import PANE_TITLES
 from labguide.tui.panes.base import Pane
 
 REVOKE_ACK = (
@@ -45,7 +46,7 @@ def revocation_time(document: dict) -> str | None:
 
 class RolePane(Pane):
     name_ = "role"
-    title = "IAM role"
+    title = PANE_TITLES["role"]
     BINDINGS = [
         Binding("r", "revoke", "Revoke sessions"),
         Binding("y", "copy_arn", "Copy role ARN"),

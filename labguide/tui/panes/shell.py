@@ -9,12 +9,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Input, RichLog
 
+from labguide.tui.pane_titles import PANE_TITLES
 from labguide.tui.panes.base import Pane
 
 
 class ShellPane(Pane):
     name_ = "shell"
-    title = "Instance shell"
+    title = PANE_TITLES["shell"]
     BINDINGS = [
         Binding("ctrl+l", "clear", "Clear"),
         Binding("y", "copy_output", "Copy last output", show=False),

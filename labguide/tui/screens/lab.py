@@ -31,9 +31,9 @@ SHORT_HEIGHT = 36  # below this many rows, text and panes take turns (measured: 
 
 def view_bar(pane_names: list[str], showing_panes: bool) -> Text:
     """Which of the two views is shown on a short screen, and the key to the other."""
-    from labguide.tui.panes import PANES
+    from labguide.tui.pane_titles import PANE_TITLES
 
-    titles = ", ".join(PANES[name].title for name in pane_names)
+    titles = ", ".join(PANE_TITLES[name] for name in pane_names)
     text = Text(no_wrap=True, overflow="ellipsis")
     if showing_panes:
         text.append("Live panes", style="bold reverse")
@@ -89,6 +89,7 @@ class LabScreen(Screen):
         self._check_timer: Any = None
         self._finish_shown = session.all_done()
         self.panes_ready = False
+        self._panes_requested = False
         self.pane_names = self._pane_order()
         self.panes_view = False  # on a short screen: the live panes instead of the text
 
@@ -103,6 +104,8 @@ class LabScreen(Screen):
     # ----- layout -----------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        # Size classes before the children exist: set later, each would restyle them all.
+        self._apply_size_classes(self.app.size.width, self.app.size.height)
         yield Header(show_clock=False, icon="◆")
         with Horizontal(id="lab-body"):
             yield StepList(self.session)
@@ -118,8 +121,12 @@ class LabScreen(Screen):
         self.sub_title = self.session.connection.label()
         self._apply_size(self.app.size.width, self.app.size.height)
         self.open_step(self.step_id)
-        # The panes (many widgets) come right after the first frame, never delaying it.
-        self.call_after_refresh(self._mount_panes)
+
+    def on_step_view_body_shown(self, _message: StepView.BodyShown) -> None:
+        # The panes (many widgets) come after the first frame and the step's text.
+        if not self._panes_requested:
+            self._panes_requested = True
+            self.call_after_refresh(self._mount_panes)
 
     async def _mount_panes(self) -> None:
         if self.on_first_paint is not None:
@@ -139,12 +146,15 @@ class LabScreen(Screen):
         self._apply_size(event.size.width, event.size.height)
 
     def _apply_size(self, width: int, height: int) -> None:
+        self._apply_size_classes(width, height)
+        self._layout_main()
+
+    def _apply_size_classes(self, width: int, height: int) -> None:
         wide = width >= 140
         self.set_class(wide, "-wide")
         self.set_class(width < 100, "-narrow")
         # Too short to stack text and panes: show one at a time (t / Esc switch).
         self.set_class(not wide and height < SHORT_HEIGHT, "-short")
-        self._layout_main()
 
     @property
     def short(self) -> bool:

@@ -7,6 +7,7 @@ from typing import Any
 
 from rich.text import Text
 from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
 from textual.widgets import Label, Static
 
 from labguide.tui.widgets.questions import QuestionCard
@@ -50,6 +51,14 @@ class StepView(VerticalScroll):
 
     ALLOW_MAXIMIZE = True
 
+    class BodyShown(Message):
+        """A step's text and questions are mounted (the lab screen mounts its panes after the
+        first one, so the text is never behind them)."""
+
+        def __init__(self, step_id: str) -> None:
+            super().__init__()
+            self.step_id = step_id
+
     def __init__(self, session: Any, **kwargs: Any) -> None:
         super().__init__(id="step-view", **kwargs)
         self.session = session
@@ -77,14 +86,29 @@ class StepView(VerticalScroll):
         total = len(self.session.scenario.steps)
         self.query_one("#step-title", Label).update(
             Text(f"Step {number} of {total} · {step.title}"))
+        self.query_one("#step-questions", Vertical).remove_children()
+        self.refresh_checks()
+        # The text and the questions (many widgets) right after this frame: the step's
+        # title shows at once.
+        self.call_after_refresh(self._show_body, step_id)
+        self.scroll_home(animate=False)
+
+    def _show_body(self, step_id: str) -> None:
+        if step_id != self.step_id:  # another step was opened meanwhile
+            return
+        self.refresh_text()
+        # The questions (below the text, many widgets) once the text is drawn.
+        self.call_after_refresh(self._show_questions, step_id)
+
+    def _show_questions(self, step_id: str) -> None:
+        if step_id != self.step_id:
+            return
+        step = self.session.scenario.step(step_id)
         questions = self.query_one("#step-questions", Vertical)
         questions.remove_children()
         questions.mount_all([QuestionCard(self.session, step_id, question, n)
                              for n, question in enumerate(step.questions, 1)])
-        self.refresh_checks()
-        # The text (markdown widgets) right after this frame: the step's title shows at once.
-        self.call_after_refresh(self.refresh_text)
-        self.scroll_home(animate=False)
+        self.post_message(self.BodyShown(step_id))
 
     def refresh_checks(self) -> None:
         if self.step_id is None:
