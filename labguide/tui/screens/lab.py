@@ -48,6 +48,21 @@ def view_bar(pane_names: list[str], showing_panes: bool) -> Text:
     return text
 
 
+def status_text(target: str, checks: Text, refreshed: str, width: int) -> Text:
+    """The status line: target, the step's checks, the last refresh. When it does not fit
+    (80 columns), shorter labels; then the checks part gives way, never the time."""
+    text = Text.assemble(("◆ ", "bold"), target, ("  │  checks: ", "dim"), checks,
+                         ("  │  refreshed ", "dim"), refreshed)
+    if text.cell_len <= width:
+        return text
+    tail = Text.assemble((" │ ", "dim"), ("↻ ", "dim"), refreshed.removesuffix(" UTC"))
+    head = Text.assemble(("◆ ", "bold"), target, (" │ ", "dim"))
+    room = max(width - head.cell_len - tail.cell_len, 8)
+    checks = checks.copy()
+    checks.truncate(room, overflow="ellipsis")
+    return Text.assemble(head, checks, tail)
+
+
 class LabScreen(Screen):
     BINDINGS = [
         Binding("n", "next_step", "Next step"),
@@ -144,6 +159,7 @@ class LabScreen(Screen):
 
     def on_resize(self, event: Any) -> None:
         self._apply_size(event.size.width, event.size.height)
+        self.update_status()
 
     def _apply_size(self, width: int, height: int) -> None:
         self._apply_size_classes(width, height)
@@ -344,23 +360,18 @@ class LabScreen(Screen):
 
     def update_status(self) -> None:
         status = self.query_one("#status-line", Static)
-        text = Text()
-        text.append("◆ ", style="bold")
-        text.append(self.session.connection.label())
-        text.append("  │  checks: ", style="dim")
+        width = status.size.width or self.app.size.width
         word = "error" if self.check_error else ""
         if self.check_error:
-            text.append(f"⚠ error: {self.check_error}", style="bold")
+            checks = Text(f"⚠ error: {self.check_error}", style="bold")
         else:
             word, detail = self.session.step_check_summary(self.step_id)
-            icon = CHECK_ICONS.get(word, "○")
-            text.append(f"{icon} {word}", style="bold")
+            checks = Text(f"{CHECK_ICONS.get(word, '○')} {word}", style="bold")
             if detail and word not in ("none",):
-                text.append(f" ({detail})")
+                checks.append(f" ({detail})")
         refreshed = self.session.last_refresh
-        text.append("  │  refreshed ", style="dim")
-        text.append(self.app.format_time(refreshed) if refreshed else "not yet")
-        status.update(text)
+        when = self.app.format_time(refreshed) if refreshed else "not yet"
+        status.update(status_text(self.session.connection.label(), checks, when, width))
         status.set_class(word == "error", "error")
 
     # ----- keys -------------------------------------------------------------------------
