@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import boto3
@@ -97,6 +98,24 @@ def test_a_call_without_error_clears_the_error_code(gd, backend):
     call = gd.get_findings(DetectorId=detector, FindingIds=[fid])["Findings"][0]["Service"][
         "Action"]["AwsApiCallAction"]
     assert "ErrorCode" not in call
+
+
+def test_findings_read_are_snapshots_later_calls_and_archiving_do_not_change(gd, backend):
+    detector = gd.create_detector(Enable=True)["DetectorId"]
+    fid = record(backend, detector, api="GetObject")
+    before = backend.get_findings(detector, [fid], None)[0]
+    snapshot = json.dumps(before, sort_keys=True)
+    record(backend, detector, api="DeleteBucket", error_code="AccessDenied", minutes=3)
+    gd.archive_findings(DetectorId=detector, FindingIds=[fid])
+    assert json.dumps(before, sort_keys=True) == snapshot  # what was read stays as read
+    after = backend.get_findings(detector, [fid], None)[0]
+    assert after["service"]["count"] == 2 and after["service"]["archived"] is True
+    assert after["service"]["action"]["awsApiCallAction"]["api"] == "DeleteBucket"
+    assert after["updatedAt"] == "2026-03-01T09:03:00.000Z"
+    assert list(after) == list(before)  # same keys in the same order (the wire's JSON)
+    assert list(after["service"]) == list(before["service"])
+    wire = gd.get_findings(DetectorId=detector, FindingIds=[fid])["Findings"][0]
+    assert wire["Service"]["Count"] == 2 and wire["Service"]["Archived"] is True
 
 
 def test_list_findings_criteria_on_key_type_ip(gd, backend):

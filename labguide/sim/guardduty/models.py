@@ -91,7 +91,13 @@ def _title_and_description(
 
 
 class Finding:
-    """One finding, held in wire form so criteria and responses read the same JSON."""
+    """One finding, held in wire form so criteria and responses read the same JSON.
+
+    A published wire dict is never changed: an update replaces `wire` with a new dict
+    (sharing the parts that did not change), under the backend's lock. So a reader that
+    took `to_json()` under that lock holds a consistent snapshot without copying it
+    (a deep copy per finding per request was ~5% of a busy server's CPU); readers must
+    not change what they get."""
 
     def __init__(self, wire: dict[str, Any]):
         self.wire = wire
@@ -105,7 +111,8 @@ class Finding:
         return self.wire["service"]["detectorId"]
 
     def to_json(self) -> dict[str, Any]:
-        return copy.deepcopy(self.wire)
+        """The finding's current wire form: a snapshot, shared, not to be changed."""
+        return self.wire
 
 
 class ThreatIntelSet:
@@ -193,17 +200,19 @@ class SimGuardDutyBackend(GuardDutyBackend):
             call["userAgent"] = user_agent
         with self.lock:
             existing = self.findings.get(finding_id)
-            if existing is not None:
-                wire = existing.wire
-                service = wire["service"]
+            if existing is not None:  # a new snapshot; the published one stays as it was
+                published = existing.wire
+                service = dict(published["service"])
                 service["count"] += 1
-                service["action"]["awsApiCallAction"] = call
+                service["action"] = {**service["action"], "awsApiCallAction": call}
+                wire = {**published, "service": service}
                 if when > service["eventLastSeen"]:
                     service["eventLastSeen"] = when
                     wire["updatedAt"] = when
                 if when < service["eventFirstSeen"]:
                     service["eventFirstSeen"] = when
                 wire["title"], wire["description"] = title, description
+                existing.wire = wire
                 return finding_id
             resource: dict[str, Any] = {
                 "resourceType": "Instance" if ":EC2/" in finding_type else "AccessKey",
@@ -282,7 +291,10 @@ class SimGuardDutyBackend(GuardDutyBackend):
                 if finding is None or finding.detector_id != detector_id:
                     raise BadRequestException(f"The finding {finding_id} does not exist.")
             for finding_id in finding_ids or []:
-                self.findings[finding_id].wire["service"]["archived"] = archived
+                finding = self.findings[finding_id]
+                published = finding.wire
+                finding.wire = {**published,
+                                "service": {**published["service"], "archived": archived}}
 
     def archive_findings(self, detector_id: str, finding_ids: Iterable[str]) -> None:
         self._set_archived(detector_id, finding_ids, True)
