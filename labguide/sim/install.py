@@ -16,6 +16,7 @@ EXTENSION_MODULES: tuple[str, ...] = (
     "labguide.sim.account_lookup",  # access key -> account in O(1) (many accounts per server)
     "labguide.sim.dispatch_cache",  # handler names listed once per response class
     "labguide.sim.serialize_cache",  # serializer attribute names and transformer matches
+    "labguide.sim.xml_unparse",  # XML answers written directly, as xmltodict.unparse would
     "labguide.sim.guardduty",  # findings, ListFilters, archive, statistics, threat intel sets
     "labguide.sim.iam_revocation",  # aws:TokenIssueTime date conditions on role sessions
     "labguide.sim.ec2_lifecycle",  # start gives a new LaunchTime and new instance credentials
