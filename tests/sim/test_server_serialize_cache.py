@@ -2,53 +2,24 @@
 
 from __future__ import annotations
 
-import re
-
 import moto.core.serialize as serialize
 import pytest
 
 from labguide.sim import serialize_cache
 from labguide.sim.errors import ExtensionError
 from labguide.sim.install import install_extensions
-
-_REQUEST_ID = re.compile(rb"<(RequestId|requestId)>[^<]*</\1>")
-
-
-def _bodies(world, endpoint_url):
-    """Raw XML answers of the EC2 and IAM reads a check round makes."""
-    import boto3
-
-    session = boto3.Session(aws_access_key_id=world.learner.access_key_id,
-                            aws_secret_access_key=world.learner.secret_access_key,
-                            region_name=world.region)
-    bodies = []
-
-    def keep(http_response, **_):
-        bodies.append(_REQUEST_ID.sub(b"", http_response.content))
-
-    ec2 = session.client("ec2", endpoint_url=endpoint_url)
-    iam = session.client("iam", endpoint_url=endpoint_url)
-    for client in (ec2, iam):
-        client.meta.events.register("after-call.*.*", keep)
-    ec2.describe_instances()
-    ec2.describe_images(Owners=["amazon"])
-    role = world.truth.role_name
-    iam.get_role(RoleName=role)
-    iam.list_role_policies(RoleName=role)
-    iam.list_attached_role_policies(RoleName=role)
-    iam.list_users()
-    return bodies
+from tests.sim.xml_answers import xml_answers
 
 
 def test_answers_match_moto_uncached(sim_server, monkeypatch):
     install_extensions()
     world = sim_server.add_world("iam-credential-theft", {}, region="us-west-2")
-    cached = _bodies(world, sim_server.endpoint_url)
+    cached = xml_answers(world, sim_server.endpoint_url)
     assert serialize_cache._names  # the cache was used
     patched = serialize.AttributePicker.__call__
     monkeypatch.setattr(serialize.AttributePicker, "__call__", patched.__wrapped__)
-    assert _bodies(world, sim_server.endpoint_url) == cached
-    assert b"<instanceId>" in cached[0] and b"<RoleName>" in cached[2]
+    assert xml_answers(world, sim_server.endpoint_url) == cached
+    assert b"<instanceId>" in cached[0] and b"<RoleName>" in cached[3]
 
 
 def test_a_changed_transformer_table_is_honoured():

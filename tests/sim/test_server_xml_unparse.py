@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import re
 
 import moto.core.serialize as serialize
 import pytest
@@ -12,8 +11,8 @@ import xmltodict
 from labguide.sim import xml_unparse
 from labguide.sim.errors import ExtensionError
 from labguide.sim.install import install_extensions
+from tests.sim.xml_answers import xml_answers
 
-_REQUEST_ID = re.compile(rb"<(RequestId|requestId)>[^<]*</\1>")
 _OPTIONS = [{"full_document": full, "short_empty_elements": short, "pretty": False}
             for full in (True, False) for short in (True, False)]
 _TEXTS = ["", "plain", "a & b", "<tag>", 'say "hi"', "it's", "both ' and \"", "tab\there",
@@ -99,44 +98,12 @@ def test_other_options_go_to_xmltodict():
             == xmltodict.unparse(document, encoding="latin-1"))
 
 
-def _bodies(world, endpoint_url):
-    """Raw XML answers of the EC2, IAM and STS reads a check round makes."""
-    import boto3
-
-    session = boto3.Session(aws_access_key_id=world.learner.access_key_id,
-                            aws_secret_access_key=world.learner.secret_access_key,
-                            region_name=world.region)
-    bodies = []
-
-    def keep(http_response, **_):
-        bodies.append(_REQUEST_ID.sub(b"", http_response.content))
-
-    clients = [session.client(name, endpoint_url=endpoint_url) for name in ("ec2", "iam", "sts")]
-    for client in clients:
-        client.meta.events.register("after-call.*.*", keep)
-    ec2, iam, sts = clients
-    ec2.describe_instances()
-    ec2.describe_images(Owners=["amazon"])
-    ec2.describe_security_groups()
-    role = world.truth.role_name
-    iam.get_role(RoleName=role)
-    iam.list_role_policies(RoleName=role)
-    iam.list_attached_role_policies(RoleName=role)
-    iam.list_users()
-    sts.get_caller_identity()
-    try:
-        iam.get_role(RoleName="no-such-role")  # an error answer
-    except iam.exceptions.NoSuchEntityException:
-        pass
-    return bodies
-
-
 def test_server_answers_match_xmltodict(sim_server, monkeypatch):
     install_extensions()
     world = sim_server.add_world("iam-credential-theft", {}, region="us-west-2")
-    direct = _bodies(world, sim_server.endpoint_url)
+    direct = xml_answers(world, sim_server.endpoint_url)
     monkeypatch.setattr(serialize, "xmltodict", xmltodict)
-    assert _bodies(world, sim_server.endpoint_url) == direct
+    assert xml_answers(world, sim_server.endpoint_url) == direct
     assert b"<instanceId>" in direct[0] and b"<RoleName>" in direct[3]
 
 
