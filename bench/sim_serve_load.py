@@ -89,10 +89,12 @@ def _accounts(env_file: Path) -> list[dict[str, str]]:
     return accounts
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User+system CPU time of a process (Linux /proc), to split the load's cost."""
+def _cpu_seconds(pid: int, *, system_only: bool = False) -> float:
+    """User+system (or only system) CPU time of a process (Linux /proc), to split the
+    load's cost."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    ticks = int(fields[12]) if system_only else int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _solve(loaded, target: Target) -> None:
@@ -305,6 +307,7 @@ def _run_replay(endpoint: str, rounds: list[list[dict]], args, server_pid: int) 
               {"period": args.period, "duration": args.duration, "threads": args.threads},
               results))
     server_cpu = _cpu_seconds(server_pid)
+    server_system = _cpu_seconds(server_pid, system_only=True)
     client.start()
     try:
         figures = results.get(timeout=args.duration + 300)  # bounded
@@ -316,6 +319,7 @@ def _run_replay(endpoint: str, rounds: list[list[dict]], args, server_pid: int) 
             client.terminate()
             client.join(timeout=5)
     figures["server_cpu"] = _cpu_seconds(server_pid) - server_cpu
+    figures["server_system_cpu"] = _cpu_seconds(server_pid, system_only=True) - server_system
     return figures
 
 
@@ -343,6 +347,7 @@ def _run_checkrunners(runners: list[CheckRunner], calls: list[int], args,
             errors.extend(failed[:1])
 
     server_cpu = _cpu_seconds(server_pid)
+    server_system = _cpu_seconds(server_pid, system_only=True)
     client_cpu = time.process_time()
     calls_before = calls[0]
     elapsed = _on_schedule(runners, run_round, period=args.period, duration=args.duration,
@@ -350,6 +355,7 @@ def _run_checkrunners(runners: list[CheckRunner], calls: list[int], args,
     return {"elapsed": elapsed,
             "client_cpu": time.process_time() - client_cpu,
             "server_cpu": _cpu_seconds(server_pid) - server_cpu,
+            "server_system_cpu": _cpu_seconds(server_pid, system_only=True) - server_system,
             "round_s": round_s, "request_s": [], "behind": behind, "errors": errors,
             "requests": calls[0] - calls_before}
 
@@ -470,7 +476,9 @@ def main() -> None:
         "rounds_with_errors": len(errors), "first_error": errors[0] if errors else None,
         "non_2xx_responses": figures.get("non_2xx"),
         "status_differs_from_recorded": figures.get("status_mismatches"),
-        "server_cpu_s": round(server_cpu, 1), "client_cpu_s": round(client_cpu, 1),
+        "server_cpu_s": round(server_cpu, 1),
+        "server_system_cpu_s": round(figures["server_system_cpu"], 1),
+        "client_cpu_s": round(client_cpu, 1),
         "server_cpu_ms_per_request": round(server_cpu / max(1, requests) * 1000, 2),
         "client_cpu_ms_per_request": round(client_cpu / max(1, requests) * 1000, 2),
         "cpu_share_of_2_cores": round((server_cpu + client_cpu) / elapsed / 2, 2),

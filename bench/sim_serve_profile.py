@@ -7,6 +7,10 @@ a lock, so one cProfile.Profile sees only server work); prints the top functions
 cumulative and by own time.
 
     python bench/sim_serve_profile.py [--accounts 40] [--rounds 200] [--top 40]
+                                      [--only OPERATION] [--connections]
+
+--connections profiles each connection thread whole on its own CPU clock (werkzeug's
+request parsing and response writing included; requests are then not serialised).
 """
 
 from __future__ import annotations
@@ -36,6 +40,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--only", help="profile only this operation (e.g. DescribeInstances)")
+    parser.add_argument("--connections", action="store_true",
+                        help="profile the server's connection threads whole (werkzeug's "
+                             "HTTP parsing and writing included), on their own CPU clock")
     args = parser.parse_args()
     loaded = load_scenario(SCENARIO)
     scenario = loaded.scenario
@@ -58,6 +65,7 @@ def main() -> None:
         lock = threading.Lock()
         app = server._server.app
         requests = [0]
+        profiled_any = [False]
 
         per_operation: dict[str, list[float]] = {}
 
@@ -67,22 +75,52 @@ def main() -> None:
             with lock:
                 requests[0] += 1
                 cpu = time.thread_time()
-                if args.only in (None, name):
+                enabled = args.only in (None, name) and not args.connections
+                if enabled:
+                    profiled_any[0] = True
                     profile.enable()
                 try:
                     return list(app(environ, start_response))
                 finally:
-                    profile.disable()
+                    if enabled:  # (disabling would also end a connection thread's profile)
+                        profile.disable()
                     row = per_operation.setdefault(name, [0, 0.0])
                     row[0] += 1
                     row[1] += time.thread_time() - cpu
 
         server._server.app = profiled
+        handler_class = server._server.RequestHandlerClass
+        handle_one = handler_class.handle_one_request
+        thread_profiles: list[cProfile.Profile] = []
+        finished: list[cProfile.Profile] = []
+        connection = threading.local()  # a connection thread's profile
+
+        def handle_one_profiled(self):
+            """One request of a kept-alive connection (read, parse, answer), profiled on
+            the thread's CPU clock from the first request served while measuring to the
+            connection's end (the server's stop() ends every connection)."""
+            connection_profile = getattr(connection, "profile", None)
+            if connection_profile is None:
+                connection_profile = connection.profile = cProfile.Profile(time.thread_time)
+                with lock:
+                    thread_profiles.append(connection_profile)
+                connection_profile.enable()
+            try:
+                return handle_one(self)
+            finally:
+                if connection_profile is not None and self.close_connection:
+                    connection_profile.disable()
+                    connection.profile = None
+                    with lock:
+                        finished.append(connection_profile)
+
+        if args.connections:
+            handler_class.handle_one_request = handle_one_profiled
         started = time.perf_counter()
         with ThreadPoolExecutor(4) as pool:
             list(pool.map(lambda i: runners[i % len(runners)].run_round(), range(args.rounds)))
         elapsed = time.perf_counter() - started
-        server._server.app = app
+        server._server.app = app  # (connection threads keep their hook until stop() ends them)
         for runner in runners:
             runner.close()
     finally:
@@ -92,7 +130,16 @@ def main() -> None:
     for name, (calls, cpu) in sorted(per_operation.items(), key=lambda kv: -kv[1][1]):
         print(f"{name:<28} {calls:>6} {cpu / calls * 1000:>8.2f} {cpu / spent:>6.0%}")
     out = io.StringIO()
-    stats = pstats.Stats(profile, stream=out)
+    if args.connections:  # stop() ended the connections; their threads finish their profiles
+        deadline = time.monotonic() + 5
+        while len(finished) < len(thread_profiles) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        sources = list(finished)
+    else:
+        sources = [profile] if profiled_any[0] else []
+    if not sources:
+        raise SystemExit(f"nothing was profiled (no {args.only} request?)")
+    stats = pstats.Stats(*sources, stream=out)
     total = sum(row[2] for row in stats.stats.values())  # own time over every function
     print(f"{requests[0]} requests in {elapsed:.1f} s; profiled server time "
           f"{total / requests[0] * 1000:.2f} ms/request (profiler overhead included)")
