@@ -80,6 +80,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from labguide.scenario import load_scenario
 
     scenario = load_scenario(args.scenario).scenario
+    from labguide.sim.heap import built_to_last
     from labguide.sim.server import SimServer
 
     if not _is_loopback(args.host):
@@ -100,12 +101,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         started = time.monotonic()
         blocks = []
-        for index in range(args.accounts):
-            world = server.add_world(scenario.world.name, dict(scenario.world.params),
-                                     region=scenario.region, seed=index)
-            block = env_block(world, server.endpoint_url)
-            blocks.append(block)
-            print(block, flush=True)
+        with built_to_last():  # the worlds live until the end: no collections walk them
+            for index in range(args.accounts):
+                world = server.add_world(scenario.world.name, dict(scenario.world.params),
+                                         region=scenario.region, seed=index)
+                block = env_block(world, server.endpoint_url)
+                blocks.append(block)
+                print(block, flush=True)
         if args.env_file:
             write_atomically(Path(args.env_file), "\n".join(blocks))
         server.start_realtime()

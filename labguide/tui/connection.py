@@ -136,15 +136,18 @@ class Connection:
         def start() -> None:
             try:
                 from labguide.sim.embedded import start_embedded
+                from labguide.sim.heap import built_to_last, release
                 from labguide.target import Target
 
-                sim = start_embedded(
-                    world_name, params, self.region, seed=seed, epoch=epoch, journal=journal,
-                    realtime=realtime,
-                )
+                with built_to_last():  # no 100-270 ms full collections stalling the UI
+                    sim = start_embedded(
+                        world_name, params, self.region, seed=seed, epoch=epoch,
+                        journal=journal, realtime=realtime,
+                    )
                 with self._lock:
                     if self._closed:  # the app ended while the world was being built
                         sim.stop()
+                        release()
                         return
                     self.embedded = sim
                 self.account_id = sim.world.account_id
@@ -175,3 +178,6 @@ class Connection:
                 embedded.stop()
             except Exception:
                 log.exception("stopping the simulator failed")
+            from labguide.sim.heap import release
+
+            release()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 import threading
 import traceback
@@ -26,8 +27,12 @@ async def test_a_fresh_world_runs_on_the_wall_clock_and_stops_on_exit(tmp_path):
         # The story is over by now: the theft happened before the learner arrived.
         issued = connection.embedded.world.truth.stolen_session_issued_at
         assert issued < datetime.now(UTC)
+        # The world and the settled lab are frozen: full collections do not walk them.
+        await wait_until(pilot, lambda: app.screen._settled, "the first check round")
+        assert gc.get_freeze_count() > 100_000
         embedded = connection.embedded
     assert connection.embedded is None  # closed on exit
+    assert gc.get_freeze_count() == 0  # the stopped world can be collected again
     assert embedded.server._server is None  # the loopback server was shut down
     # Nothing of labguide's keeps the process alive: its threads end or are daemons.
     # (asyncio_N belong to the test's event loop, which asyncio.run would join.)

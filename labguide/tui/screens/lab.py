@@ -105,6 +105,7 @@ class LabScreen(Screen):
         self._finish_shown = session.all_done()
         self.panes_ready = False
         self._panes_requested = False
+        self._settled = False  # the heap frozen again once the lab has settled
         self.pane_names = self._pane_order()
         self.panes_view = False  # on a short screen: the live panes instead of the text
 
@@ -308,6 +309,12 @@ class LabScreen(Screen):
             self.post_message(self.RoundDone(result))
 
     def on_lab_screen_round_done(self, message: RoundDone) -> None:
+        if not self._settled and self.session.connection.embedded is not None:
+            # The first round made the clients, panes and reads that last: freeze them too.
+            from labguide.sim.heap import settle
+
+            self._settled = True
+            settle()
         self.check_error = None
         facts_before = dict(self.session.facts)
         newly_done = self.session.apply_round(message.result, self.app.now())
