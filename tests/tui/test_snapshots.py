@@ -86,7 +86,17 @@ def test_help_screen(snap_compare, tmp_path, frozen_sim):
     async def press_help(pilot) -> None:
         await settle(pilot)
         await pilot.press("question_mark")
-        await pilot.pause()
+        # The keys overflow the dialog at this size; their height settles over a few
+        # refreshes (each table measured), and with it the scrollbar's thumb: wait for
+        # the same virtual size three refreshes running (else the snapshot is flaky).
+        from textual.containers import VerticalScroll
+
+        scroll = pilot.app.screen.query_one(VerticalScroll)
+        sizes: list = []
+        while len(sizes) < 3 or len(set(sizes[-3:])) > 1:
+            assert len(sizes) < 100, sizes
+            await pilot.pause(0.02)
+            sizes.append((scroll.virtual_size, scroll.size, scroll.show_vertical_scrollbar))
 
     assert snap_compare(lab_app(tmp_path, frozen_sim), terminal_size=SIZE,
                         run_before=press_help)
