@@ -53,7 +53,9 @@ as recorded; rounds p50/p95/p99 14.2/20.7/25.0, 16.8/30.4/64.5, 16.5/38.3/129.0 
 requests 1.1/2.4/3.4, 1.4/3.4/6.3, 1.4/3.7/10.3 ms; server 1.12-1.36 ms CPU/request
 (0.49-0.60 of a core), client 0.22-0.27 ms. One run saw 2 botocore ConnectionClosedError
 retries while recording (a kept-alive connection the server closed after 60 s idle,
-reused at that moment); the retried send is not replayed. --client checkrunner on the
+reused at that moment); the retried send is not replayed. (These include e38c234's
+gc.freeze of the provisioned worlds; without it, one run: rounds 14.9/22.3/27.4 ms,
+server 1.19 ms CPU/request: within the spread.) --client checkrunner on the
 same code (load average 0.6 -> 5.4): rounds 603/1115/1323 ms, client 1.94 ms CPU/request,
 server 1.50: the two processes then share the cores (75% of both), as in 4263acf.
 """
