@@ -83,6 +83,13 @@ class LabGuideApp(App):
         self._start_after_lab_paint: Any = None  # starts the simulator once the lab is drawn
         self.startup_error: str | None = None  # a scenario given at start that cannot load
 
+    def notify(self, message: str, *, title: str = "", severity: Any = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every notification is plain text: they carry CLI lines (`["ASIA…"]`), AWS values
+        and error messages, which Textual would read as markup; a MarkupError while the
+        toast is drawn broke the screen's message loop and froze the app."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
     # ----- time -------------------------------------------------------------------------
 
     def now(self) -> datetime:

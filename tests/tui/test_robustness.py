@@ -84,3 +84,23 @@ async def test_a_real_account_is_read_only_without_allow_changes(tmp_path, froze
         assert role.has_class("error")
         assert any("--allow-changes" in str(n.message) for n in app._notifications)
         assert sent == []
+
+
+async def test_notifications_are_plain_text_never_markup(tmp_path, frozen_sim):
+    """A pane action's CLI line holds JSON with square brackets; read as markup, it raised
+    a MarkupError while the toast was drawn and the app froze (seen with the shell pane's
+    curl command)."""
+    app = build_app(scenario=SCENARIO, store_path=tmp_path / "p.db", seed=SEED, epoch=EPOCH,
+                    clock=frozen_clock, poll_interval=600, check_interval=600,
+                    connection=frozen_sim)
+    cli = ("""$ aws ssm send-command --parameters 'commands=["TOKEN=$(curl -s -X PUT """
+           """\\"http://169.254.169.254/latest/api/token\\")"]'""")
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await lab_ready(pilot)
+        app.notify(cli, title="Done: run [a command] on the instance")
+        app.screen.notify('[TOKEN=$(curl "x")]')
+        await wait_until(pilot, lambda: len(app.screen.query("Toast")) == 2, "the toasts")
+        await pilot.pause()
+        assert app.unexpected_errors == []
+        await pilot.press("question_mark")  # still answering keys
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "HelpScreen", "the help")

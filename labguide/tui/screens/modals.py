@@ -58,7 +58,7 @@ class PromptModal(ModalScreen[str | None]):
         with Vertical(classes="dialog"):
             yield Label(Text(self.title_text), classes="dialog-title")
             yield Static(Text(self.body), classes="dialog-body")
-            yield Label(self.label)
+            yield Label(Text(self.label))
             yield Input(value=self.default, id="prompt-input")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("OK", variant="primary", id="ok")
