@@ -70,3 +70,29 @@ async def test_a_short_terminal_gives_the_text_its_height_and_t_shows_the_panes(
         await pilot.press("e")  # typing an answer brings the instructions back
         await wait_until(pilot, lambda: view.display and not panes.display, "the text")
         assert isinstance(app.focused, Input)
+
+
+async def test_e_goes_on_to_the_next_open_question_never_back_over_a_right_answer(
+        tmp_path, frozen_sim):
+    """A newcomer answered question 1 right, pressed e for question 2 and typed the key:
+    e had gone back to question 1 with its text selected, and the right answer was lost."""
+    app = build_app(scenario=SCENARIO, store_path=tmp_path / "p.db", seed=SEED, epoch=EPOCH,
+                    clock=frozen_clock, poll_interval=600, check_interval=600,
+                    connection=frozen_sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await lab_ready(pilot)
+        alerts = app.screen.query_one(AlertsPane)
+        await wait_until(pilot, lambda: alerts.last_data, "alerts")
+        mail = dict(next(email_lines(f) for f in alerts.last_data
+                         if f["Type"].startswith("UnauthorizedAccess:IAMUser")))
+        await answer(pilot, app, "finding-type", mail["Amazon GuardDuty Finding"])
+        assert app.session.saved_answer("alert", "finding-type").correct
+        first = app.screen.query_one("#question-alert-finding-type")
+        first.query_one(".hint-button").focus()  # still within question 1
+        await pilot.press("e")
+        await pilot.pause()
+        second = app.screen.query_one("#question-alert-access-key Input", Input)
+        assert app.focused is second
+        await pilot.press(*mail["Access Key ID"], "enter")
+        await wait_until(pilot, lambda: app.session.state("alert") == DONE, "alert done")
+        assert app.session.saved_answer("alert", "finding-type").correct  # kept

@@ -393,10 +393,13 @@ class LabScreen(Screen):
             if focused is not None and (focused is card or card in focused.ancestors):
                 return card
         for card in cards:  # the first not yet answered correctly
-            saved = self.session.saved_answer(card.step_id, card.question.id)
-            if saved is None or saved.correct is False:
+            if not self._answered(card):
                 return card
         return cards[0] if cards else None
+
+    def _answered(self, card: QuestionCard) -> bool:
+        saved = self.session.saved_answer(card.step_id, card.question.id)
+        return saved is not None and saved.correct is not False
 
     def action_hint(self) -> None:
         card = self._focused_card()
@@ -419,6 +422,11 @@ class LabScreen(Screen):
         if card is None:
             self.notify("This step has no questions.")
             return
+        if self._answered(card):  # go on to the next question still open, never back
+            cards = self.query_one(StepView).cards()
+            start = cards.index(card)
+            card = next((c for c in cards[start + 1:] + cards[:start] if not self._answered(c)),
+                        card)
         card.query_one("Input").focus()
         card.scroll_visible()
 
