@@ -96,3 +96,27 @@ async def test_e_goes_on_to_the_next_open_question_never_back_over_a_right_answe
         await pilot.press(*mail["Access Key ID"], "enter")
         await wait_until(pilot, lambda: app.session.state("alert") == DONE, "alert done")
         assert app.session.saved_answer("alert", "finding-type").correct  # kept
+
+
+async def test_esc_out_of_a_zoomed_answer_field_leaves_the_field(tmp_path, frozen_sim):
+    """Esc first un-zooms (Textual's rule); the keys after it used to land in the answer."""
+    from labguide.tui.widgets.stepview import StepView
+
+    app = build_app(scenario=SCENARIO, store_path=tmp_path / "p.db", seed=SEED, epoch=EPOCH,
+                    clock=frozen_clock, poll_interval=600, check_interval=600,
+                    connection=frozen_sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await lab_ready(pilot)
+        await pilot.pause()
+        view = app.screen.query_one(StepView)
+        view.focus()
+        await pilot.press("z")
+        await wait_until(pilot, lambda: app.screen.maximized is view, "the zoomed text")
+        field = app.screen.query_one("#question-alert-finding-type Input", Input)
+        field.focus()
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen.maximized is None, "un-zoomed")
+        assert not isinstance(app.focused, Input)
+        await pilot.press("z", "t")
+        await pilot.pause()
+        assert field.value == ""

@@ -17,7 +17,15 @@ from textual.binding import Binding
 from textual.containers import Container, Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Static, TabbedContent, TabPane
+from textual.widgets import (
+    Footer,
+    Header,
+    Input,
+    OptionList,
+    Static,
+    TabbedContent,
+    TabPane,
+)
 
 from labguide.tui.describe import describe_error
 from labguide.tui.widgets.questions import QuestionCard
@@ -524,6 +532,14 @@ class LabScreen(Screen):
             self.panes_view = True
             self._layout_main()
         getattr(self.query_one(PANES[pane_name]), f"action_{action}")()
+
+    def watch_maximized(self, maximized: Any) -> None:
+        """Esc un-zooms before any binding sees it (Textual's rule); when that leaves the
+        focus in an answer field, leave the field too, or the next keys (t, z, n) would be
+        typed into the answer (seen in a newcomer's run)."""
+        if maximized is None and isinstance(self.focused, Input) and \
+                any(isinstance(a, QuestionCard) for a in self.focused.ancestors):
+            self.show_instructions()
 
     def action_leave_field(self) -> None:
         """Esc: out of a text field (or a pane) back to the instructions."""
