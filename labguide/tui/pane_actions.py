@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from labguide import actions
@@ -57,10 +57,14 @@ def save_filter_action(detector_id: str, name: str, field: str, value: str) -> P
 def revoke_sessions_action(role_name: str, account_now: Callable[[Any], datetime]
                            ) -> PlannedAction:
     """Revoke now, by the account's clock (`account_now(target)`)."""
-    # The moment is the account's own "now" when the action runs; the preview says so.
-    sample = actions.revoke_sessions(role_name, "NOW")
-    preview = Action(f"revoke every session of role {role_name} issued before now "
-                     "(inline policy AWSRevokeOlderSessions)", sample.parts, sample.region)
+    # The moment is the account's own "now" when the action runs. The preview shows a
+    # real command dated now by this machine's clock (a newcomer took a placeholder for
+    # a bug) and says the moment is taken again when the learner confirms.
+    now = datetime.now(UTC).replace(microsecond=0)
+    sample = actions.revoke_sessions(role_name, now)
+    preview = Action(f"revoke every session of role {role_name} issued before the moment "
+                     f"you confirm (about {now:%H:%M:%S} UTC; inline policy "
+                     "AWSRevokeOlderSessions)", sample.parts, sample.region)
     return PlannedAction(preview,
                          lambda target: actions.revoke_sessions(role_name, account_now(target)))
 
