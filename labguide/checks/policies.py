@@ -69,9 +69,13 @@ def effective_revocation(ctx: RoundContext, role: str, since: datetime) -> Effec
             detail = "; ".join(denies.near_misses)
             return EffectiveRevocation(None, f"role {role} has no revocation that counts: "
                                        f"{detail}", detail)
-        listed = ", ".join(denies.policies) or "no inline or customer-managed policies"
+        listed = ", ".join(denies.policies)
+        # Name what was looked at, so the role's own policies read as such (a newcomer
+        # took the app's policy in "(inline policy …-app)" for a revocation gone wrong).
+        seen = f"its policies: {listed}, none revoking" if listed else \
+            "no inline or customer-managed policies"
         return EffectiveRevocation(None, f"role {role}'s sessions are not revoked yet",
-                                   f"no revocation on role {role} ({listed})")
+                                   f"no revocation on role {role} ({seen})")
     observed = f"{latest.policy} denies sessions issued before {_iso(latest.moment)}"
     now = account_now(ctx)
     if latest.moment > now + FUTURE_SLACK:
