@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Static
 
 from labguide.tui.pane_titles import PANE_TITLES
 from labguide.tui.panes import gd
-from labguide.tui.panes.base import Pane, sync_table
+from labguide.tui.panes.base import Col, Pane, PaneTable, sync_table
 
 
 def email_lines(finding: dict) -> list[tuple[str, str]]:
@@ -46,12 +46,9 @@ class AlertsPane(Pane):
     ]
 
     def compose_body(self) -> ComposeResult:
-        table: DataTable = DataTable(id="alerts-table", cursor_type="row", zebra_stripes=True)
-        # Fixed widths: columns do not jump as polls add rows.
-        table.add_column("#", key="n", width=3)
-        table.add_column("Subject", key="subject", width=72)
-        table.add_column("Received", key="received", width=19)
-        yield table
+        # The subject last: it is cut (…) in a narrow pane, the time stays whole.
+        yield PaneTable([Col("n", "#", 2, 4), Col("received", "Received", 8, 19),
+                         Col("subject", "Subject", 20, 100, flex=True)], id="alerts-table")
         with VerticalScroll(id="alerts-body-scroll", classes="detail"):
             yield Static("Select an e-mail to read it.", id="alerts-body")
 
@@ -64,10 +61,12 @@ class AlertsPane(Pane):
         # Numbered by arrival, listed newest first as an inbox shows them.
         ordered = sorted(findings, key=lambda f: (str(f.get("CreatedAt", "")), f.get("Type", "")))
         rows = []
+        today = self.today()
         for n, finding in reversed(list(enumerate(ordered, 1))):
             subject = Text(f"GuardDuty finding: {finding.get('Type', '')}")
-            rows.append((finding["Id"], [Text(str(n)), subject,
-                                         Text(gd.short_time(finding.get("CreatedAt")))]))
+            rows.append((finding["Id"], [Text(str(n)),
+                                         Text(gd.short_time(finding.get("CreatedAt"), today)),
+                                         subject]))
         sync_table(table, rows)
         if not findings:
             self.set_status("No alerts yet: the attacker's calls take a moment to show up.")

@@ -15,7 +15,8 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable
 
 from labguide.tui.pane_titles import PANE_TITLES
-from labguide.tui.panes.base import Pane, sync_table
+from labguide.tui.panes import gd
+from labguide.tui.panes.base import Col, Pane, PaneTable, sync_table
 
 
 class AttackerPane(Pane):
@@ -23,11 +24,10 @@ class AttackerPane(Pane):
     title = PANE_TITLES["attacker"]
 
     def compose_body(self) -> ComposeResult:
-        table: DataTable = DataTable(id="attacker-table", cursor_type="row", zebra_stripes=True)
-        table.add_column("Time", key="at", width=19)
-        table.add_column("Call", key="call", width=36)
-        table.add_column("Result", key="result", width=28)
-        yield table
+        # The result before the call: it is what the learner watches for, and stays on
+        # screen in a narrow pane where the call's name is cut.
+        yield PaneTable([Col("at", "Time", 8, 19), Col("result", "Result", 9, 24),
+                         Col("call", "Call", 12, 40, flex=True)], id="attacker-table")
 
     def fetch(self, target: Any) -> Any:
         if not target.endpoint_url or target.is_real_account:
@@ -43,14 +43,15 @@ class AttackerPane(Pane):
             return
         calls = data.get("calls", data) if isinstance(data, dict) else data
         rows = []
+        today = self.today()
         for call in reversed(calls[-50:]):
             allowed = bool(call.get("allowed"))
             result = (Text("✓ allowed", style="bold") if allowed else
                       Text(f"✗ denied {call.get('error_code') or ''}".strip(), style="bold"))
-            at = str(call.get("at", "")).replace("T", " ").split(".")[0].rstrip("Z")
+            at = gd.short_time(call.get("at"), today)
             key = f"{call.get('at')}-{call.get('service')}-{call.get('api')}"
-            rows.append((key, [Text(at), Text(f"{call.get('service')} {call.get('api')}"),
-                               result]))
+            rows.append((key, [Text(at), result,
+                               Text(f"{call.get('service')} {call.get('api')}")]))
         sync_table(self.query_one(DataTable), rows)
         if not calls:
             self.set_status("No attacker calls yet.")

@@ -10,6 +10,9 @@ failure the pane keeps polling with a growing delay and recovers by itself.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -19,32 +22,138 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
+from labguide.awstime import to_utc
 from labguide.tui.describe import describe_error
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Pane", "describe_error", "sync_table"]
+__all__ = ["Col", "Pane", "PaneTable", "describe_error", "fit_widths", "sync_table"]
 
 MAX_BACKOFF = 30.0
 
 
-def sync_table(table: DataTable, rows: list[tuple[str, list[Any]]]) -> None:
-    """Make a keyed DataTable show `rows`: update cells in place, add new rows, drop gone ones.
+def cell_text(value: Any) -> Text:
+    """A cell as a Text (a str would be read as markup), one line, `…` where it is cut."""
+    text = value.copy() if isinstance(value, Text) else Text(str(value))
+    text.no_wrap, text.overflow = True, "ellipsis"
+    return text
 
-    Rows keep their keys, so the cursor stays on the same item across polls.
+
+def _cell_width(value: Any) -> int:
+    return (value if isinstance(value, Text) else Text(str(value))).cell_len
+
+
+def cursor_key(table: DataTable) -> str | None:
+    """The key of the row under the cursor, or None in an empty table."""
+    if not table.row_count or not table.is_valid_coordinate(table.cursor_coordinate):
+        return None
+    return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+
+def sync_table(table: DataTable, rows: list[tuple[str, list[Any]]]) -> None:
+    """Make a keyed DataTable show `rows`, in their order: update cells in place, add new
+    rows, drop gone ones, then reorder (a sort of the row positions; no row is rebuilt).
+
+    The cursor stays on the same row key, wherever that row now is: the rows a pane lists
+    newest first arrive above it.
     """
-    wanted = {key for key, _ in rows}
-    columns = list(table.columns)
-    for key in [k.value for k in table.rows if k.value not in wanted]:
+    if isinstance(table, PaneTable):
+        table.fit(rows)
+    keep = cursor_key(table)
+    wanted = [key for key, _ in rows]
+    wanted_set = set(wanted)
+    for key in [row.key.value for row in table.ordered_rows if row.key.value not in wanted_set]:
         table.remove_row(key)
+    present = {key.value for key in table.rows}
+    columns = list(table.columns)
     for key, cells in rows:
-        cells = [c if isinstance(c, Text) else Text(str(c)) for c in cells]
-        if key in {k.value for k in table.rows}:
+        if key in present:
             for column, cell in zip(columns, cells, strict=False):
                 if str(table.get_cell(key, column)) != str(cell):
-                    table.update_cell(key, column, cell)
+                    table.update_cell(key, column, cell_text(cell))
         else:
-            table.add_row(*cells, key=key)
+            table.add_row(*[cell_text(c) for c in cells], key=key)
+    if columns and [row.key.value for row in table.ordered_rows] != wanted:
+        # DataTable.sort's key sees a row's cells, not its key: every stored cell is its own
+        # Text (cell_text copies), so the first cell's identity names the row.
+        position = {id(table.get_row(key)[0]): n for n, key in enumerate(wanted)}
+        if len(position) == len(wanted):
+            table.sort(key=lambda cells: position[id(cells[0])])
+        else:  # cells shared between rows (not added here): rebuild in order
+            table.clear()
+            for key, cells in rows:
+                table.add_row(*[cell_text(c) for c in cells], key=key)
+    if keep in wanted_set and table.get_row_index(keep) != table.cursor_row:
+        table.move_cursor(row=table.get_row_index(keep), animate=False)
+
+
+@dataclass(frozen=True)
+class Col:
+    """A PaneTable column: `least` cells wide at the narrowest, at most `most` (default
+    `least`: a fixed width), else as wide as its widest cell or label. The `flex` column
+    gives up width, down to `least`, so the others stay whole in a narrow pane."""
+
+    key: str
+    label: str
+    least: int
+    most: int | None = None
+    flex: bool = False
+
+
+def fit_widths(columns: Sequence[Col], content: Sequence[int], available: int,
+               padding: int = 1) -> list[int]:
+    """Each column's width for `content` (its widest cell or label) in `available` cells."""
+    widths = [max(col.least, min(col.most or col.least, wide))
+              for col, wide in zip(columns, content, strict=True)]
+    over = sum(widths) + 2 * padding * len(widths) - available
+    for n, col in enumerate(columns):
+        if over > 0 and col.flex:
+            give = min(over, widths[n] - col.least)
+            widths[n] -= give
+            over -= give
+    return widths
+
+
+class PaneTable(DataTable):
+    """A pane's keyed table whose columns fit its width: recomputed when the rows or the
+    width change (the columns are rebuilt then, rarely: not on a poll that changes nothing).
+    """
+
+    def __init__(self, columns: Sequence[Col], **kwargs: Any) -> None:
+        kwargs.setdefault("cursor_type", "row")
+        kwargs.setdefault("zebra_stripes", True)
+        super().__init__(**kwargs)
+        self.specs = tuple(columns)
+        for col in self.specs:
+            self.add_column(col.label, key=col.key, width=col.least)
+
+    def on_resize(self, _event: Any) -> None:
+        self.fit()
+
+    def fit(self, rows: list[tuple[str, list[Any]]] | None = None) -> None:
+        """Set the widths for `rows` (else the rows shown) at the table's present width."""
+        # The vertical scrollbar's room is kept always: rows added later cannot push the
+        # last column off-screen.
+        available = self.size.width - self.styles.scrollbar_size_vertical
+        if available <= 0:  # not laid out yet, or in a hidden tab: fitted on its resize
+            return
+        if rows is None:
+            rows = [(row.key.value, self.get_row(row.key)) for row in self.ordered_rows]
+        content = [max([len(col.label)] + [_cell_width(cells[n]) for _, cells in rows
+                                           if n < len(cells)])
+                   for n, col in enumerate(self.specs)]
+        widths = fit_widths(self.specs, content, available, self.cell_padding)
+        if widths == [col.width for col in self.ordered_columns]:
+            return
+        keep = cursor_key(self)
+        shown = [(row.key.value, self.get_row(row.key)) for row in self.ordered_rows]
+        self.clear(columns=True)
+        for col, width in zip(self.specs, widths, strict=True):
+            self.add_column(col.label, key=col.key, width=width)
+        for key, cells in shown:
+            self.add_row(*cells, key=key)
+        if keep is not None:
+            self.move_cursor(row=self.get_row_index(keep), animate=False)
 
 
 class Pane(Vertical, can_focus=False):
@@ -186,6 +295,10 @@ class Pane(Vertical, can_focus=False):
         raise NotImplementedError
 
     # ----- shared helpers ---------------------------------------------------------------------
+
+    def today(self) -> date:
+        """Today's date (UTC) by the app's clock: times on it are shown without it."""
+        return to_utc(self.app.now()).date()  # type: ignore[attr-defined]
 
     def fact(self, name: str) -> str | None:
         return self.session.facts.get(name)

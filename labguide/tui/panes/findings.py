@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Input, Select, Static
 
 from labguide.tui.pane_titles import PANE_TITLES
 from labguide.tui.panes import gd
-from labguide.tui.panes.base import Pane, sync_table
+from labguide.tui.panes.base import Col, Pane, PaneTable, sync_table
 
 # Finding criteria fields the filter bar offers: (GuardDuty field, label, reader).
 FILTER_FIELDS: list[tuple[str, str, Any]] = [
@@ -113,13 +113,11 @@ class FindingsPane(Pane):
             )
             yield Input(placeholder="/ filter value, e.g. ASIA…, Enter applies",
                         id="findings-value", compact=True)
-        table: DataTable = DataTable(id="findings-table", cursor_type="row", zebra_stripes=True)
-        # Fixed widths: columns do not jump as polls add rows.
-        table.add_column("Type", key="type", width=52)
-        table.add_column("Access key", key="key", width=20)
-        table.add_column("Count", key="count", width=5)
-        table.add_column("Last seen", key="last", width=19)
-        yield table
+        # The long type last: it is cut (…) in a narrow pane (the details below show it
+        # whole); the key, count and time stay on screen.
+        yield PaneTable([Col("key", "Access key", 20), Col("count", "Count", 5),
+                         Col("last", "Last seen", 8, 19),
+                         Col("type", "Type", 12, 80, flex=True)], id="findings-table")
         with VerticalScroll(classes="detail", id="findings-detail-scroll"):
             yield Static("Select a finding to see its details.", id="findings-detail")
 
@@ -149,12 +147,13 @@ class FindingsPane(Pane):
         if self.last_data is None:
             return
         rows = []
+        today = self.today()
         for finding in self.visible():
             rows.append((finding["Id"], [
-                Text(finding.get("Type", "")),
                 Text(str(gd.access_key_details(finding).get("AccessKeyId", "—"))),
                 Text(str(finding.get("Service", {}).get("Count", ""))),
-                Text(gd.short_time(finding.get("Service", {}).get("EventLastSeen"))),
+                Text(gd.short_time(finding.get("Service", {}).get("EventLastSeen"), today)),
+                Text(finding.get("Type", "")),
             ]))
         sync_table(self.query_one(DataTable), rows)
         total = len(self.last_data[1])

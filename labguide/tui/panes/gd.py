@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 
@@ -49,7 +50,9 @@ def api_call(finding: dict) -> dict:
     return finding.get("Service", {}).get("Action", {}).get("AwsApiCallAction", {}) or {}
 
 
-def short_time(value: Any) -> str:
-    """`2026-01-02T03:04:05.000Z` -> `2026-01-02 03:04:05`."""
-    text = str(value or "")
-    return text.replace("T", " ").split(".")[0].rstrip("Z")
+def short_time(value: Any, today: date | None = None) -> str:
+    """`2026-01-02T03:04:05.000Z` -> `2026-01-02 03:04:05`, or `03:04:05` on `today`."""
+    text = str(value or "").replace("T", " ").split(".")[0].rstrip("Z")
+    if today is not None and text.startswith(f"{today.isoformat()} "):
+        return text[len("2026-01-02 "):]
+    return text
