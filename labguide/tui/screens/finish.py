@@ -8,7 +8,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Markdown
+from textual.widgets import Button, Label
+
+from labguide.tui.widgets.callouts import markdown_blocks
 
 
 class FinishScreen(ModalScreen[None]):
@@ -22,8 +24,8 @@ class FinishScreen(ModalScreen[None]):
         done, total = self.session.done_count(), len(self.session.scenario.steps)
         with Vertical(classes="dialog wide-dialog"):
             yield Label(f"✓ {done}/{total} steps done", classes="dialog-title")
-            with VerticalScroll(classes="dialog-scroll"):
-                yield Markdown(self.markdown, open_links=False)
+            with VerticalScroll(classes="dialog-scroll", id="finish-text"):
+                yield from markdown_blocks(self.markdown)
             yield Button("Close", variant="primary", id="close")
 
     def on_mount(self) -> None:

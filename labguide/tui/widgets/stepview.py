@@ -10,10 +10,9 @@ from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Label, Static
 
+from labguide.tui.widgets.callouts import markdown_blocks
 from labguide.tui.widgets.questions import QuestionCard
 
-CALLOUT_LABELS = {"info": "ℹ Note", "tip": "★ Tip", "question": "? Think about it",
-                  "warning": "⚠ Warning"}
 CHECK_ICONS = {"passed": "✓", "failed": "✗", "error": "⚠", "manual": "…"}
 
 
@@ -144,21 +143,8 @@ class StepView(VerticalScroll):
                                 classes="content-error"))
             return
         blocks.remove_class("error")
-        from textual.widgets import Markdown
-
-        from labguide.scenario import split_callouts
-
-        for block in split_callouts(markdown):
-            if block.kind == "markdown":
-                blocks.mount(Markdown(block.text, open_links=False))
-            else:
-                title = CALLOUT_LABELS.get(block.kind, block.kind)
-                if block.title:
-                    title = f"{title}: {block.title}"
-                callout = Vertical(Label(Text(title), classes="callout-title"),
-                                   Markdown(block.text, open_links=False),
-                                   classes=f"callout callout-{block.kind}")
-                blocks.mount(callout)
+        for widget in markdown_blocks(markdown):
+            blocks.mount(widget)
 
     def cards(self) -> list[QuestionCard]:
         return list(self.query(QuestionCard))
