@@ -90,6 +90,9 @@ async def test_walk_the_whole_scenario_with_pane_actions_and_answers(tmp_path):
         await pilot.click("#confirm")
         await wait_until(pilot, lambda: app.session.state("revoke-sessions") == DONE,
                          "step revoke-sessions done")
+        role_detail = app.screen.query_one("#role-detail")
+        await wait_until(pilot, lambda: "✓ revoked" in str(role_detail.render()), "revoked")
+        assert "r revokes again" in str(role_detail.render())  # not "Press r to revoke"
 
         # 5. restart-instance: stop, then start.
         await pilot.press("n")
