@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
-import os
 import signal
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from labguide.errors import UserError
+from labguide.progress.files import write_atomically
+from labguide.sim.shell_env import env_block
 
 MAX_ACCOUNTS = 1000
 
@@ -42,33 +42,6 @@ def _check_args(args: argparse.Namespace) -> None:
         folder = Path(args.env_file).expanduser().resolve().parent
         if not folder.is_dir():
             raise UserError(f"--env-file: folder {folder} does not exist")
-
-
-def env_block(world: Any, endpoint_url: str) -> str:
-    """The shell lines that make the AWS CLI and boto3 act in one simulated account."""
-    return "\n".join([
-        f"# account {world.account_id}",
-        f"export AWS_ENDPOINT_URL={endpoint_url}",
-        f"export AWS_ACCESS_KEY_ID={world.learner.access_key_id}",
-        f"export AWS_SECRET_ACCESS_KEY={world.learner.secret_access_key}",
-        f"export AWS_DEFAULT_REGION={world.region}",
-    ]) + "\n"
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write `text` to `path` via a temporary file and os.replace; owner-readable only."""
-    path = path.expanduser()
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _raise_interrupt(signum: int, frame: Any) -> None:

@@ -47,3 +47,8 @@ def journal_path(scenario_id: str, account: str) -> Path:
     folder = data_dir() / "journals"
     folder.mkdir(parents=True, exist_ok=True)
     return folder / f"{_safe(scenario_id)}--{_safe(account)}.journal"
+
+
+def sim_env_path(scenario_id: str) -> Path:
+    """The shell file pointing the AWS CLI at the app's embedded simulated account."""
+    return data_dir() / f"sim-{_safe(scenario_id)}.env"

@@ -39,6 +39,7 @@ class LabGuideApp(App):
         Binding("y", "copy", "Copy", show=False),
         Binding("ctrl+q", "quit", "Quit"),
         Binding("ctrl+o", "open_picker", "Scenarios", show=False),
+        Binding("ctrl+e", "shell_env", "Use this account from a shell", show=False),
     ]
 
     class ActionFinished(Message):
@@ -359,6 +360,11 @@ class LabGuideApp(App):
 
     def action_copy(self) -> None:
         self.notify("Select a row in a pane first; y copies its key id or ARN.")
+
+    def action_shell_env(self) -> None:
+        from labguide.tui.screens.shell_env import open_shell_env
+
+        open_shell_env(self)
 
     # ----- errors -----------------------------------------------------------------------
 

@@ -35,6 +35,8 @@ class LabCommands(Provider):
                 out.append((title, partial(screen.run_pane_command, pane_name, action),
                             "pane action"))
         out.append(("Check now", screen.action_check_now, "run the step's checks"))
+        out.append(("Use this account from a shell", self.app.action_shell_env,
+                    "the AWS CLI in another terminal reaches this account"))
         return out
 
     async def discover(self) -> Hits:
