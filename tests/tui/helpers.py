@@ -17,8 +17,17 @@ def frozen_clock() -> datetime:
 
 
 async def wait_for_workers(app) -> None:
-    """Wait for every worker running now (panes, checks, actions) to end."""
-    await app.workers.wait_for_complete()
+    """Wait for every worker running now (panes, checks, actions) to end. A pane's poll
+    cancelled by a newer one (an exclusive worker: new facts re-poll at once) is not a
+    failure: wait for the one that replaced it."""
+    from textual.worker import WorkerCancelled
+
+    for _ in range(50):
+        try:
+            await app.workers.wait_for_complete()
+            return
+        except WorkerCancelled:
+            continue
 
 
 async def wait_until(pilot, predicate: Callable[[], object], what: str,

@@ -15,9 +15,8 @@ CALLOUT_LABELS = {"info": "ℹ Note", "tip": "★ Tip", "question": "? Think abo
 def markdown_blocks(markdown: str) -> list[Widget]:
     """The widgets showing `markdown`: a Markdown per run of text, a `.callout` box (classes
     `callout callout-<kind>`, title in `.callout-title`) per callout. Links never open."""
-    from textual.widgets import Markdown  # imported when first needed: not at startup
-
     from labguide.scenario import split_callouts
+    from labguide.tui.widgets.codefence import GuideMarkdown as Markdown  # not at startup
 
     widgets: list[Widget] = []
     for block in split_callouts(markdown):

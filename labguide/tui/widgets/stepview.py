@@ -115,6 +115,11 @@ class StepView(VerticalScroll):
         step = self.session.scenario.step(self.step_id)
         checks = self.query_one("#step-checks", Static)
         room = checks.content_region.width or self.content_region.width - 3
+        if not self.show_vertical_scrollbar:
+            # Leave the scrollbar's room even before it shows: once the text below
+            # arrives it appears, and lines cut to the wider width would wrap (no resize
+            # event tells this view, so the cut would depend on timing).
+            room -= self.styles.scrollbar_size_vertical
         width = room if room > 0 else None  # before the first layout: let it wrap
         lines = check_lines(step, self.session.results.get(self.step_id), width)
         checks.update(lines)
