@@ -3,6 +3,8 @@ working, and the pane recovers by itself when the endpoint comes back."""
 
 from __future__ import annotations
 
+import socket
+
 from labguide.scenario import load_scenario
 from labguide.sim.server import SimServer
 from labguide.tui.app import build_app
@@ -32,12 +34,19 @@ async def test_endpoint_stopped_and_restarted_mid_lab(tmp_path, monkeypatch):
             await wait_until(pilot, lambda: alerts.loaded and alerts.last_data, "alerts")
             port = server.port
             server.stop()
+            # Hold the freed port (bound, not listening: connections are refused), or a
+            # server of a test in another pytest worker may get it from the OS meanwhile
+            # and answer for an account it does not have (seen once in CI).
+            placeholder = socket.socket()
+            placeholder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT
+            placeholder.bind(("127.0.0.1", port))
             await wait_until(pilot, lambda: alerts.has_class("error"), "the pane's error")
             status = str(alerts.query_one(".pane-status").render())
             assert "cannot reach" in status, status
             await pilot.press("n")  # the rest keeps working
             await wait_until(pilot, lambda: app.screen.step_id == "filter-key", "step 2")
             await pilot.press("p")
+            placeholder.close()
             second = SimServer(port=port).start()
             await wait_until(pilot, lambda: not alerts.has_class("error") and alerts.failures == 0,
                              "the pane's recovery", timeout=40)
