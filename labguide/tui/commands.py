@@ -1,4 +1,4 @@
-"""Command palette entries: go to any step, run any pane action of the lab."""
+"""Command palette entries: go to any step, run the current step's pane actions."""
 
 from __future__ import annotations
 
@@ -30,8 +30,9 @@ class LabCommands(Provider):
             state = screen.session.state(step.id)
             out.append((f"Go to step {n}: {step.title}", partial(screen.go_to, step.id),
                         f"{state}"))
-        for pane_name, action, title in PANE_ACTIONS:
-            if pane_name in screen.pane_names:
+        step_panes = screen.session.scenario.step(screen.step_id).panes
+        for pane_name, action, title in PANE_ACTIONS:  # only the step's own panes' actions
+            if pane_name in step_panes:
                 out.append((title, partial(screen.run_pane_command, pane_name, action),
                             "pane action"))
         out.append(("Check now", screen.action_check_now, "run the step's checks"))

@@ -38,3 +38,25 @@ async def test_the_palette_goes_to_a_step(tmp_path, frozen_sim):
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.screen.step_id == "identify-principal",
                          "step 3 opened from the palette")
+
+
+async def test_the_palette_offers_only_the_current_step_s_pane_actions(tmp_path, frozen_sim):
+    """A newcomer on step 2 picked 'Instance: stop' and was told the pane is not part of
+    this step: the palette now lists only the actions of the step's own panes."""
+    from labguide.tui.commands import LabCommands
+
+    app = _app(tmp_path, frozen_sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await lab_ready(pilot)
+
+        def titles() -> list[str]:
+            return [title for title, _, _ in LabCommands(app.screen)._commands()]
+
+        assert app.screen.step_id == "alert"
+        assert "Alerts: copy the e-mail's access key id" in titles()
+        assert not any(t.startswith(("Instance:", "Role:", "Findings:")) for t in titles())
+        app.screen.open_step("restart-instance")
+        await pilot.pause()
+        assert "Instance: stop" in titles() and "Instance: start" in titles()
+        assert not any(t.startswith(("Role:", "Findings:", "Alerts:")) for t in titles())
+        assert "Go to step 1: Read the alert" in titles()  # steps: always all of them
