@@ -12,7 +12,8 @@ from textual.widgets import Label, Static
 
 KEY_NAMES = {"slash": "/", "question_mark": "?", "escape": "Esc", "enter": "Enter",
              "right_square_bracket": "]", "left_square_bracket": "[", "ctrl+l": "Ctrl+L",
-             "ctrl+p": "Ctrl+P", "ctrl+o": "Ctrl+O", "ctrl+q": "Ctrl+Q", "ctrl+c": "Ctrl+C",
+             "ctrl+p": "Ctrl+P", "ctrl+o": "Ctrl+O", "ctrl+e": "Ctrl+E", "ctrl+q": "Ctrl+Q",
+             "ctrl+c": "Ctrl+C",
              "tab": "Tab"}
 
 
