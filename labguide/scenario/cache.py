@@ -32,8 +32,37 @@ FORMAT = b"labguide-scenario-cache-1"
 def cached_scenario(path: Path, cache_dir: Path) -> LoadedScenario | None:
     """The entry for the scenario file `path` if every input is unchanged, else None."""
     digest = inputs_digest(path)
-    if digest is None:
-        return None
+    return None if digest is None else _read_entry(path, cache_dir, digest)
+
+
+def store_scenario(loaded: LoadedScenario, cache_dir: Path) -> None:
+    """Keep `loaded` for the next launch; written whole or not at all, never fails."""
+    digest = inputs_digest(loaded.path)
+    if digest is not None:
+        _write_entry(loaded, cache_dir, digest)
+
+
+def load_scenario_cached(ref: str | os.PathLike[str], cache_dir: Path) -> LoadedScenario:
+    """`load_scenario(ref)`, answered from the cache when nothing it depends on changed.
+    Errors are load_scenario's (an invalid scenario is never cached).
+
+    The digest is taken once, before the load, and keys what that load stores: a file
+    edited during the load then makes the next launch miss, never hit a stale entry."""
+    from labguide.scenario.bundled import scenario_path
+
+    path = scenario_path(ref)
+    digest = inputs_digest(path)
+    loaded = None if digest is None else _read_entry(path, cache_dir, digest)
+    if loaded is None:
+        from labguide.scenario.loader import load_scenario_file  # YAML, Jinja, pydantic
+
+        loaded = load_scenario_file(path)
+        if digest is not None:
+            _write_entry(loaded, cache_dir, digest)
+    return loaded
+
+
+def _read_entry(path: Path, cache_dir: Path, digest: str) -> LoadedScenario | None:
     try:
         data = _entry_path(path, cache_dir).read_bytes()
     except OSError:
@@ -49,11 +78,7 @@ def cached_scenario(path: Path, cache_dir: Path) -> LoadedScenario | None:
     return loaded if isinstance(loaded, LoadedScenario) else None
 
 
-def store_scenario(loaded: LoadedScenario, cache_dir: Path) -> None:
-    """Keep `loaded` for the next launch; written whole or not at all, never fails."""
-    digest = inputs_digest(loaded.path)
-    if digest is None:
-        return
+def _write_entry(loaded: LoadedScenario, cache_dir: Path, digest: str) -> None:
     target = _entry_path(loaded.path, cache_dir)
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
@@ -68,21 +93,6 @@ def store_scenario(loaded: LoadedScenario, cache_dir: Path) -> None:
             raise
     except (OSError, pickle.PicklingError, TypeError) as exc:
         log.info("scenario cache not written (%s); the next launch loads the file", exc)
-
-
-def load_scenario_cached(ref: str | os.PathLike[str], cache_dir: Path) -> LoadedScenario:
-    """`load_scenario(ref)`, answered from the cache when nothing it depends on changed.
-    Errors are load_scenario's (an invalid scenario is never cached)."""
-    from labguide.scenario.bundled import scenario_path
-
-    path = scenario_path(ref)
-    loaded = cached_scenario(path, cache_dir)
-    if loaded is None:
-        from labguide.scenario.loader import load_scenario_file  # YAML, Jinja, pydantic
-
-        loaded = load_scenario_file(path)
-        store_scenario(loaded, cache_dir)
-    return loaded
 
 
 def inputs_digest(path: Path) -> str | None:
