@@ -50,3 +50,25 @@ async def lab_ready(pilot) -> None:
     app = pilot.app
     await wait_until(pilot, lambda: app.screen.id == "lab" and app.screen.panes_ready,
                      "the lab screen")
+
+
+def frozen_lab_app(tmp_path, connection, *, poll_interval: float = 600,
+                   check_interval: float = 600):
+    """The app on the scenario, on an account given as `connection` (e.g. the frozen_sim
+    fixture), with the tests' seed, epoch and frozen clock."""
+    from labguide.tui.app import build_app
+
+    return build_app(scenario=SCENARIO, store_path=tmp_path / "p.db", seed=SEED, epoch=EPOCH,
+                     clock=frozen_clock, poll_interval=poll_interval,
+                     check_interval=check_interval, connection=connection)
+
+
+async def iam_alert_email(pilot, app) -> dict[str, str]:
+    """The lines of the alerts pane's e-mail about the IAM principal
+    (UnauthorizedAccess:IAMUser/…), once the pane has read the findings."""
+    from labguide.tui.panes.alerts import AlertsPane, email_lines
+
+    alerts = app.screen.query_one(AlertsPane)
+    await wait_until(pilot, lambda: alerts.last_data, "alerts")
+    return dict(next(email_lines(f) for f in alerts.last_data
+                     if f["Type"].startswith("UnauthorizedAccess:IAMUser")))

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from textual.widgets import Markdown
 
-from labguide.tui.app import build_app
 from labguide.tui.screens.finish import FinishScreen
-from tests.tui.helpers import EPOCH, SCENARIO, SEED, frozen_clock, lab_ready, wait_until
+from tests.tui.helpers import (
+    frozen_lab_app,
+    lab_ready,
+    wait_until,
+)
 
 
 def screen_text(app) -> str:
@@ -14,9 +17,7 @@ def screen_text(app) -> str:
 
 
 async def test_the_closing_text_shows_its_callout_as_a_box(tmp_path, frozen_sim):
-    app = build_app(scenario=SCENARIO, store_path=tmp_path / "p.db", seed=SEED, epoch=EPOCH,
-                    clock=frozen_clock, poll_interval=0.5, check_interval=600,
-                    connection=frozen_sim)
+    app = frozen_lab_app(tmp_path, frozen_sim, poll_interval=0.5, check_interval=600)
     async with app.run_test(size=(120, 60)) as pilot:
         await lab_ready(pilot)
         closing = app.session.render_finish()

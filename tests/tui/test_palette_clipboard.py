@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from labguide.tui.app import build_app
 from labguide.tui.panes.alerts import AlertsPane
-from tests.tui.helpers import EPOCH, SCENARIO, SEED, frozen_clock, lab_ready, wait_until
+from tests.tui.helpers import (
+    frozen_lab_app,
+    lab_ready,
+    wait_until,
+)
 
 
 def _app(tmp_path, frozen_sim):
-    return build_app(scenario=SCENARIO, store_path=tmp_path / "p.db", seed=SEED, epoch=EPOCH,
-                     clock=frozen_clock, poll_interval=0.5, check_interval=600,
-                     connection=frozen_sim)
+    return frozen_lab_app(tmp_path, frozen_sim, poll_interval=0.5)
 
 
 async def test_y_in_the_alerts_pane_copies_the_selected_key_id(tmp_path, frozen_sim):

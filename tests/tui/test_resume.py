@@ -7,11 +7,18 @@ from textual.widgets import DataTable
 
 from labguide.tui.app import build_app
 from labguide.tui.panes import gd
-from labguide.tui.panes.alerts import AlertsPane, email_lines
 from labguide.tui.panes.findings import FindingsPane
 from labguide.tui.screens.modals import PromptModal
 from labguide.tui.session import DONE, NOT_STARTED
-from tests.tui.helpers import EPOCH, SCENARIO, SEED, frozen_clock, lab_ready, wait_until
+from tests.tui.helpers import (
+    EPOCH,
+    SCENARIO,
+    SEED,
+    frozen_clock,
+    iam_alert_email,
+    lab_ready,
+    wait_until,
+)
 from tests.tui.test_walkthrough import answer
 
 
@@ -26,10 +33,7 @@ async def test_progress_and_world_resume_after_a_restart(tmp_path):
     async with app.run_test(size=(120, 40)) as pilot:
         await lab_ready(pilot)
         await wait_until(pilot, lambda: app.session.connection.ready, "the simulator")
-        alerts = app.screen.query_one(AlertsPane)
-        await wait_until(pilot, lambda: alerts.last_data, "alerts")
-        mail = dict(next(email_lines(f) for f in alerts.last_data
-                         if f["Type"].startswith("UnauthorizedAccess:IAMUser")))
+        mail = await iam_alert_email(pilot, app)
         await answer(pilot, app, "finding-type", mail["Amazon GuardDuty Finding"])
         await answer(pilot, app, "access-key", mail["Access Key ID"])
         await pilot.press("escape", "h")  # a hint revealed on the next question too

@@ -13,7 +13,15 @@ from labguide.tui.connection import Connection, TargetSpec
 from labguide.tui.panes.role import RolePane
 from labguide.tui.screens.modals import ConfirmModal, ErrorModal
 from labguide.tui.screens.picker import PickerScreen
-from tests.tui.helpers import EPOCH, SCENARIO, SEED, frozen_clock, lab_ready, wait_until
+from tests.tui.helpers import (
+    EPOCH,
+    SCENARIO,
+    SEED,
+    frozen_clock,
+    frozen_lab_app,
+    lab_ready,
+    wait_until,
+)
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
@@ -90,9 +98,7 @@ async def test_notifications_are_plain_text_never_markup(tmp_path, frozen_sim):
     """A pane action's CLI line holds JSON with square brackets; read as markup, it raised
     a MarkupError while the toast was drawn and the app froze (seen with the shell pane's
     curl command)."""
-    app = build_app(scenario=SCENARIO, store_path=tmp_path / "p.db", seed=SEED, epoch=EPOCH,
-                    clock=frozen_clock, poll_interval=600, check_interval=600,
-                    connection=frozen_sim)
+    app = frozen_lab_app(tmp_path, frozen_sim)
     cli = ("""$ aws ssm send-command --parameters 'commands=["TOKEN=$(curl -s -X PUT """
            """\\"http://169.254.169.254/latest/api/token\\")"]'""")
     async with app.run_test(size=(120, 40), notifications=True) as pilot:

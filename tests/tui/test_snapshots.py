@@ -11,10 +11,9 @@ from labguide.tui.app import build_app
 from labguide.tui.connection import Connection, TargetSpec
 from labguide.tui.panes.base import Pane
 from tests.tui.helpers import (
-    EPOCH,
     SCENARIO,
-    SEED,
     frozen_clock,
+    frozen_lab_app,
     lab_ready,
     wait_for_workers,
     wait_until,
@@ -27,9 +26,7 @@ STEPS = load_scenario(SCENARIO).scenario.step_ids
 
 
 def lab_app(tmp_path, connection):
-    return build_app(scenario=SCENARIO, store_path=tmp_path / "p.db", seed=SEED, epoch=EPOCH,
-                     clock=frozen_clock, poll_interval=600, check_interval=600,
-                     connection=connection)
+    return frozen_lab_app(tmp_path, connection)
 
 
 async def settle(pilot) -> None:

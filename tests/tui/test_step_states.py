@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from textual.widgets import Input, OptionList
 
-from labguide.tui.app import build_app
-from labguide.tui.panes.alerts import AlertsPane, email_lines
+from labguide.tui.panes.alerts import AlertsPane
 from labguide.tui.session import DONE, IN_PROGRESS
-from tests.tui.helpers import EPOCH, SCENARIO, SEED, frozen_clock, lab_ready, wait_until
+from tests.tui.helpers import (
+    frozen_lab_app,
+    iam_alert_email,
+    lab_ready,
+    wait_until,
+)
 from tests.tui.test_walkthrough import answer
 
 
@@ -19,15 +23,10 @@ def shown_state(app, step_id: str) -> str:
 
 
 async def test_a_done_step_stays_done_after_moving_away_and_back(tmp_path, frozen_sim):
-    app = build_app(scenario=SCENARIO, store_path=tmp_path / "p.db", seed=SEED, epoch=EPOCH,
-                    clock=frozen_clock, poll_interval=0.5, check_interval=0.5,
-                    connection=frozen_sim)
+    app = frozen_lab_app(tmp_path, frozen_sim, poll_interval=0.5, check_interval=0.5)
     async with app.run_test(size=(120, 40)) as pilot:
         await lab_ready(pilot)
-        alerts = app.screen.query_one(AlertsPane)
-        await wait_until(pilot, lambda: alerts.last_data, "alerts")
-        mail = dict(next(email_lines(f) for f in alerts.last_data
-                         if f["Type"].startswith("UnauthorizedAccess:IAMUser")))
+        mail = await iam_alert_email(pilot, app)
         await answer(pilot, app, "finding-type", mail["Amazon GuardDuty Finding"])
         await answer(pilot, app, "access-key", mail["Access Key ID"])
         await wait_until(pilot, lambda: app.session.state("alert") == DONE, "alert done")
@@ -46,9 +45,7 @@ async def test_a_short_terminal_gives_the_text_its_height_and_t_shows_the_panes(
         tmp_path, frozen_sim):
     from labguide.tui.widgets.stepview import StepView
 
-    app = build_app(scenario=SCENARIO, store_path=tmp_path / "p.db", seed=SEED, epoch=EPOCH,
-                    clock=frozen_clock, poll_interval=600, check_interval=600,
-                    connection=frozen_sim)
+    app = frozen_lab_app(tmp_path, frozen_sim)
     async with app.run_test(size=(80, 24)) as pilot:
         await lab_ready(pilot)
         await pilot.pause()
@@ -76,15 +73,10 @@ async def test_e_goes_on_to_the_next_open_question_never_back_over_a_right_answe
         tmp_path, frozen_sim):
     """A newcomer answered question 1 right, pressed e for question 2 and typed the key:
     e had gone back to question 1 with its text selected, and the right answer was lost."""
-    app = build_app(scenario=SCENARIO, store_path=tmp_path / "p.db", seed=SEED, epoch=EPOCH,
-                    clock=frozen_clock, poll_interval=600, check_interval=600,
-                    connection=frozen_sim)
+    app = frozen_lab_app(tmp_path, frozen_sim)
     async with app.run_test(size=(120, 40)) as pilot:
         await lab_ready(pilot)
-        alerts = app.screen.query_one(AlertsPane)
-        await wait_until(pilot, lambda: alerts.last_data, "alerts")
-        mail = dict(next(email_lines(f) for f in alerts.last_data
-                         if f["Type"].startswith("UnauthorizedAccess:IAMUser")))
+        mail = await iam_alert_email(pilot, app)
         await answer(pilot, app, "finding-type", mail["Amazon GuardDuty Finding"])
         assert app.session.saved_answer("alert", "finding-type").correct
         first = app.screen.query_one("#question-alert-finding-type")
@@ -102,9 +94,7 @@ async def test_esc_out_of_a_zoomed_answer_field_leaves_the_field(tmp_path, froze
     """Esc first un-zooms (Textual's rule); the keys after it used to land in the answer."""
     from labguide.tui.widgets.stepview import StepView
 
-    app = build_app(scenario=SCENARIO, store_path=tmp_path / "p.db", seed=SEED, epoch=EPOCH,
-                    clock=frozen_clock, poll_interval=600, check_interval=600,
-                    connection=frozen_sim)
+    app = frozen_lab_app(tmp_path, frozen_sim)
     async with app.run_test(size=(120, 40)) as pilot:
         await lab_ready(pilot)
         await pilot.pause()
