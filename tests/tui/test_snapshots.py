@@ -46,6 +46,15 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
+async def steady(pilot, probe) -> None:
+    """Wait until `probe()` gives the same value three refreshes running."""
+    seen: list = []
+    while len(seen) < 3 or len(set(seen[-3:])) > 1:
+        assert len(seen) < 100, seen[-3:]
+        await pilot.pause(0.02)
+        seen.append(probe())
+
+
 def test_picker(snap_compare, tmp_path):
     app = build_app(scenario=None, store_path=tmp_path / "p.db", clock=frozen_clock)
     assert snap_compare(app, terminal_size=SIZE)
@@ -81,19 +90,20 @@ def test_small_terminal_shows_text_or_panes(snap_compare, tmp_path, frozen_sim, 
 
 def test_help_screen(snap_compare, tmp_path, frozen_sim):
     async def press_help(pilot) -> None:
+        from labguide.tui.widgets.stepview import StepView
+
         await settle(pilot)
+        # The step text behind the dialog shows in the snapshot too: let its layout (text,
+        # questions, code blocks) and scroll settle first, then the help's own (each key
+        # table measured over a few refreshes, and with them the scrollbar's thumb).
+        view = pilot.app.screen.query_one(StepView)
+        await steady(pilot, lambda: (view.virtual_size, view.scroll_y, view.size))
         await pilot.press("question_mark")
-        # The keys overflow the dialog at this size; their height settles over a few
-        # refreshes (each table measured), and with it the scrollbar's thumb: wait for
-        # the same virtual size three refreshes running (else the snapshot is flaky).
         from textual.containers import VerticalScroll
 
         scroll = pilot.app.screen.query_one(VerticalScroll)
-        sizes: list = []
-        while len(sizes) < 3 or len(set(sizes[-3:])) > 1:
-            assert len(sizes) < 100, sizes
-            await pilot.pause(0.02)
-            sizes.append((scroll.virtual_size, scroll.size, scroll.show_vertical_scrollbar))
+        await steady(pilot, lambda: (scroll.virtual_size, scroll.size,
+                                     scroll.show_vertical_scrollbar))
 
     assert snap_compare(lab_app(tmp_path, frozen_sim), terminal_size=SIZE,
                         run_before=press_help)
