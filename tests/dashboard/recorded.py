@@ -1,0 +1,73 @@
+"""A loopback HTTP server answering the class API with recorded JSON (until the tests
+run against the real class server): GET routes from a dict, POSTs recorded."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+STATUS = json.loads((Path(__file__).with_name("class_status.json")).read_text())
+
+
+class RecordedClass:
+    @classmethod
+    def on_port(cls, port: int, token: str = "t0ken") -> RecordedClass:
+        return cls(token, port=port)
+
+    def __init__(self, token: str = "t0ken", *, port: int = 0) -> None:
+        self.token = token
+        self.status = json.loads(json.dumps(STATUS))
+        self.posts: list[tuple[str, dict]] = []
+        self.down = False
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *_args):  # quiet
+                pass
+
+            def _answer(self, code: int, body: object) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _authorized(self) -> bool:
+                if self.headers.get("Authorization") != f"Bearer {outer.token}":
+                    self._answer(401, {"error": "instructor token required"})
+                    return False
+                return True
+
+            def do_GET(self):  # noqa: N802
+                if not self._authorized():
+                    return
+                if self.path == "/class/status":
+                    return self._answer(200, outer.status)
+                if self.path.startswith("/class/seats/"):
+                    seat = int(self.path.split("/")[3])
+                    for entry in outer.status["seats"]:
+                        if entry["seat"] == seat:
+                            return self._answer(200, {**entry, "now": outer.status["now"],
+                                                      "events": [], "checks": []})
+                if self.path.startswith("/class/export"):
+                    return self._answer(200, {"rows": []})
+                self._answer(404, {"error": "no such route"})
+
+            def do_POST(self):  # noqa: N802
+                if not self._authorized():
+                    return
+                length = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(length) or b"{}")
+                outer.posts.append((self.path, body))
+                self._answer(200, {"ok": True})
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
