@@ -50,9 +50,11 @@ class ConfirmModal(ModalScreen[bool]):
 class PromptModal(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, body: str, label: str, *, default: str = "") -> None:
+    def __init__(self, title: str, body: str, label: str, *, default: str = "",
+                 empty_message: str = "A name is needed.") -> None:
         super().__init__(classes="modal")
         self.title_text, self.body, self.label, self.default = title, body, label, default
+        self.empty_message = empty_message
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -81,7 +83,7 @@ class PromptModal(ModalScreen[str | None]):
         value = self.query_one(Input).value.strip()
         if not value:
             self.query_one(Input).add_class("error")
-            self.notify("A name is needed.", severity="error")
+            self.notify(self.empty_message, severity="error")
             return
         self.dismiss(value)
 

@@ -1,0 +1,210 @@
+"""One seat: its header, its event timeline, its current check results, and read-only
+live panes of its account (read through the class API, never with the seat's keys).
+
+Polls the seat's own route (one request per refresh) while it is the screen on top;
+the board's poll waits meanwhile. The seat's actions are the board's, on this seat.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import Footer, Static, TabbedContent, TabPane
+
+from labguide.awstime import instant
+from labguide.tui.dashboard import cells
+from labguide.tui.dashboard.actions import ACTIONS, BY_ID, Request
+from labguide.tui.dashboard.model import ClassView, SeatRow
+from labguide.tui.dashboard.polling import PolledScreen
+from labguide.tui.panes.base import Col, PaneTable, sync_table
+
+CHECK_ICONS = {"passed": "✓", "failed": "✗", "error": "⚠", "manual": "✎"}
+EVENT_ICONS = {"step": "▶", "check-failed": "✗", "check-passed": "✓", "hint": "💡",
+               "answer": "✎", "answer-revealed": "👁", "action": "$", "help": "✋",
+               "message": "✉", "join": "→", "done": "✓", "reset": "↺", "solve": "⚙"}
+TIMELINE = (Col("at", "Time", 8, 8), Col("event", "Event", 10, 18), Col("step", "Step", 8, 18),
+            Col("what", "What", 20, 200, flex=True))
+CHECKS = (Col("step", "Step", 8, 18), Col("check", "Check", 10, 22),
+          Col("status", "Status", 8, 9), Col("what", "Summary", 16, 60, flex=True),
+          Col("expected", "Expected", 10, 40, flex=True),
+          Col("observed", "Observed", 10, 40, flex=True))
+
+
+class SeatScreen(PolledScreen):
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        *[Binding(a.key, f"act('{a.id}')", a.label, show=a.scope == "seat")
+          for a in ACTIONS],
+        Binding("u", "refresh_now", "Refresh", show=False),
+    ]
+
+    class Fetched(Message):
+        def __init__(self, detail: dict, row: SeatRow | None) -> None:
+            super().__init__()
+            self.detail, self.row = detail, row
+
+    class Failed(Message):
+        def __init__(self, cause: str) -> None:
+            super().__init__()
+            self.cause = cause
+
+    def __init__(self, seat: int, view: ClassView | None = None) -> None:
+        super().__init__(id="seat")
+        self.seat = seat
+        self.row: SeatRow | None = view.seat(seat) if view else None
+        self.detail: dict[str, Any] = {}
+        self.refresh_times: list[float] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="seat-header")
+        with TabbedContent(id="seat-tabs"):
+            with TabPane("Timeline", id="tab-timeline"):
+                yield PaneTable(TIMELINE, id="timeline")
+            with TabPane("Checks", id="tab-checks"):
+                yield PaneTable(CHECKS, id="checks")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._show_header()
+
+    @work(thread=True, exclusive=True, group="seat", exit_on_error=False)
+    def _fetch(self) -> None:
+        app: Any = self.app
+        started = time.perf_counter()
+        try:
+            detail = app.client.seat(self.seat)
+            status = {"now": detail.get("now"), "scenario": detail.get("scenario"),
+                      "steps": detail.get("step_titles") or [], "seats": [detail]}
+            row = ClassView.build(status, app.now(),
+                                  idle_after=app.options.idle_after).seats[0]
+        except Exception as exc:
+            from labguide.tui.dashboard.app import describe_failure
+
+            self.post_message(self.Failed(describe_failure(exc)))
+            return
+        self.refresh_times.append(time.perf_counter() - started)
+        self.post_message(self.Fetched(detail, row))
+
+    def on_seat_screen_fetched(self, message: Fetched) -> None:
+        self.polled()
+        self.detail = message.detail
+        # Time on step and its flag need the whole class: keep the board's, else this one's.
+        board_row = self.row
+        self.row = message.row
+        if board_row is not None and message.row is not None:
+            self.row.slow = board_row.slow and board_row.current_step == self.row.current_step
+        self._show_header()
+        self._show_timeline(message.detail.get("events") or [])
+        self._show_checks(message.detail.get("checks") or [])
+
+    def on_seat_screen_failed(self, message: Failed) -> None:
+        self.poll_failed(message.cause)
+        self._show_header()
+
+    # ----- showing -----------------------------------------------------------------------------
+
+    def _show_header(self) -> None:
+        row = self.row
+        text = Text()
+        if row is None:
+            text.append(f"Seat {self.seat}", style="bold")
+            text.append("  loading…", style="dim")
+        else:
+            text.append(f"Seat {row.seat} ", style="bold")
+            text.append(row.name or "", style="bold")
+            text.append("  ")
+            text.append(cells.status_cell(row))
+            text.append("  ")
+            text.append(cells.progress_cell(row))
+            if row.current_step:
+                text.append("  step ")
+                text.append(cells.step_cell(row))
+                text.append("  on it ")
+                text.append(cells.on_step_cell(row))
+            if row.account_id:
+                text.append(f"  account {row.account_id}", style="dim")
+            text.append("\n")
+            text.append(f"hints {row.hints} · answers shown {row.answers_revealed} · ")
+            text.append("attacker ")
+            text.append(cells.attacker_cell(row))
+            text.append(" · seen ")
+            text.append(cells.seen_cell(row))
+            for line in cells.seat_notes(row):
+                text.append("\n")
+                text.append(line)
+        if self.error:
+            text.append("\n⚠ ", style="bold red")
+            text.append(self.error, style="bold red")
+            text.append(" (retrying)")
+        self.query_one("#seat-header", Static).update(text)
+
+    def _show_timeline(self, events: list[dict]) -> None:
+        now = self.app.now()  # type: ignore[attr-defined]
+        rows = []
+        for n, event in enumerate(reversed(events[-300:])):  # newest first
+            kind = str(event.get("kind") or "")
+            what = Text(str(event.get("summary") or ""))
+            if event.get("text"):
+                what.append("  “")
+                what.append(str(event["text"]))
+                what.append("”")
+            if event.get("cli"):
+                what.append("  $ ", style="dim")
+                what.append(str(event["cli"]), style="dim")
+            rows.append((f"{len(events) - n}", [
+                Text(_clock(event.get("at"), now)),
+                Text(f"{EVENT_ICONS.get(kind, '·')} {kind}"),
+                Text(str(event.get("step") or "")), what]))
+        sync_table(self.query_one("#timeline", PaneTable), rows)
+
+    def _show_checks(self, steps: list[dict]) -> None:
+        rows = []
+        for step in steps:
+            for check in step.get("checks") or []:
+                status = str(check.get("status") or "")
+                rows.append((f"{step.get('id')}/{check.get('id')}", [
+                    Text(str(step.get("id") or "")), Text(str(check.get("id") or "")),
+                    Text(f"{CHECK_ICONS.get(status, '?')} {status}",
+                         style="green" if status == "passed" else "bold red"
+                         if status in ("failed", "error") else ""),
+                    Text(str(check.get("summary") or "")),
+                    Text(str(check.get("expected") or "")),
+                    Text(str(check.get("observed") or ""))]))
+        sync_table(self.query_one("#checks", PaneTable), rows)
+
+    # ----- keys -------------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_act(self, action_id: str) -> None:
+        action = BY_ID[action_id]
+        if action.scope == "class":
+            self.app.ask(Request(action))  # type: ignore[attr-defined]
+            return
+        row = self.row
+        self.app.ask(Request(action, self.seat, row.name if row else "",  # type: ignore
+                             row.current_step if row else None))
+
+    def action_refresh_now(self) -> None:
+        self.refresh_now()
+
+
+def _clock(value: Any, now: Any) -> str:
+    """An event's time: HH:MM:SS today, else the date too."""
+    if not value:
+        return ""
+    try:
+        moment = instant(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if now - moment < timedelta(hours=20):
+        return moment.strftime("%H:%M:%S")
+    return moment.strftime("%m-%d %H:%M")
