@@ -125,16 +125,35 @@ class Attacker:
         plan = self.plan
         decision = judge(plan.access_key_id, action, resource, at)
         error_code: str | None = None
+        error_message: str | None = None
         if decision is not None and not decision.allowed:
-            error_code = decision.error_code
+            error_code, error_message = decision.error_code, decision.message
         else:
             try:
                 run()
             except Exception as error:  # noqa: BLE001 - any moto error is the call's answer
-                error_code = _error_code(error)
+                error_code, error_message = _error_code(error), str(error)
         self._report(service, api, error_code, at)
+        self._trail(service, api, resource, error_code, error_message, at)
         return AttackerCall(at=at, service=service, api=api, allowed=error_code is None,
                             error_code=error_code)
+
+    def _trail(self, service: str, api: str, resource: str, error_code: str | None,
+               error_message: str | None, at: datetime) -> None:
+        """CloudTrail records the call (event history keeps only management events)."""
+        from labguide.sim.cloudtrail.models import record
+
+        plan = self.plan
+        params: dict[str, Any] = {}
+        if resource.startswith("arn:aws:s3:::"):
+            bucket, _, key = resource[len("arn:aws:s3:::"):].partition("/")
+            params = {"bucketName": bucket, "Host": f"{bucket}.s3.{plan.region}.amazonaws.com"}
+            if key:
+                params["key"] = key
+        record(account_id=plan.account_id, region=plan.region, service=service,
+               access_key_id=plan.access_key_id, source_ip=plan.remote_ip,
+               user_agent=plan.user_agent, at=at, operation=api, params=params,
+               error_code=error_code, error_message=error_message)
 
     def _report(self, service: str, api: str, error_code: str | None, at: datetime) -> None:
         from labguide.sim.guardduty.models import guardduty_backends
