@@ -13,6 +13,7 @@ import http.client
 import json
 import socket
 import threading
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -160,27 +161,29 @@ class ClassClient:
         return self.call("GET", f"/class/seats/{int(seat)}")
 
     def run_checks(self, seat: int) -> Any:
-        return self.call("POST", f"/class/seats/{int(seat)}/check", {})
+        return self.call("POST", "/class/check", {"seat": int(seat)})
 
     def push_hint(self, seat: int) -> Any:
-        return self.call("POST", f"/class/seats/{int(seat)}/hint", {})
+        return self.call("POST", "/class/hint", {"seat": int(seat)})
 
     def solve(self, seat: int, step: str) -> Any:
-        return self.call("POST", f"/class/seats/{int(seat)}/solve", {"step": step})
+        return self.call("POST", "/class/solve", {"seat": int(seat), "step": step})
 
     def reset(self, seat: int, step: str | None = None) -> Any:
-        return self.call("POST", f"/class/seats/{int(seat)}/reset",
-                         {"step": step} if step else {})
+        body: dict[str, Any] = {"seat": int(seat)}
+        if step:
+            body["step"] = step
+        return self.call("POST", "/class/reset", body)
 
     def help_answered(self, seat: int) -> Any:
-        return self.call("POST", f"/class/seats/{int(seat)}/help/answered", {})
+        return self.call("POST", "/class/help-answered", {"seat": int(seat)})
 
     def message(self, text: str, seat: int | None = None) -> Any:
         """A message to one seat, or to every seat (a broadcast) when `seat` is None."""
         body: dict[str, Any] = {"text": text}
         if seat is not None:
             body["seat"] = int(seat)
-        return self.call("POST", "/class/messages", body)
+        return self.call("POST", "/class/message", body)
 
     def attackers(self, paused: bool) -> Any:
         return self.call("POST", "/class/attackers", {"paused": bool(paused)})
@@ -195,8 +198,8 @@ class ClassClient:
     def aws(self, seat: int, service: str, operation: str, params: dict[str, Any]) -> dict:
         """A read-only AWS call made by the server on the seat's account:
         `{status, headers, body_b64}` as the seat's endpoint answered it."""
-        return self.call("POST", f"/class/seats/{int(seat)}/aws",
-                         {"service": service, "operation": operation, "params": params})
+        return self.call("POST", "/class/aws", {"seat": int(seat), "service": service,
+                                                "operation": operation, "params": params})
 
 
 def _json_or_none(data: bytes) -> Any:
@@ -226,3 +229,26 @@ def _unreachable(url: str, exc: BaseException) -> str:
         return f"the class server at {url} is not running (connection refused)"
     return f"cannot reach the class server at {url}: {type(exc).__name__}: {exc}"
 
+
+
+def default_token_file() -> Path:
+    """Where `class serve` leaves the instructor token for this user's commands."""
+    from labguide.progress.paths import data_dir
+
+    return data_dir() / "class" / "instructor.token"
+
+
+def read_token(token_file: str | Path | None) -> tuple[str, Path]:
+    """(the instructor token, the file it came from): `--token-file`, else the default.
+    A missing, unreadable or empty file is the user's to fix (UserError, exit 2)."""
+    path = Path(token_file).expanduser() if token_file else default_token_file()
+    try:
+        token = path.read_text().strip()
+    except FileNotFoundError:
+        hint = "" if token_file else " (give --token-file: the class server printed its path)"
+        raise UserError(f"no instructor token at {path}{hint}") from None
+    except OSError as exc:
+        raise UserError(f"cannot read the instructor token {path}: {exc.strerror}") from None
+    if not token:
+        raise UserError(f"the instructor token file {path} is empty")
+    return token, path

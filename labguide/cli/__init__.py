@@ -95,6 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=0, help="0 lets the OS choose")
     serve.add_argument("--accounts", type=int, default=1)
     serve.add_argument("--env-file", metavar="PATH")
+
+    klass = sub.add_parser("class", help="a class: its server, the dashboard, seat actions")
+    class_sub = klass.add_subparsers(dest="class_command", parser_class=_Parser, required=True)
+    from labguide.cli import class_watch_cmd
+
+    class_watch_cmd.add_parsers(class_sub)
     return parser
 
 
@@ -127,6 +133,11 @@ def dispatch(args: argparse.Namespace) -> int:
         from labguide.cli import check_cmd
 
         return getattr(check_cmd, f"cmd_{command}")(_target_kind(args))
+    if command == "class":
+        from labguide.cli import class_watch_cmd
+
+        if args.class_command in class_watch_cmd.COMMANDS:
+            return class_watch_cmd.cmd_class(args)
     if command == "sim":
         from labguide.cli.sim_cmd import cmd_serve
 

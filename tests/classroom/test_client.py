@@ -24,9 +24,9 @@ def test_status_and_posts(recorded):
     client.reset(2, "revoke-sessions")
     client.attackers(True)
     assert recorded.posts == [
-        ("/class/messages", {"text": "stand up", "seat": 3}),
-        ("/class/messages", {"text": "everyone: break"}),
-        ("/class/seats/2/reset", {"step": "revoke-sessions"}),
+        ("/class/message", {"text": "stand up", "seat": 3}),
+        ("/class/message", {"text": "everyone: break"}),
+        ("/class/reset", {"seat": 2, "step": "revoke-sessions"}),
         ("/class/attackers", {"paused": True}),
     ]
 

@@ -80,6 +80,19 @@ class DashboardApp(App):
     def on_unmount(self) -> None:
         self.client.close()
 
+    def _handle_exception(self, error: Exception) -> None:
+        """A bug must not end the instructor's view of the class: log it, say so, go on."""
+        from labguide.progress import log_path
+        from labguide.tui.screens.modals import ErrorModal
+
+        log.error("unexpected error", exc_info=(type(error), error, error.__traceback__))
+        if isinstance(self.screen, ErrorModal):
+            return
+        try:
+            self.push_screen(ErrorModal(f"{type(error).__name__}: {error}", str(log_path())))
+        except Exception:
+            super()._handle_exception(error)
+
     def action_help(self) -> None:
         from labguide.tui.dashboard.board import DashboardHelp
 

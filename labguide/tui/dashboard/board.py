@@ -87,9 +87,11 @@ class BoardScreen(PolledScreen):
         with ContentSwitcher(initial="seats-view", id="views"):
             with Vertical(id="seats-view"):
                 yield PaneTable(cells.WIDE, id="seat-table")
+                yield DataTable(id="step-summary", cursor_type="none", zebra_stripes=True)
                 yield Static(id="seat-line")
             with Vertical(id="grid-view"):
                 yield DataTable(id="step-stats", cursor_type="none", zebra_stripes=True)
+                yield Static(cells.GRID_LEGEND, id="grid-legend")
                 yield DataTable(id="grid", cursor_type="row", zebra_stripes=True)
         yield Input(placeholder="filter: text, or help / failing / stuck / idle / done",
                     id="filter")
@@ -104,14 +106,18 @@ class BoardScreen(PolledScreen):
         self.set_class(event.size.width < cells.NARROW_BELOW, "-narrow")
         self.set_class(event.size.height >= 40, "-tall")
         wanted = cells.NARROW if event.size.width < cells.NARROW_BELOW else cells.WIDE
-        if wanted != self._columns:
+        if wanted != self._columns:  # same table, other columns: the cursor stays
             self._columns = wanted
-            old = self.query_one("#seat-table", PaneTable)
-            table = PaneTable(wanted, id="seat-table")
-            old.remove()
-            self.query_one("#seats-view").mount(table, before=0)
+            table = self.query_one("#seat-table", PaneTable)
+            keep = cursor_key(table)
+            table.specs = wanted
+            table.clear(columns=True)
+            for col in wanted:
+                table.add_column(col.label, key=col.key, width=col.least)
             if self.view is not None:
                 self._show_rows(self._visible(self.view))
+                if keep is not None and keep in {r.key.value for r in table.ordered_rows}:
+                    table.move_cursor(row=table.get_row_index(keep), animate=False)
         self._show_header()
 
     # ----- polling ------------------------------------------------------------------------
@@ -191,11 +197,11 @@ class BoardScreen(PolledScreen):
 
     def _show_grid(self, grid: tuple) -> None:
         stats_rows, stats_columns, seat_rows, seat_columns = grid
-        stats = self.query_one("#step-stats", DataTable)
-        if [str(c.label) for c in stats.ordered_columns] != stats_columns:
-            stats.clear(columns=True)
-            stats.add_columns(*stats_columns)
-        sync_table(stats, stats_rows)
+        for stats in self.query("#step-stats, #step-summary").results(DataTable):
+            if [str(c.label) for c in stats.ordered_columns] != stats_columns:
+                stats.clear(columns=True)
+                stats.add_columns(*stats_columns)
+            sync_table(stats, stats_rows)
         table = self.query_one("#grid", DataTable)
         if [str(c.label) for c in table.ordered_columns] != seat_columns:
             table.clear(columns=True)

@@ -18,18 +18,18 @@ STATUS_STYLES = {"not joined": "dim", "active": "bold green", "idle": "yellow",
 # Wide: every column. Narrow (80 columns): the last failure, hints and last activity move
 # to the line under the table, which describes the seat under the cursor.
 WIDE = (
-    Col("seat", "Seat", 4), Col("name", "Name", 8, 18, flex=True),
-    Col("status", "Status", 8, 12), Col("step", "Step", 10, 20, flex=True),
+    Col("seat", "Seat", 4), Col("name", "Name", 8, 16),
+    Col("status", "Status", 8, 12), Col("step", "Step", 12, 22),
     Col("progress", "Progress", 8, 12), Col("on_step", "On step", 7, 8),
-    Col("tries", "Tries", 5, 6), Col("failure", "Last failure", 12, 48, flex=True),
+    Col("tries", "Tries", 5, 6), Col("failure", "Last failure", 12, 60, flex=True),
     Col("hints", "Hints", 5, 6), Col("help", "Help", 5, 8), Col("attacker", "Attacker", 8, 9),
     Col("seen", "Seen", 5, 7),
 )
 NARROW = (
-    Col("seat", "Seat", 4), Col("name", "Name", 6, 10, flex=True),
-    Col("status", "Status", 8, 10), Col("step", "Step", 8, 16, flex=True),
-    Col("progress", "Progress", 8, 8), Col("on_step", "On step", 7, 7),
-    Col("tries", "Tries", 5, 5), Col("help", "Help", 5, 6), Col("attacker", "Attacker", 8, 8),
+    Col("seat", "#", 3), Col("name", "Name", 5, 7, flex=True),
+    Col("status", "Status", 12), Col("step_name", "Step", 10, 15, flex=True),
+    Col("bar", "Steps", 7), Col("on_step", "On step", 7), Col("tries", "Tries", 5),
+    Col("help", "Help", 7),
 )
 NARROW_BELOW = 130  # columns: under this the narrow set
 
@@ -39,6 +39,11 @@ def status_cell(row: SeatRow) -> Text:
 
 
 def progress_cell(row: SeatRow) -> Text:
+    """The bar, then how many steps are done."""
+    return bar_cell(row).append(f" {row.steps_done}/{len(row.cells)}")
+
+
+def bar_cell(row: SeatRow) -> Text:
     """One mark per step: ▰ done, the current one marked (✗ when its checks fail), ▱ to do."""
     text = Text()
     for n, cell in enumerate(row.cells):
@@ -49,16 +54,15 @@ def progress_cell(row: SeatRow) -> Text:
                         style="bold red" if cell.status == "failing" else "bold")
         else:
             text.append("▱", style="dim")
-    text.append(f" {row.steps_done}/{len(row.cells)}")
     return text
 
 
-def step_cell(row: SeatRow) -> Text:
+def step_cell(row: SeatRow, numbered: bool = True) -> Text:
     if row.status == "done":
         return Text("finished", style="cyan")
     if row.current_step is None:
         return Text("—", style="dim")
-    return Text(f"{row.step_index + 1} {row.current_step}")
+    return Text(f"{row.step_index + 1} {row.current_step}" if numbered else row.current_step)
 
 
 def on_step_cell(row: SeatRow) -> Text:
@@ -126,7 +130,8 @@ def seen_cell(row: SeatRow) -> Text:
 
 CELLS = {
     "seat": lambda r: Text(str(r.seat)), "name": lambda r: Text(r.name or "—"),
-    "status": status_cell, "step": step_cell, "progress": progress_cell,
+    "status": status_cell, "step": step_cell, "progress": progress_cell, "bar": bar_cell,
+    "step_name": lambda r: step_cell(r, numbered=False),
     "on_step": on_step_cell, "tries": tries_cell, "failure": failure_text,
     "hints": hints_cell, "help": help_cell, "attacker": attacker_cell, "seen": seen_cell,
 }
@@ -147,6 +152,8 @@ def seat_line(row: SeatRow | None, view: ClassView | None) -> Text:
     text.append(f"  seen {span(row.last_seen_age)} ago" if row.last_seen_age is not None
                 else "  never seen", style="dim")
     text.append(f"  hints {row.hints}, answers shown {row.answers_revealed}", style="dim")
+    text.append("  attacker ", style="dim")
+    text.append(attacker_cell(row))
     for line in seat_notes(row):
         text.append("\n")
         text.append(line)
@@ -210,6 +217,10 @@ def header_text(view: ClassView | None, width: int, state: Text) -> Text:
     else:
         line.append("no step failing", style="dim")
     return Text.assemble(top, "\n", line)
+
+
+GRID_LEGEND = Text.assemble(("✓", "green"), " done  ", ("◐", "bold"), " in progress  ",
+                            ("✗", "bold red"), " failing  ", ("○", "dim"), " not started")
 
 
 def grid_cell(status: str) -> Text:

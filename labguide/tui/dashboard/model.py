@@ -249,9 +249,18 @@ def _seat(raw: dict[str, Any], now: datetime, idle_after: timedelta) -> SeatRow:
         help_age=_seconds(now, help_since) if raw.get("help") else None,
         help_text=str(raw.get("help_text") or ""), last_seen=last_seen,
         last_seen_age=_seconds(now, last_seen),
-        attacker_allowed=attacker.get("allowed"), attacker_denied=attacker.get("denied"),
+        attacker_allowed=_allowed(attacker), attacker_denied=attacker.get("denied"),
         attacker_window=attacker.get("window_s"), error=error,
     )
+
+
+def _allowed(attacker: dict[str, Any]) -> int | None:
+    """Allowed calls: given, or all calls less the denied ones."""
+    if attacker.get("allowed") is not None:
+        return int(attacker["allowed"])
+    if attacker.get("calls") is not None:
+        return max(int(attacker["calls"]) - int(attacker.get("denied") or 0), 0)
+    return None
 
 
 def _status(joined: bool, error: str, cells: list[StepCell], done: int,
