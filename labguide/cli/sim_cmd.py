@@ -3,13 +3,15 @@
 Prints, for each account, the `export` lines that point the AWS CLI and boto3 at
 it, writes the same to --env-file once every account is ready (atomically, so a
 script waiting for the file never reads half of it), runs the attackers on the
-wall clock and serves until Ctrl-C (exit 130).
+wall clock and serves until Ctrl-C (exit 130). Every account's keys are random per
+run; every AWS request must be signed with its account's secret; `/moto-api/` needs
+the admin token written (0600) to LABGUIDE_HOME/sim-serve-PORT.token.
 """
 
 from __future__ import annotations
 
 import argparse
-import ipaddress
+import secrets
 import signal
 import sys
 import threading
@@ -19,18 +21,11 @@ from typing import Any
 
 from labguide.errors import UserError
 from labguide.progress.files import write_atomically
+from labguide.progress.paths import data_dir
+from labguide.sim.addresses import advertised_url
 from labguide.sim.shell_env import env_block
 
 MAX_ACCOUNTS = 1000
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _check_args(args: argparse.Namespace) -> None:
@@ -54,18 +49,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario).scenario
     from labguide.sim.heap import built_to_last
-    from labguide.sim.server import SimServer
+    from labguide.sim.server import SimServer, random_credentials
 
-    if not _is_loopback(args.host):
-        print(f"labguide: warning: serving on {args.host}, reachable from other machines; "
-              "the simulator checks no signatures, so anyone who can reach it can use "
-              "every account", file=sys.stderr)
-    server = SimServer(args.host, args.port)
+    server = SimServer(args.host, args.port, check_signatures=True,
+                       admin_token=secrets.token_urlsafe(32))
     try:
         server.start()
     except OSError as exc:
         reason = exc.strerror or exc
         raise UserError(f"cannot listen on {args.host}:{args.port}: {reason}") from None
+    server.public_url = advertised_url(args.host, server.port)
+    token_file = data_dir() / f"sim-serve-{server.port}.token"
+    write_atomically(token_file, server.admin_token + "\n")
     if threading.current_thread() is threading.main_thread():
         # Ctrl-C and a service manager's TERM both stop cleanly, even when started from a
         # shell that ignores SIGINT for background jobs.
@@ -77,7 +72,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         with built_to_last():  # the worlds live until the end: no collections walk them
             for index in range(args.accounts):
                 world = server.add_world(scenario.world.name, dict(scenario.world.params),
-                                         region=scenario.region, seed=index)
+                                         region=scenario.region, seed=index,
+                                         learner=random_credentials())
                 block = env_block(world, server.endpoint_url)
                 blocks.append(block)
                 print(block, flush=True)
@@ -86,11 +82,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         server.start_realtime()
         print(f"labguide: serving {args.accounts} account(s) of {scenario.id} at "
               f"{server.endpoint_url} (ready in {time.monotonic() - started:.1f} s); "
-              "Ctrl-C to stop", file=sys.stderr, flush=True)
+              f"admin token (for /moto-api/) in {token_file}; Ctrl-C to stop",
+              file=sys.stderr, flush=True)
         threading.Event().wait()
     except KeyboardInterrupt:
         print("labguide: stopping the simulator", file=sys.stderr)
         return 130
     finally:
         server.stop()
+        token_file.unlink(missing_ok=True)
     return 0  # pragma: no cover - the wait above only ends by interruption

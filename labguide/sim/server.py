@@ -1,8 +1,14 @@
 """A moto server on loopback that holds simulated worlds, one account each.
 
 `SimServer` serves moto's DomainDispatcherApplication (every service moto knows,
-plus the installed extensions) through werkzeug's threaded server, bound to
-127.0.0.1 on an OS-chosen port unless told otherwise. Requests under
+plus the installed extensions) through waitress, bound to 127.0.0.1 on an OS-chosen
+port unless told otherwise. waitress rather than werkzeug's development server: its
+connections are multiplexed on one thread and requests served by a fixed pool, so
+hundreds of kept-alive clients cost no thread each (werkzeug: one thread per
+connection, 1,100 held connections made 1,103 threads), and bodies past 512 KB are
+buffered on disk. With `check_signatures`, every AWS request must be signed (SigV4)
+with the secret of a key in an account this server holds; with `admin_token`,
+`/moto-api/` needs it and moto's recorder, reset and data dump are off. Requests under
 `/moto-api/labguide/` are answered by `labguide.sim.moto_api` for this server's
 worlds; observers (the embedded journal) see every request that moto answered.
 
@@ -25,6 +31,8 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
+from labguide.sim import aws_errors
+from labguide.sim.addresses import WILDCARDS
 from labguide.sim.install import install_extensions
 
 # (environ, request body, HTTP status code) of a request moto answered.
@@ -76,6 +84,32 @@ def _claim_account(account_id: str) -> None:
         _live_accounts.add(account_id)
 
 
+def random_credentials() -> Any:
+    """A fresh learner key pair, from the operating system's randomness."""
+    import secrets
+    import string
+
+    from labguide.sim.worlds.world import Credentials
+
+    alphabet = string.ascii_uppercase + string.digits
+    key_id = "AKIA" + "".join(secrets.choice(alphabet) for _ in range(16))
+    secret = "".join(secrets.choice(string.ascii_letters + string.digits + "+/")
+                     for _ in range(40))
+    return Credentials(key_id, secret)
+
+
+def rekey_learner(world: Any, credentials: Any) -> None:
+    """Give the world's learner these keys instead of its seeded ones (same user, same age)."""
+    from moto.iam.models import iam_backends
+
+    iam = iam_backends[world.account_id]["aws"]
+    old = iam.access_keys.pop(world.learner.access_key_id)
+    old.access_key_id = credentials.access_key_id
+    old.secret_access_key = credentials.secret_access_key
+    iam.access_keys[credentials.access_key_id] = old
+    world.learner = credentials
+
+
 @dataclass(frozen=True)
 class HostedWorld:
     """A world this server holds, with the name of the world kind it was built from."""
@@ -85,7 +119,15 @@ class HostedWorld:
 
 
 class _Application:
-    """WSGI entry: labguide's moto-api routes first, then moto; observers see moto's answers."""
+    """WSGI entry: body cap, admin gate, extra routes, signature checks, then moto.
+
+    Order matters: a body over the cap is refused before anything reads it; `/moto-api/`
+    needs the admin token when the server has one (and moto's recorder, reset, data dump
+    and replay are never served in that mode); routes registered by a higher layer (the
+    class API) answer their own prefixes; every other request is an AWS call whose
+    signature must check out when the server checks signatures. Observers see moto's
+    answers. An exception escaping moto is one log line and AWS's InternalFailure.
+    """
 
     def __init__(self, server: SimServer):
         from moto.moto_server.werkzeug_app import create_backend_app
@@ -98,12 +140,56 @@ class _Application:
         self._server = server
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
-        if environ.get("PATH_INFO", "").startswith(self._prefix):
-            return self._api(environ, start_response)
-        observers = self._server.observers
-        if not observers:
+        try:
+            return self._serve(environ, start_response)
+        except Exception as exc:  # noqa: BLE001 - one line per failed request, never a traceback
+            _log.warning("%s %s: %s", environ.get("REQUEST_METHOD"),
+                         _printable(environ.get("PATH_INFO", ""))[:200], _one_line(exc))
+            return aws_errors.answer(environ, start_response, b"", "InternalFailure",
+                                     "The request processing has failed because of an "
+                                     "unknown error, exception or failure.", 500)
+
+    def _serve(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        server = self._server
+        path = environ.get("PATH_INFO", "")
+        length = _content_length(environ)
+        if length is None or length > server.max_body:
+            return aws_errors.answer(
+                environ, start_response, b"", "RequestEntityTooLarge",
+                f"Request body of {length} bytes exceeds the limit of {server.max_body} bytes."
+                if length is not None else "Request body length is not valid.",
+                413 if length is not None else 400)
+        if path.startswith("/moto-api"):
+            refusal = server.admin_refusal(environ)
+            if refusal is not None:
+                return _json_answer(start_response, *refusal)
+            if path.startswith(self._prefix):
+                return self._api(environ, start_response)
+            return self._moto(environ, start_response)
+        for prefix, app in server.routes.items():
+            if path.startswith(prefix):
+                return app(environ, start_response)
+        trusted = environ.get(TRUSTED_ENVIRON_KEY) is True
+        observers = server.observers
+        checker = server.signature_checker
+        if not observers and (checker is None or trusted):
             return self._moto(environ, start_response)
         body = _read_body(environ)
+        if checker is not None and not trusted:
+            from labguide.sim.sigv4 import SignatureError
+
+            try:
+                signed = checker.check(environ, body)
+                server.guard(environ, body, signed)
+                if not environ.get("HTTP_AUTHORIZATION"):
+                    # A presigned request: moto finds the service and the account only in an
+                    # Authorization header, and would otherwise serve its default account.
+                    environ["HTTP_AUTHORIZATION"] = signed.as_header()
+            except SignatureError as refused:
+                return aws_errors.answer(environ, start_response, body, refused.code,
+                                         refused.message, refused.status)
+        if not observers:
+            return self._moto(environ, start_response)
         status_holder: list[int] = []
 
         def capture(status: str, headers: list, exc_info: Any = None) -> Any:
@@ -115,6 +201,35 @@ class _Application:
             for observer in observers:
                 observer(environ, body, status_holder[0])
         return result
+
+
+TRUSTED_ENVIRON_KEY = "labguide.trusted"  # set in-process only (journal replay); never HTTP
+
+
+def _content_length(environ: dict[str, Any]) -> int | None:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return None
+    return length if length >= 0 else None
+
+
+def _printable(text: str) -> str:
+    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
+
+
+def _one_line(exc: BaseException) -> str:
+    return _printable(f"{type(exc).__name__}: {exc}".replace("\n", " "))[:300]
+
+
+def _json_answer(start_response: Callable, status: int, message: str) -> Iterable[bytes]:
+    import json
+
+    body = json.dumps({"message": message}).encode()
+    reason = {401: "Unauthorized", 403: "Forbidden", 404: "Not Found"}.get(status, "Error")
+    start_response(f"{status} {reason}", [("Content-Type", "application/json"),
+                                           ("Content-Length", str(len(body)))])
+    return [body]
 
 
 def _dispatcher_class() -> type:
@@ -150,12 +265,25 @@ def _read_body(environ: dict[str, Any]) -> bytes:
     return body
 
 
+def bearer_matches(environ: dict[str, Any], token: str) -> bool:
+    """True if the request carries `Authorization: Bearer TOKEN` (compared in constant time)."""
+    import hmac
+
+    header = environ.get("HTTP_AUTHORIZATION", "")
+    scheme, _, given = header.partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(),
+                                                              token.encode())
+
+
 def _listen(host: str, port: int) -> socket.socket:
     """A listening TCP socket on host:port (port 0: the OS chooses)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     listener = socket.socket(family, socket.SOCK_STREAM)
     try:
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # Accepted connections inherit it: headers and body go out in separate writes, and
+        # with Nagle's algorithm each kept-alive answer would wait for a delayed ACK (~40 ms).
+        listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         listener.bind((host, port))
         listener.listen(1024)
     except BaseException:
@@ -164,86 +292,28 @@ def _listen(host: str, port: int) -> socket.socket:
     return listener
 
 
-MAX_KEEP_ALIVE_BODY = 16 * 1024 * 1024  # larger request bodies close the connection after
-KEEP_ALIVE_IDLE_SECONDS = 60  # an idle kept-alive connection is closed after this
+MAX_REQUEST_BODY = 10 * 1024 * 1024  # larger bodies get a 413 in AWS's format, unread
+# waitress buffers bodies past 512 KB in a temporary file, not memory; past this it refuses
+# them itself (plain text) without reading them.
+MAX_BUFFERED_BODY = 8 * MAX_REQUEST_BODY
+KEEP_ALIVE_IDLE_SECONDS = 120  # an idle kept-alive connection is closed after this
+SERVER_THREADS = 8  # requests served at once; idle connections hold no thread
+MAX_CONNECTIONS = 2000  # past this, new connections wait in the listen backlog
+_BLOCKED_MOTO_API = ("/moto-api/recorder", "/moto-api/reset", "/moto-api/data.json",
+                     "/moto-api/proxy", "/moto-api/seed", "/moto-api/state")
 
 
-def _handler_class(connections: set[socket.socket], lock: threading.Lock) -> type:
-    """moto's request handler, quiet and keeping connections alive.
-
-    werkzeug's server closes every connection after one answer (it cannot tell where a
-    request body ends), so every AWS call paid a new TCP connection and a new server
-    thread. When the request says where its body ends (Content-Length, no chunking, no
-    `Expect: 100-continue`), this reads the body first and lets werkzeug read (and
-    drain) only that, so the connection can carry the next request. Open connections
-    are tracked so that `SimServer.stop()` can end them: a stopped server answers nothing.
-    """
-    from moto.moto_server.werkzeug_app import MotoRequestHandler
-
-    class KeepAliveRequestHandler(MotoRequestHandler):
-        timeout = KEEP_ALIVE_IDLE_SECONDS
-        _keep_alive = False
-
-        def setup(self) -> None:
-            super().setup()
-            # Headers and body go out in separate writes; with Nagle's algorithm on a kept-alive
-            # connection each answer would wait for the client's delayed ACK (~40 ms a call).
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            with lock:
-                connections.add(self.connection)
-
-        def finish(self) -> None:
-            with lock:
-                connections.discard(self.connection)
-            super().finish()
-
-        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-            return None  # no log line per request (hundreds a second under load)
-
-        def log_error(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib's name
-            if format.startswith("Request timed out"):
-                return None  # an idle kept-alive connection expiring is not an error
-            super().log_error(format, *args)
-
-        def _body_length(self) -> int | None:
-            """The request body's length, if it may be read up front; else None."""
-            headers = self.headers
-            if self.close_connection or "Transfer-Encoding" in headers or "Expect" in headers:
-                return None
-            try:
-                length = int(headers.get("Content-Length") or 0)
-            except ValueError:
-                return None
-            return length if 0 <= length <= MAX_KEEP_ALIVE_BODY else None
-
-        def run_wsgi(self) -> None:
-            length = self._body_length()
-            if length is None:
-                return super().run_wsgi()  # werkzeug's way: answer, then close
-            connection_input = self.rfile
-            body = connection_input.read(length) if length else b""
-            if len(body) < length:  # the client went away mid-body
-                self.close_connection = True
-                return None
-            self.rfile, self._keep_alive = io.BytesIO(body), True
-            try:
-                return super().run_wsgi()
-            finally:
-                self.rfile, self._keep_alive = connection_input, False
-
-        def send_header(self, keyword: str, value: str) -> None:
-            if (self._keep_alive and keyword.lower() == "connection"
-                    and value.lower() == "close"):
-                return  # werkzeug closes every connection; this one stays open
-            super().send_header(keyword, value)
-
-    return KeepAliveRequestHandler
+def _quiet_waitress() -> None:
+    """waitress's queue-depth warnings would print a line a second under a class's load."""
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
 
 class SimServer:
     """moto plus labguide's extensions, serving worlds on loopback; start() before use."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *,
+                 check_signatures: bool = False, admin_token: str | None = None,
+                 threads: int = SERVER_THREADS, max_body: int = MAX_REQUEST_BODY):
         self.host = host
         self.port = port
         self._server: Any = None
@@ -251,11 +321,19 @@ class SimServer:
         self._worlds: dict[str, HostedWorld] = {}
         self._worlds_lock = threading.Lock()
         self.observers: list[RequestObserver] = []
+        self.routes: dict[str, Callable] = {}  # path prefix -> WSGI app (a higher layer's API)
         self.wsgi_app: Any = None
+        self.admin_token = admin_token
+        self.public_url: str | None = None  # what clients are told, when not this host:port
+        self.max_body = max_body
+        self.threads = threads
+        self.signature_checker: Any = None
+        if check_signatures:
+            from labguide.sim.sigv4 import SignatureChecker
+
+            self.signature_checker = SignatureChecker(self.key_record)
         self._driver: threading.Thread | None = None
         self._driver_stop = threading.Event()
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
 
     # ----- lifecycle -----------------------------------------------------------------------
 
@@ -265,22 +343,35 @@ class SimServer:
             return self
         skip_default_amis()
         install_extensions()
-        from werkzeug.serving import make_server
+        if self.signature_checker is not None:
+            # moto serves any account's bucket by name; AWS needs a bucket policy for that.
+            os.environ["MOTO_S3_ALLOW_CROSSACCOUNT_ACCESS"] = "false"
+        from waitress import create_server
 
-        listener = _listen(self.host, self.port)  # raises OSError; werkzeug would sys.exit
+        _quiet_waitress()
+        listener = _listen(self.host, self.port)  # raises OSError if taken
         try:
             self.wsgi_app = _Application(self)
-            self._server = make_server(self.host, self.port, self.wsgi_app, threaded=True,
-                                       request_handler=_handler_class(self._connections,
-                                                                      self._connections_lock),
-                                       fd=listener.fileno())
-        finally:
-            listener.close()  # werkzeug holds its own duplicate of the socket
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever,
+            self._server = create_server(
+                self.wsgi_app, sockets=[listener], threads=self.threads,
+                connection_limit=MAX_CONNECTIONS, channel_timeout=KEEP_ALIVE_IDLE_SECONDS,
+                cleanup_interval=max(1, min(30, KEEP_ALIVE_IDLE_SECONDS // 2)),
+                max_request_body_size=MAX_BUFFERED_BODY, expose_tracebacks=False,
+                ident="labguide-sim", clear_untrusted_proxy_headers=True)
+        except BaseException:
+            listener.close()
+            raise
+        self.port = listener.getsockname()[1]
+        self._thread = threading.Thread(target=self._serve_forever,
                                         name=f"labguide-sim-{self.port}", daemon=True)
         self._thread.start()
         return self
+
+    def _serve_forever(self) -> None:
+        try:
+            self._server.run()
+        except (OSError, ValueError):  # the map closed under the loop while stopping
+            pass
 
     def stop(self) -> None:
         """Stop every world's attacker and the server, then free the worlds' accounts."""
@@ -295,23 +386,100 @@ class SimServer:
         for account_id in accounts:
             release_account(account_id)
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            self._close_server(self._server)
             self._server = None
-        self._close_connections()
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
 
-    def _close_connections(self) -> None:
-        """End kept-alive connections, so a stopped server answers no further request."""
-        with self._connections_lock:
-            connections = list(self._connections)
-        for connection in connections:
-            try:
-                connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass  # already closed by the client
+    @staticmethod
+    def _close_server(server: Any) -> None:
+        """Close the listener and every connection (a stopped server answers nothing)."""
+        for _ in range(100):
+            channels = list(server._map.values())
+            if not channels:
+                break
+            for channel in channels:
+                try:
+                    channel.close() if channel is server else channel.handle_close()
+                except (OSError, KeyError):
+                    pass
+        server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
+
+    @property
+    def connections(self) -> int:
+        """Open client connections (kept-alive included)."""
+        if self._server is None:
+            return 0
+        from waitress.channel import HTTPChannel
+
+        return sum(isinstance(c, HTTPChannel) for c in list(self._server._map.values()))
+
+    # ----- who may do what -----------------------------------------------------------------
+
+    def admin_refusal(self, environ: dict[str, Any]) -> tuple[int, str] | None:
+        """(status, message) if this `/moto-api/` request is refused; None if allowed.
+
+        Without an admin token the server is a single learner's (embedded): all open.
+        With one, the token must come as `Authorization: Bearer TOKEN`, and moto's
+        recorder, reset, data dump, proxy and replay routes are never served."""
+        if self.admin_token is None:
+            return None
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(_BLOCKED_MOTO_API) or "replay" in path or "recording" in path:
+            return 403, f"{path} is turned off on this server"
+        if path == "/moto-api/labguide/health":
+            return None
+        if not bearer_matches(environ, self.admin_token):
+            return 401, "this route needs the instructor token (Authorization: Bearer TOKEN)"
+        return None
+
+    def key_record(self, access_key_id: str) -> Any:
+        """The secret (and session token) of a key in an account this server holds, or None."""
+        from moto.iam.models import get_account_id_from, iam_backends
+        from moto.sts.models import sts_backends
+
+        from labguide.sim.sigv4 import KeyRecord
+
+        account_id = get_account_id_from(access_key_id)
+        with self._worlds_lock:
+            if account_id not in self._worlds:
+                return None
+        account = dict.get(iam_backends, account_id)
+        backend = dict.get(account, "aws") if account is not None else None
+        key = backend.access_keys.get(access_key_id) if backend is not None else None
+        if key is None or getattr(key, "status", "Active") != "Active":
+            return None
+        token = None
+        sts_account = dict.get(sts_backends, account_id)
+        sts = dict.get(sts_account, "aws") if sts_account is not None else None
+        if sts is not None and access_key_id.startswith("ASIA"):
+            assumed = sts.get_assumed_role_from_access_key(access_key_id)
+            token = getattr(assumed, "session_token", None)
+        return KeyRecord(key.secret_access_key, account_id, token)
+
+    def guard(self, environ: dict[str, Any], body: bytes, signed: Any) -> None:
+        """Refuse (SignatureError) calls that would reach outside the signer's account.
+
+        moto lets AssumeRole name a role in any account and issues that account's keys;
+        AWS would refuse unless the role trusts the caller, which no seat's role does."""
+        if signed.service != "sts":
+            return
+        from urllib.parse import parse_qs
+
+        from labguide.sim.sigv4 import SignatureError
+
+        form = parse_qs(environ.get("QUERY_STRING", ""))
+        form.update(parse_qs(body.decode("utf-8", "replace")))
+        action = (form.get("Action") or [""])[0]
+        role_arn = (form.get("RoleArn") or [""])[0]
+        if action.startswith("AssumeRole") and role_arn:
+            parts = role_arn.split(":")
+            if len(parts) < 6 or parts[4] != signed.account_id:
+                raise SignatureError(
+                    "AccessDenied",
+                    f"User: arn:aws:iam::{signed.account_id}:user/* is not authorized to "
+                    f"perform: sts:{action} on resource: {role_arn[:200]}")
 
     def __enter__(self) -> SimServer:
         return self.start()
@@ -321,9 +489,12 @@ class SimServer:
 
     @property
     def endpoint_url(self) -> str:
+        """The URL to reach this server: loopback for a wildcard bind, unless `public_url`."""
         if self._server is None:
             raise RuntimeError("SimServer.start() has not been called")
-        host = self.host if self.host not in ("0.0.0.0", "::", "") else "127.0.0.1"
+        if self.public_url:
+            return self.public_url
+        host = self.host if self.host not in WILDCARDS else "127.0.0.1"
         if ":" in host:
             host = f"[{host}]"
         return f"http://{host}:{self.port}"
@@ -332,8 +503,11 @@ class SimServer:
 
     def add_world(self, name: str, params: Mapping[str, Any], *, region: str,
                   account_id: str | None = None, seed: int = 0,
-                  epoch: datetime | None = None) -> Any:
-        """Build world `name` in a fresh (or given) account and serve it; returns the World."""
+                  epoch: datetime | None = None, learner: Any = None) -> Any:
+        """Build world `name` in a fresh (or given) account and serve it; returns the World.
+
+        `learner` (Credentials) replaces the learner's seeded keys: a class's keys are
+        random per class, while the world itself stays the seed's."""
         skip_default_amis()
         install_extensions()
         from labguide.sim.worlds import build_world
@@ -343,6 +517,8 @@ class SimServer:
         try:
             world = build_world(name, dict(params), account_id=account_id, region=region,
                                 seed=seed, epoch=epoch)
+            if learner is not None:
+                rekey_learner(world, learner)
         except BaseException:
             release_account(account_id)
             raise

@@ -1,16 +1,17 @@
-"""SimServer keeps connections alive across requests, and a stopped server answers nothing."""
+"""SimServer keeps connections alive across requests without a thread each, and a stopped
+server answers nothing."""
 
 from __future__ import annotations
 
 import http.client
 import json
-import logging
 import socket
+import threading
 import time
 
 import pytest
 
-from labguide.sim.server import SimServer
+from labguide.sim.server import SERVER_THREADS, SimServer
 
 
 def _get(connection: http.client.HTTPConnection, path: str, body: bytes | None = None):
@@ -27,7 +28,6 @@ def test_one_connection_carries_many_requests_until_the_server_stops():
         assert response.status == 200 and json.loads(body)
         assert response.getheader("Connection") != "close"
         local_port = connection.sock.getsockname()[1]
-        # a body the server reads up front, then the next request on the same socket
         response, _ = _get(connection, "/moto-api/labguide/clock/advance", b'{"seconds": 0}')
         response, body = _get(connection, "/moto-api/labguide/health")
         assert response.status == 200 and connection.sock.getsockname()[1] == local_port
@@ -38,14 +38,15 @@ def test_one_connection_carries_many_requests_until_the_server_stops():
     connection.close()
 
 
-def test_a_chunked_request_is_answered_and_its_connection_closed():
+def test_a_chunked_request_is_answered_and_its_connection_kept():
     with SimServer() as server:
         connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
         connection.request("POST", "/moto-api/labguide/clock/advance",
                            body=iter([b'{"seconds":', b" 0}"]), encode_chunked=True)
         response = connection.getresponse()
-        response.read()
-        assert response.getheader("Connection") == "close"
+        assert response.status == 200 and json.loads(response.read())["advanced_seconds"] == 0
+        response, _ = _get(connection, "/moto-api/labguide/health")
+        assert response.status == 200
         connection.close()
 
 
@@ -54,21 +55,42 @@ def test_answers_are_not_held_back_by_nagles_algorithm():
     with SimServer() as server:
         connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
         _get(connection, "/moto-api/labguide/health")
-        (served,) = list(server._connections)
-        assert served.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+        from waitress.channel import HTTPChannel
+
+        (served,) = [c for c in server._server._map.values() if isinstance(c, HTTPChannel)]
+        assert served.socket.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
         connection.close()
 
 
-def test_an_idle_connection_expiring_logs_nothing(monkeypatch, caplog):
+def test_held_connections_do_not_cost_a_thread_each():
+    """Issue 9 item 7: werkzeug made one thread per held connection (1,103 for 1,100)."""
+    with SimServer() as server:
+        before = threading.active_count()
+        held = []
+        try:
+            for _ in range(200):
+                connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+                _get(connection, "/moto-api/labguide/health")
+                held.append(connection)
+            assert server.connections == 200
+            assert threading.active_count() <= before + SERVER_THREADS
+            response, _ = _get(held[0], "/moto-api/labguide/health")
+            assert response.status == 200
+        finally:
+            for connection in held:
+                connection.close()
+
+
+def test_an_idle_connection_expires(monkeypatch):
     from labguide.sim import server as server_module
 
-    monkeypatch.setattr(server_module, "KEEP_ALIVE_IDLE_SECONDS", 0.2)
-    with caplog.at_level(logging.INFO, logger="werkzeug"), SimServer() as server:
+    monkeypatch.setattr(server_module, "KEEP_ALIVE_IDLE_SECONDS", 1)
+    with SimServer() as server:
         connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
         _get(connection, "/moto-api/labguide/health")
-        deadline = time.monotonic() + 5
-        while server._connections and time.monotonic() < deadline:
-            time.sleep(0.05)
+        assert server.connections == 1
+        deadline = time.monotonic() + 10
+        while server.connections and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert server.connections == 0
         connection.close()
-    assert not server._connections
-    assert "timed out" not in caplog.text
