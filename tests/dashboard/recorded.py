@@ -16,8 +16,9 @@ class RecordedClass:
     def on_port(cls, port: int, token: str = "t0ken") -> RecordedClass:
         return cls(token, port=port)
 
-    def __init__(self, token: str = "t0ken", *, port: int = 0) -> None:
+    def __init__(self, token: str = "t0ken", *, port: int = 0, account=None) -> None:
         self.token = token
+        self.account = account  # a Target: /class/aws reads it (every seat the same account)
         self.status = json.loads(json.dumps(STATUS))
         self.posts: list[tuple[str, dict]] = []
         self.down = False
@@ -61,6 +62,14 @@ class RecordedClass:
                     return
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(length) or b"{}")
+                if self.path == "/class/aws" and outer.account is not None:
+                    from labguide.classroom.seat_reads import ReadRefused, answer_read
+
+                    try:
+                        return self._answer(200, answer_read(
+                            outer.account, body["service"], body["operation"], body["params"]))
+                    except ReadRefused as exc:
+                        return self._answer(400, {"message": str(exc)})
                 outer.posts.append((self.path, body))
                 self._answer(200, {"ok": True})
 

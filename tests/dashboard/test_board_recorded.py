@@ -36,3 +36,25 @@ async def test_board_shows_counts_and_flags(recorded):
         assert "5 seats" in header and "4 joined" in header
         table = board.query_one("#seat-table")
         print([str(c) for c in table.get_row("2")])
+
+
+async def test_seat_panes_read_the_account_through_the_class_api(frozen_sim):
+    from labguide.tui.dashboard.seat import SeatScreen
+    from labguide.tui.panes.findings import FindingsPane
+
+    server = RecordedClass(account=frozen_sim.target)
+    try:
+        app = app_for(server)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await wait_until(pilot, lambda: app.screen.view is not None, "the first status")
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, SeatScreen), "seat screen")
+            screen = app.screen
+            await wait_until(pilot, lambda: screen.query(FindingsPane), "the seat's panes")
+            pane = screen.query_one(FindingsPane)
+            await wait_until(pilot, lambda: pane.loaded, "findings read through /class/aws")
+            assert pane.last_data
+            assert not pane.has_class("error")
+            assert not [p for p, _ in server.posts]  # reads only: nothing posted
+    finally:
+        server.close()

@@ -64,8 +64,17 @@ class DashboardApp(App):
         self.client = client or ClassClient(options.url, options.token)
         self.actions_done: list[tuple[Request, str | None]] = []  # what ran, for the tests
 
+    poll_interval = 5.0  # a seat's live panes (each read is a request to the class server)
+
     def now(self) -> datetime:
         return self.options.clock()
+
+    def run_pane_action(self, pane: Any, action: Any, **_: Any) -> None:
+        """The seat's panes are read-only here: the instructor acts through the seat's
+        actions (solve, reset…), each confirmed with its command line."""
+        self.notify(f"Not done: {action.describe()}. The seat's panes are read-only here; "
+                    "use the seat's actions (v solve, r reset step, m message).",
+                    severity="warning")
 
     def notify(self, message: str, *, title: str = "", severity: Any = "information",
                timeout: float | None = None, markup: bool = True) -> None:

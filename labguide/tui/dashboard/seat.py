@@ -55,9 +55,16 @@ class SeatScreen(PolledScreen):
             super().__init__()
             self.cause = cause
 
+    class ScenarioLoaded(Message):
+        def __init__(self, loaded: Any, error: str | None) -> None:
+            super().__init__()
+            self.loaded, self.error = loaded, error
+
     def __init__(self, seat: int, view: ClassView | None = None) -> None:
         super().__init__(id="seat")
         self.seat = seat
+        self.scenario_id = view.scenario if view else ""
+        self.account: Any = None  # the seat's read-only account, once the scenario is loaded
         self.row: SeatRow | None = view.seat(seat) if view else None
         self.detail: dict[str, Any] = {}
         self.refresh_times: list[float] = []
@@ -73,6 +80,38 @@ class SeatScreen(PolledScreen):
 
     def on_mount(self) -> None:
         self._show_header()
+        if self.scenario_id:
+            self._load_scenario(self.scenario_id)
+
+    # ----- the seat's live panes (read-only, through the class API) ---------------------------
+
+    @work(thread=True, group="seat-scenario", exit_on_error=False)
+    def _load_scenario(self, ref: str) -> None:
+        from labguide.progress import cache_dir
+        from labguide.scenario import load_scenario_cached
+
+        try:
+            self.post_message(self.ScenarioLoaded(load_scenario_cached(ref, cache_dir()), None))
+        except Exception as exc:  # a scenario this machine does not have: no panes, say so
+            self.post_message(self.ScenarioLoaded(None, f"{type(exc).__name__}: {exc}"))
+
+    def on_seat_screen_scenario_loaded(self, message: ScenarioLoaded) -> None:
+        from labguide.classroom.seat_reads import seat_target
+        from labguide.tui.dashboard.seat_panes import SeatAccount, pane_names, read_only
+
+        tabs = self.query_one("#seat-tabs", TabbedContent)
+        if message.error or message.loaded is None:
+            tabs.add_pane(TabPane("Account", Static(Text(
+                f"The seat's panes need the scenario on this machine: {message.error}")),
+                id="tab-no-panes"))
+            return
+        scenario = message.loaded.scenario
+        target = seat_target(self.app.client, self.seat, scenario.region)  # type: ignore
+        self.account = SeatAccount(target, scenario, self.detail.get("facts"))
+        for name in pane_names(scenario):
+            pane_class = read_only(name)
+            tabs.add_pane(TabPane(pane_class.title, pane_class(self.account),
+                                  id=f"tab-pane-{name}"))
 
     @work(thread=True, exclusive=True, group="seat", exit_on_error=False)
     def _fetch(self) -> None:
@@ -103,6 +142,8 @@ class SeatScreen(PolledScreen):
         self._show_header()
         self._show_timeline(message.detail.get("events") or [])
         self._show_checks(message.detail.get("checks") or [])
+        if self.account is not None and message.detail.get("facts"):
+            self.account.facts.update(message.detail["facts"])
 
     def on_seat_screen_failed(self, message: Failed) -> None:
         self.poll_failed(message.cause)
