@@ -18,6 +18,10 @@ from jinja2.sandbox import SandboxedEnvironment
 from labguide.scenario import load_scenario, render_finish, render_step
 from labguide.scenario.model import Scenario
 from labguide.scenario.names import CALLOUT_KINDS
+from tests.content.copying import COPY_RUN
+from tests.content.copying import prose as _prose
+from tests.content.copying import runs as _runs
+from tests.content.copying import words as _words
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO_FILE = ROOT / "scenarios" / "compromised-iam-credentials.yaml"
@@ -50,7 +54,6 @@ LEARNED_IN = {
     "instance_id": "identify-principal",
 }
 
-COPY_RUN = 8  # words in a row shared with the seed page that count as copying
 
 
 @pytest.fixture(scope="module")
@@ -322,22 +325,6 @@ def test_revocation_policy_is_the_consoles(scenario):
 
 
 # ----- our own words, and the right field ---------------------------------------------------
-
-
-def _prose(text: str) -> str:
-    """Text without code (fenced blocks, inline spans) and markup, for word comparison."""
-    text = re.sub(r"```.*?```", " ", text, flags=re.S)
-    text = re.sub(r"`[^`]*`", " ", text)
-    text = re.sub(r"<[^>]+>", " ", text)
-    return text
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", _prose(text).lower())
-
-
-def _runs(words: list[str], n: int) -> set[tuple[str, ...]]:
-    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
 
 
 def _own_texts(scenario) -> dict[str, str]:
