@@ -21,9 +21,9 @@ def recorded():
 
 
 def app_for(server, **kw):
+    kw.setdefault("interval", 0.2)
     return DashboardApp(DashboardOptions(url=server.url, token=server.token,
-                                         token_file="/tmp/t.token", interval=0.2,
-                                         clock=lambda: NOW, **kw))
+                                         token_file="/tmp/t.token", clock=lambda: NOW, **kw))
 
 
 async def test_board_shows_counts_and_flags(recorded):
@@ -58,3 +58,126 @@ async def test_seat_panes_read_the_account_through_the_class_api(frozen_sim):
             assert not [p for p, _ in server.posts]  # reads only: nothing posted
     finally:
         server.close()
+
+
+def shown_seats(board) -> list[str]:
+    table = board.query_one("#seat-table")
+    return [row.key.value for row in table.ordered_rows]
+
+
+async def test_sort_and_filters(recorded):
+    app = app_for(recorded)
+    async with app.run_test(size=(160, 48)) as pilot:
+        board = app.screen
+        await wait_until(pilot, lambda: board.view is not None, "the first status")
+        assert shown_seats(board) == ["1", "2", "3", "4", "5"]
+        await pilot.press("s")  # help first, oldest first
+        assert shown_seats(board)[0] == "1"
+        await pilot.press("s")  # status: error, idle, active, not joined, done
+        assert shown_seats(board) == ["2", "1", "3", "4", "5"]
+        await pilot.press("f")  # flag filter: help
+        assert shown_seats(board) == ["1"]
+        await pilot.press("f")  # failing
+        assert shown_seats(board) == ["1", "4"]
+        await pilot.press("f")  # stuck (over the step's p75 in this class)
+        assert shown_seats(board) == ["2"]
+        await pilot.press("escape")
+        await pilot.press("slash")
+        await pilot.press(*"chen")
+        assert shown_seats(board) == ["3"]
+        await pilot.press("enter", "escape")
+        assert len(shown_seats(board)) == 5
+
+
+async def test_each_action_asks_shows_its_command_line_and_posts(recorded):
+    from labguide.tui.screens.modals import ConfirmModal, PromptModal
+
+    app = app_for(recorded)
+    async with app.run_test(size=(160, 48)) as pilot:
+        board = app.screen
+        await wait_until(pilot, lambda: board.view is not None, "the first status")
+        await pilot.press("down")  # seat 2, on filter-key
+        expected = {
+            "c": ("/class/check", {"seat": 2},
+                  f"labguide class check --seat 2 {recorded.url} --token-file /tmp/t.token"),
+            "h": ("/class/hint", {"seat": 2}, "class hint --seat 2"),
+            "v": ("/class/solve", {"seat": 2, "step": "filter-key"},
+                  "class solve --seat 2 --step filter-key"),
+            "r": ("/class/reset", {"seat": 2, "step": "filter-key"},
+                  "class reset --seat 2 --step filter-key"),
+            "R": ("/class/reset", {"seat": 2}, "class reset --seat 2 "),
+            "a": ("/class/help-answered", {"seat": 2}, "class help-answered --seat 2"),
+            "p": ("/class/attackers", {"paused": True}, "class attackers pause"),
+            "P": ("/class/attackers", {"paused": False}, "class attackers resume"),
+        }
+        for key, (path, body, cli) in expected.items():
+            before = len(recorded.posts)
+            await pilot.press(key)
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), key)
+            assert cli in app.screen.body
+            await pilot.click("#confirm")
+            await wait_until(pilot, lambda n=before: len(recorded.posts) > n, f"{key} posted")
+            assert recorded.posts[-1] == (path, body)
+            await wait_until(pilot, lambda: app.screen is board, "back on the board")
+        # A cancelled action sends nothing.
+        before = len(recorded.posts)
+        await pilot.press("R")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), "confirm")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(recorded.posts) == before
+        # Message and broadcast ask for their text first.
+        for key, body in (("m", {"text": "look at the role's policies", "seat": 2}),
+                          ("b", {"text": "look at the role's policies"})):
+            await pilot.press(key)
+            await wait_until(pilot, lambda: isinstance(app.screen, PromptModal), "prompt")
+            await pilot.press(*"look at the role's policies", "enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), "confirm")
+            assert "labguide class message" in app.screen.body
+            await pilot.click("#confirm")
+            await wait_until(pilot, lambda b=body: recorded.posts[-1] == ("/class/message", b),
+                             f"{key} posted")
+
+
+async def test_export_writes_the_file(recorded, tmp_path):
+    from labguide.tui.screens.modals import PromptModal
+
+    app = app_for(recorded, export_dir=tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_until(pilot, lambda: app.screen.view is not None, "the first status")
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, PromptModal), "prompt")
+        field = app.screen.query_one("#prompt-input")
+        field.value = str(tmp_path / "class.json")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: (tmp_path / "class.json").exists(), "the export file")
+        assert (tmp_path / "class.json").read_text() == '{"rows": []}'
+
+
+async def test_server_gone_shows_and_recovers(recorded):
+    app = app_for(recorded)
+    async with app.run_test(size=(80, 24)) as pilot:
+        board = app.screen
+        await wait_until(pilot, lambda: board.view is not None, "the first status")
+        port = int(recorded.url.rsplit(":", 1)[1])
+        recorded.close()
+        await wait_until(pilot, lambda: board.error, "the server seen gone")
+        header = str(board.query_one("#class-header").render())
+        assert "not running" in header or "cannot reach" in header
+        assert board.has_class("-stale") and shown_seats(board)  # last view kept, dimmed
+        again = RecordedClass.on_port(port)
+        try:
+            await wait_until(pilot, lambda: board.error is None, "recovered by itself")
+            assert "● live" in str(board.query_one("#class-header").render())
+            assert not board.has_class("-stale")
+        finally:
+            again.close()
+
+
+async def test_server_strings_are_text_not_markup(recorded):
+    app = app_for(recorded)
+    async with app.run_test(size=(160, 48)) as pilot:
+        board = app.screen
+        await wait_until(pilot, lambda: board.view is not None, "the first status")
+        name = board.query_one("#seat-table").get_row("2")[1]
+        assert str(name) == "Ben [bold]x[/]"

@@ -29,7 +29,7 @@ CHECK_ICONS = {"passed": "✓", "failed": "✗", "error": "⚠", "manual": "✎"
 EVENT_ICONS = {"step": "▶", "check-failed": "✗", "check-passed": "✓", "hint": "💡",
                "answer": "✎", "answer-revealed": "👁", "action": "$", "help": "✋",
                "message": "✉", "join": "→", "done": "✓", "reset": "↺", "solve": "⚙"}
-TIMELINE = (Col("at", "Time", 8, 8), Col("event", "Event", 10, 18), Col("step", "Step", 8, 18),
+TIMELINE = (Col("at", "Time", 8, 11), Col("event", "Event", 10, 18), Col("step", "Step", 8, 18),
             Col("what", "What", 20, 200, flex=True))
 CHECKS = (Col("step", "Step", 8, 18), Col("check", "Check", 10, 22),
           Col("status", "Status", 8, 9), Col("what", "Summary", 16, 60, flex=True),
@@ -68,14 +68,17 @@ class SeatScreen(PolledScreen):
         self.row: SeatRow | None = view.seat(seat) if view else None
         self.detail: dict[str, Any] = {}
         self.refresh_times: list[float] = []
+        self.whole: dict[str, dict[str, Text]] = {"timeline": {}, "checks": {}}  # row -> text
 
     def compose(self) -> ComposeResult:
         yield Static(id="seat-header")
         with TabbedContent(id="seat-tabs"):
             with TabPane("Timeline", id="tab-timeline"):
                 yield PaneTable(TIMELINE, id="timeline")
+                yield Static(classes="row-detail", id="timeline-detail")
             with TabPane("Checks", id="tab-checks"):
                 yield PaneTable(CHECKS, id="checks")
+                yield Static(classes="row-detail", id="checks-detail")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -188,6 +191,7 @@ class SeatScreen(PolledScreen):
 
     def _show_timeline(self, events: list[dict]) -> None:
         now = self.app.now()  # type: ignore[attr-defined]
+        self.whole["timeline"] = {}
         rows = []
         for n, event in enumerate(reversed(events[-300:])):  # newest first
             kind = str(event.get("kind") or "")
@@ -199,26 +203,52 @@ class SeatScreen(PolledScreen):
             if event.get("cli"):
                 what.append("  $ ", style="dim")
                 what.append(str(event["cli"]), style="dim")
-            rows.append((f"{len(events) - n}", [
-                Text(_clock(event.get("at"), now)),
-                Text(f"{EVENT_ICONS.get(kind, '·')} {kind}"),
-                Text(str(event.get("step") or "")), what]))
-        sync_table(self.query_one("#timeline", PaneTable), rows)
+            key = f"{len(events) - n}"
+            cells_ = [Text(_clock(event.get("at"), now)),
+                      Text(f"{EVENT_ICONS.get(kind, '·')} {kind}"),
+                      Text(str(event.get("step") or "")), what]
+            rows.append((key, cells_))
+            self.whole["timeline"][key] = Text(" ").join(cells_)
+        self._sync("timeline", rows)
 
     def _show_checks(self, steps: list[dict]) -> None:
+        self.whole["checks"] = {}
         rows = []
         for step in steps:
             for check in step.get("checks") or []:
                 status = str(check.get("status") or "")
-                rows.append((f"{step.get('id')}/{check.get('id')}", [
-                    Text(str(step.get("id") or "")), Text(str(check.get("id") or "")),
-                    Text(f"{CHECK_ICONS.get(status, '?')} {status}",
-                         style="green" if status == "passed" else "bold red"
-                         if status in ("failed", "error") else ""),
-                    Text(str(check.get("summary") or "")),
-                    Text(str(check.get("expected") or "")),
-                    Text(str(check.get("observed") or ""))]))
-        sync_table(self.query_one("#checks", PaneTable), rows)
+                key = f"{step.get('id')}/{check.get('id')}"
+                word = Text(f"{CHECK_ICONS.get(status, '?')} {status}",
+                            style="green" if status == "passed" else "bold red"
+                            if status in ("failed", "error") else "")
+                summary, expected, observed = (Text(str(check.get(k) or ""))
+                                               for k in ("summary", "expected", "observed"))
+                rows.append((key, [Text(str(step.get("id") or "")),
+                                   Text(str(check.get("id") or "")), word, summary,
+                                   expected, observed]))
+                self.whole["checks"][key] = Text.assemble(
+                    word, " ", key, ": ", summary, ("\nexpected ", "dim"), expected,
+                    ("\nobserved ", "dim"), observed)
+        self._sync("checks", rows)
+
+    def _sync(self, name: str, rows: list) -> None:
+        table = self.query_one(f"#{name}", PaneTable)
+        sync_table(table, rows)
+        self._show_whole(table)
+
+    def _show_whole(self, table: Any) -> None:
+        """Under a table, its highlighted row whole (a narrow screen cuts the cells)."""
+        from labguide.tui.panes.base import cursor_key
+
+        name = table.id or ""
+        if name not in self.whole:
+            return
+        key = cursor_key(table)
+        self.query_one(f"#{name}-detail", Static).update(
+            self.whole[name].get(key or "", Text("")))
+
+    def on_data_table_row_highlighted(self, event: Any) -> None:
+        self._show_whole(event.data_table)
 
     # ----- keys -------------------------------------------------------------------------------
 
