@@ -173,8 +173,8 @@ def instance_details(account_id: str, region: str, instance_id: str) -> dict[str
         "launchTime": to_utc(instance.launch_time).strftime("%Y-%m-%dT%H:%M:%S.000Z")
         if not isinstance(instance.launch_time, str) else instance.launch_time,
         "networkInterfaces": nics,
-        "tags": [{"key": k, "value": v} for k, v in sorted(instance.get_tags().items())]
-        if hasattr(instance, "get_tags") else [],
+        "tags": sorted(({"key": t["key"], "value": t["value"]} for t in instance.get_tags()),
+                       key=lambda t: t["key"]),
     }
     if profile is not None:
         details["iamInstanceProfile"] = {"arn": profile.arn, "id": profile.id}
