@@ -2,10 +2,13 @@
 it repeats the workshop's calls against the account, and GuardDuty sees each one.
 
 Calls are executed for real against the account's moto backends, after IAM's verdict on
-the stolen key (`iam_revocation.models.judge`): the role lacks rights for most of them
-(AccessDenied), a revocation dated after the session's issue denies them all, and once
-the instance got new credentials the stolen key is dead (ExpiredToken). Every call,
-allowed or not, goes to `guardduty_backends[acct][region].record_api_call`.
+the stolen key (`iam_revocation.models.judge`, with the attacker's address as
+aws:SourceIp): the role lacks rights for most of them (AccessDenied), a revocation dated
+after the session's issue denies them all (explicitly), and so does any other deny that
+matches the attacker's requests (its IP, its region). A restart of the instance does not
+stop it: the stolen session stays valid until its own expiration, then every call gets
+ExpiredToken. Every call, allowed or not, goes to
+`guardduty_backends[acct][region].record_api_call`.
 """
 
 from __future__ import annotations
@@ -17,10 +20,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from labguide.sim.iam_revocation.models import judge
+from labguide.sim.iam_revocation.models import GLOBAL_REGION, judge
 
 RECON_PREFIXES = ("List", "Describe")  # reconnaissance APIs; the rest is "UnauthorizedAccess"
 RECENT_CALLS = 200
+GLOBAL_SERVICES = frozenset({"iam"})  # signed for us-east-1 whatever the caller's region
 
 
 @dataclass(frozen=True)
@@ -98,7 +102,7 @@ class Attacker:
             if s3.delete_bucket(plan.logs_bucket) is None:
                 raise _CallFailed("BucketNotEmpty")
 
-        return [
+        return [  # (service, API, IAM action, resource, the call itself)
             ("s3", "GetObject", "s3:GetObject",
              f"arn:aws:s3:::{plan.data_bucket}/{plan.config_key}",
              lambda: s3.get_object(plan.data_bucket, plan.config_key)),
@@ -123,7 +127,9 @@ class Attacker:
     def call(self, service: str, api: str, action: str, resource: str,
              run: Callable[[], Any], at: datetime) -> AttackerCall:
         plan = self.plan
-        decision = judge(plan.access_key_id, action, resource, at)
+        region = GLOBAL_REGION if service in GLOBAL_SERVICES else plan.region
+        decision = judge(plan.access_key_id, action, resource, at, source_ip=plan.remote_ip,
+                         region=region, account_id=plan.account_id)
         error_code: str | None = None
         error_message: str | None = None
         if decision is not None and not decision.allowed:

@@ -3,7 +3,8 @@
 Every simulated timestamp (instance LaunchTime, credential issue times, attacker calls,
 command delivery) reads a SimClock, so a test can jump an hour ahead without sleeping.
 Extensions find the clock of an account through `clock_for(account_id)`; accounts
-without a world use a plain wall clock.
+without a world use a plain wall clock. A world's clock is kept in the account's moto
+state (`labguide.sim.state`), not in a module global.
 """
 
 from __future__ import annotations
@@ -60,15 +61,34 @@ def to_utc(moment: datetime) -> datetime:
     return _aware(moment)
 
 
-_ACCOUNT_CLOCKS: dict[str, SimClock] = {}
 _WALL_CLOCK = SimClock()
 
 
 def register_account_clock(account_id: str, clock: SimClock) -> None:
-    """Make `clock` the time source of every extension acting in `account_id`."""
-    _ACCOUNT_CLOCKS[account_id] = clock
+    """Make `clock` the time source of every extension acting in `account_id`.
+
+    The clock lives in the account's moto state (`labguide.sim.state`), so moto's reset
+    and the server's `release_account` forget it with the rest of the account."""
+    from labguide.sim.state import account_state
+
+    account_state(account_id).clock = clock
 
 
 def clock_for(account_id: str) -> SimClock:
     """The clock of the account's world, or the wall clock when it has none."""
-    return _ACCOUNT_CLOCKS.get(account_id, _WALL_CLOCK)
+    from labguide.sim.state import peek_account_state
+
+    state = peek_account_state(account_id)
+    clock = state.clock if state is not None else None
+    return clock if clock is not None else _WALL_CLOCK
+
+
+def has_world(account_id: str) -> bool:
+    """True when a simulated world lives in the account (it registered its clock).
+
+    Only such accounts get AWS's IAM evaluation for role sessions; every other account
+    (moto's own tests, a plain `mock_aws()`) keeps moto's behaviour."""
+    from labguide.sim.state import peek_account_state
+
+    state = peek_account_state(account_id)
+    return state is not None and state.clock is not None

@@ -6,21 +6,29 @@ STS backend, so GetCallerIdentity answers with `assumed-role/ROLE/INSTANCE-ID`),
 RoleSession in the revocation registry carrying its issue time. Keys derive from the
 account, instance, moment and sequence number, so the same world gives the same keys.
 
-A stop and start issues new credentials at once and retires the previous set; a reboot
-does not; the normal refresh (a new set shortly before expiry) does not retire the old one.
+A stop and start issues new credentials at once; a reboot does not; the normal refresh
+issues a new set at least five minutes before the held one expires. No new set retires
+an old one: temporary credentials stay valid until their own expiration ("We make new
+credentials available at least five minutes before the expiration of the old
+credentials", https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-data-retrieval.html
+and https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_revoke-sessions.html),
+so a stolen copy works until then unless a policy denies it.
+
+The credentials each instance was given are kept in the region's moto state
+(`labguide.sim.state.RegionState.instance_credentials`).
 """
 
 from __future__ import annotations
 
 import random
 import string
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from labguide.sim.clock import to_utc
 from labguide.sim.iam_revocation.models import RoleSession, sessions
+from labguide.sim.state import peek_region_state, region_state
 
 LIFETIME = timedelta(hours=6)
 REFRESH_BEFORE_EXPIRY = timedelta(minutes=5)
@@ -77,20 +85,27 @@ def _iso(moment: datetime) -> str:
     return to_utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-_lock = threading.RLock()
-_history: dict[tuple[str, str], list[InstanceCredentials]] = {}
+def history(account_id: str, instance_id: str,
+            region: str | None = None) -> list[InstanceCredentials]:
+    """Every set the instance was given, oldest first (empty when it has none)."""
+    from labguide.sim.state import region_states
+
+    if region is not None:
+        state = peek_region_state(account_id, region)
+        return list(state.instance_credentials.get(instance_id, ())) if state else []
+    account = dict.get(region_states, account_id)
+    for state in list(dict.values(account)) if account is not None else ():
+        issued = state.instance_credentials.get(instance_id)
+        if issued:
+            return list(issued)
+    return []
 
 
-def current(account_id: str, instance_id: str) -> InstanceCredentials | None:
+def current(account_id: str, instance_id: str,
+            region: str | None = None) -> InstanceCredentials | None:
     """The credentials the instance holds now (the newest issued), if it has a role."""
-    issued = _history.get((account_id, instance_id))
+    issued = history(account_id, instance_id, region)
     return issued[-1] if issued else None
-
-
-def forget_account(account_id: str) -> None:
-    with _lock:
-        for key in [k for k in _history if k[0] == account_id]:
-            del _history[key]
 
 
 def instance_role_arn(account_id: str, region: str, instance_id: str) -> str | None:
@@ -113,14 +128,17 @@ def issue(
     from moto.sts.models import AssumedRole, sts_backends
 
     issued_at = to_utc(at).replace(microsecond=0)
-    with _lock:
-        sequence = len(_history.get((account_id, instance_id), ()))
+    state = region_state(account_id, region)
+    with state.lock:
+        held = state.instance_credentials.setdefault(instance_id, [])
+        sequence = len(held)
         rng = random.Random(f"{account_id}|{instance_id}|{role_arn}|{issued_at}|{sequence}")
         access_key_id = random_key_id(rng, "ASIA")
         secret = random_secret(rng)
         token = _TOKEN_PREFIX + "".join(rng.choices(_TOKEN_ALPHABET, k=600))
 
-        iam_backend = iam_backends[account_id]["aws"]
+        partition = role_arn.split(":")[1]
+        iam_backend = iam_backends[account_id][partition]
         key = AccessKey(user_name=None, prefix="ASIA", account_id=account_id)
         key.access_key_id = access_key_id
         key.secret_access_key = secret
@@ -140,7 +158,7 @@ def issue(
         )
         assumed.session_token = token
         assumed.expiration = (issued_at + LIFETIME).replace(tzinfo=None)
-        sts_backends[account_id]["aws"].assumed_roles.append(assumed)
+        sts_backends[account_id][partition].assumed_roles.append(assumed)
 
         session = RoleSession(
             access_key_id=access_key_id,
@@ -150,10 +168,11 @@ def issue(
             session_name=instance_id,
             issued_at=issued_at,
             expires_at=issued_at + LIFETIME,
+            source_instance_arn=f"arn:{partition}:ec2:{region}:{account_id}:instance/{instance_id}",
         )
         sessions.register(session)
         credentials = InstanceCredentials(instance_id, session, secret, token)
-        _history.setdefault((account_id, instance_id), []).append(credentials)
+        held.append(credentials)
         return credentials
 
 
@@ -184,22 +203,20 @@ def verify_moto_internals() -> str | None:
 
 
 def on_instance_started(instance: Any, at: datetime) -> None:
-    """EC2 start listener: a started instance gets new credentials; the old set is retired."""
+    """EC2 start listener: a started instance gets new credentials at once. The set it
+    held before stays valid until its own expiration, wherever a copy of it is."""
     account_id = instance.ec2_backend.account_id
     region = instance.ec2_backend.region_name
     role_arn = instance_role_arn(account_id, region, instance.id)
     if role_arn is None:
         return
-    previous = current(account_id, instance.id)
     issue(account_id, region, instance.id, role_arn, at)
-    if previous is not None and previous.session.replaced_at is None:
-        previous.session.replaced_at = to_utc(at)
 
 
 def refresh_if_due(account_id: str, region: str, instance_id: str, now: datetime) -> bool:
     """The normal refresh: shortly before expiry the instance gets a new set (the old one
     stays valid until it expires). Returns True when a new set was issued."""
-    held = current(account_id, instance_id)
+    held = current(account_id, instance_id, region)
     if held is None or to_utc(now) < held.expiration - REFRESH_BEFORE_EXPIRY:
         return False
     issue(account_id, region, instance_id, held.session.role_arn, now)

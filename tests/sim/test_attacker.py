@@ -1,6 +1,11 @@
 """The attacker on a driven clock: allowed and denied calls as in the workshop, denied after
-a revocation dated after its session (not before), dead after the rotation; GuardDuty sees
-every call; the instance's application suffers between revocation and restart."""
+a revocation dated after its session (not before), still denied after the restart and
+expired only at its session's own expiration; GuardDuty sees every call; the instance's
+application suffers between revocation and restart.
+
+AWS: temporary credentials cannot be revoked and stay valid until they expire; only a
+policy denying them (aws:TokenIssueTime) stops them
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_revoke-sessions.html)."""
 
 from __future__ import annotations
 
@@ -86,29 +91,54 @@ def test_the_whole_response_on_a_driven_clock(moto_in_process, build_theft_world
     assert state.startswith("degraded: AccessDenied reading s3://")
     assert state.endswith(f"since {(revoked_at + timedelta(seconds=60)):%Y-%m-%dT%H:%M:%SZ}")
 
-    # Stop and start: the instance gets new credentials; the stolen key is dead.
+    # Stop and start: the instance gets new credentials; the stolen key stays denied
+    # (explicitly, by the revocation), not expired.
     ec2 = learner(world, "ec2")
     ec2.stop_instances(InstanceIds=[world.truth.instance_id])
     world.advance(60)
     assert health(world) == "down: instance is not running"
     ec2.start_instances(InstanceIds=[world.truth.instance_id])
+    count_before = findings(world)["UnauthorizedAccess"]["Service"]["Count"]
     world.advance(120)
-    assert last_round(world) == [(s, a, "ExpiredToken") for s, a, _ in WORKSHOP_ROUND]
+    assert last_round(world) == [(s, a, "AccessDenied") for s, a, _ in WORKSHOP_ROUND]
     assert health(world) == "healthy"
     rotated = instance_credentials.current(world.account_id, world.truth.instance_id)
     assert rotated.access_key_id != world.truth.stolen_access_key_id
-    last_seen = findings(world)["Recon"]["Service"]["EventLastSeen"]
+    after = findings(world)
+    assert after["UnauthorizedAccess"]["Service"]["Count"] == count_before + 3
+    action = after["UnauthorizedAccess"]["Service"]["Action"]["AwsApiCallAction"]
+    assert action["ErrorCode"] == "AccessDenied"
+    last_seen = after["Recon"]["Service"]["EventLastSeen"]
     assert last_seen == world.attacker.recent_calls()[-1].at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
+    # Only at the session's own expiration (issue + 6 h) does it become ExpiredToken.
+    expiry = world.truth.stolen_session_issued_at + timedelta(hours=6)
+    world.advance((expiry - world.clock.now()).total_seconds() - 1)
+    assert {code for _, _, code in last_round(world)} == {"AccessDenied"}
+    world.advance(120)
+    assert last_round(world) == [(s, a, "ExpiredToken") for s, a, _ in WORKSHOP_ROUND]
+    action = findings(world)["UnauthorizedAccess"]["Service"]["Action"]["AwsApiCallAction"]
+    assert action["ErrorCode"] == "ExpiredToken"
 
-def test_restart_without_revocation_also_kills_the_stolen_key(
+
+def test_restart_without_revocation_leaves_the_stolen_key_working(
         moto_in_process, build_theft_world):
+    """Negative control: the restart alone rotates the instance's key but stops nothing."""
     world = build_theft_world()
+    before = findings(world)
     ec2 = learner(world, "ec2")
     ec2.stop_instances(InstanceIds=[world.truth.instance_id])
     ec2.start_instances(InstanceIds=[world.truth.instance_id])
     world.advance(120)
-    assert {code for _, _, code in last_round(world)} == {"ExpiredToken"}
+    assert last_round(world) == WORKSHOP_ROUND  # GetObject allowed, the rest as before
+    rotated = instance_credentials.current(world.account_id, world.truth.instance_id)
+    assert rotated.access_key_id != world.truth.stolen_access_key_id
+    after = findings(world)
+    assert after["Recon"]["Service"]["Count"] == before["Recon"]["Service"]["Count"] + 2
+    assert after["Recon"]["Service"]["EventLastSeen"] == \
+        world.attacker.recent_calls()[-1].at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    action = after["UnauthorizedAccess"]["Service"]["Action"]["AwsApiCallAction"]
+    assert action["ErrorCode"] == "AccessDenied"  # DeleteAccountPasswordPolicy: not the role's
 
 
 def test_the_stolen_session_expires_after_six_hours(moto_in_process, build_theft_world):

@@ -1,5 +1,7 @@
 """EC2 start semantics: a stop and start gives a new LaunchTime and new instance
-credentials (the old set is dead); a reboot changes neither."""
+credentials, while the old set stays valid until its own expiration (temporary
+credentials cannot be revoked: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_revoke-sessions.html);
+a reboot changes neither."""
 
 from __future__ import annotations
 
@@ -58,11 +60,9 @@ def _exercise_restart(world, role_client, endpoint_url=None):
     assert identity["Account"] == world.account_id
     assert identity["Arn"] == (f"arn:aws:sts::{world.account_id}:assumed-role/"
                                f"{world.truth.role_name}/{instance_id}")
-    # The old set is retired: dead from the start on.
-    with pytest.raises(ClientError) as caught:
-        role_client("s3", stolen, endpoint_url).get_object(
-            Bucket=world.truth.data_bucket, Key="config.py")
-    assert caught.value.response["Error"]["Code"] == "ExpiredToken"
+    # The old set is not retired by the restart: it works until its own expiration.
+    role_client("s3", stolen, endpoint_url).get_object(
+        Bucket=world.truth.data_bucket, Key="config.py")
     role_client("s3", rotated, endpoint_url).get_object(
         Bucket=world.truth.data_bucket, Key="config.py")
 
@@ -71,6 +71,15 @@ def _exercise_restart(world, role_client, endpoint_url=None):
     ec2.start_instances(InstanceIds=[instance_id])
     assert _launch_time(ec2, instance_id) == started_at
     assert instance_credentials.current(world.account_id, instance_id) == rotated
+
+    # At its expiration (issue + 6 h) the old set gets ExpiredToken; the new one works on.
+    world.advance((stolen.expiration - world.clock.now()).total_seconds())
+    with pytest.raises(ClientError) as caught:
+        role_client("s3", stolen, endpoint_url).get_object(
+            Bucket=world.truth.data_bucket, Key="config.py")
+    assert caught.value.response["Error"]["Code"] == "ExpiredToken"
+    role_client("s3", rotated, endpoint_url).get_object(
+        Bucket=world.truth.data_bucket, Key="config.py")
 
 
 def test_restart_in_process(moto_in_process, build_theft_world, role_client):
@@ -99,8 +108,15 @@ def test_credentials_refresh_before_expiry_without_retiring_the_old_set(
     world.advance((stolen.expiration - world.clock.now()).total_seconds() - 240)
     refreshed = instance_credentials.current(world.account_id, world.truth.instance_id)
     assert refreshed.access_key_id != stolen.access_key_id
-    assert stolen.session.replaced_at is None  # still valid until it expires
     assert refreshed.last_updated < stolen.expiration
+    # The refresh retires nothing: the old set is allowed until its expiration, not after.
+    from labguide.sim.iam_revocation.models import judge
+
+    resource = f"arn:aws:s3:::{world.truth.data_bucket}/config.py"
+    just_before = stolen.expiration - timedelta(seconds=1)
+    assert judge(stolen.access_key_id, "s3:GetObject", resource, just_before).allowed
+    assert judge(stolen.access_key_id, "s3:GetObject", resource,
+                 stolen.expiration).error_code == "ExpiredToken"
 
 
 def test_install_fails_loudly_when_instance_start_changed(monkeypatch):

@@ -1,4 +1,5 @@
-"""IAM semantics moto gets wrong: role sessions dated by `aws:TokenIssueTime`.
+"""IAM semantics moto lacks: policy evaluation for the role sessions of a world's account
+(conditions, session policies, permissions boundaries, expiration).
 
 `install()` wraps moto's single authorization entry point
 (`moto.core.authorization.ActionAuthenticatorMixin._authenticate_and_authorize_action`)
@@ -17,6 +18,17 @@ from labguide.sim.errors import ExtensionError
 
 NAME = "iam_revocation"
 _installed = False
+
+
+def _assumed_role_class() -> type:
+    from moto.sts.models import AssumedRole
+
+    return AssumedRole
+
+
+def _assumed_role_properties() -> set[str]:
+    cls = _assumed_role_class()
+    return {name for name in dir(cls) if isinstance(getattr(cls, name, None), property)}
 
 
 def install() -> None:
@@ -51,18 +63,29 @@ def install() -> None:
 
     from moto.sts.models import STSBackend
 
+    from labguide.sim import state
+
+    problem = state.verify_moto_internals()
+    if problem:
+        raise ExtensionError(NAME, problem)
+    for attribute in ("access_key_id", "account_id", "role_arn", "session_name", "expiration"):
+        if f"self.{attribute}" not in inspect.getsource(_assumed_role_class().__init__) and \
+                attribute not in _assumed_role_properties():
+            raise ExtensionError(NAME, f"AssumedRole no longer has {attribute}")
+
     from labguide.sim.iam_revocation.models import register_assumed_role
 
     original_assume = inspect.unwrap(STSBackend.assume_role)
     assume_params = list(inspect.signature(original_assume).parameters)
-    for param in ("role_session_name", "role_arn", "duration"):
+    for param in ("role_session_name", "role_arn", "duration", "policy"):
         if param not in assume_params:
             raise ExtensionError(NAME, f"STSBackend.assume_role no longer takes {param}")
 
     def assume_role(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         assumed = original_assume(self, *args, **kwargs)
         bound = inspect.signature(original_assume).bind(self, *args, **kwargs)
-        register_assumed_role(assumed, int(bound.arguments["duration"]))
+        register_assumed_role(assumed, int(bound.arguments["duration"]),
+                              bound.arguments.get("policy"))
         return assumed
 
     assume_role.__wrapped__ = original_assume  # type: ignore[attr-defined]

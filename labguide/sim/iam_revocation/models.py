@@ -1,26 +1,42 @@
 """Role sessions and how IAM judges a request signed with one.
 
 moto knows which role an `ASIA…` key belongs to but not when its session was issued,
-and its opt-in policy engine does not evaluate date conditions: a "revoke older
-sessions" policy (`Deny *` with `DateLessThan aws:TokenIssueTime`) would block new
-sessions too. This module keeps the issue time of every role session the simulator hands
-out (instance credentials, the stolen session) and evaluates the role's identity-based
-policies for them the way IAM does: an explicit deny wins, then an allow, else an
-implicit deny; an expired or replaced session is refused before any policy is read.
+and its opt-in policy engine evaluates neither conditions nor session policies nor
+permissions boundaries: a "revoke older sessions" policy (`Deny *` with `DateLessThan
+aws:TokenIssueTime`) would block new sessions too, and a `Deny *` on the attacker's
+`aws:SourceIp` would do nothing. This module keeps every role session the simulator hands
+out in a world's account (instance credentials, sessions from AssumeRole) with its issue
+time and expiration, and judges requests signed with one as IAM does
+(`labguide.sim.iam_revocation.policy`): an expired session gets ExpiredToken, whatever
+the policies say; then an explicit deny wins, then an allow (of the identity policies,
+the permissions boundary and the session policy alike), else an implicit deny.
+
+Temporary credentials cannot be revoked or shortened: a session stays valid until its
+own expiration, through stops, starts and refreshes of the instance that held it
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_revoke-sessions.html).
+
+Sessions live in the account's moto state (`labguide.sim.state.AccountState`), so
+moto's reset and `release_account` clear them with the account.
 """
 
 from __future__ import annotations
 
-import json
-import re
-import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from fnmatch import fnmatchcase
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
-from labguide.sim.clock import to_utc
+from labguide.sim.clock import has_world, to_utc
+from labguide.sim.iam_revocation.conditions import parse_date
+from labguide.sim.iam_revocation.policy import (
+    BOUNDARY,
+    IDENTITY,
+    SESSION,
+    PolicySet,
+    Verdict,
+    denial_message,
+    evaluate_policies,
+)
 
 
 @dataclass
@@ -34,35 +50,58 @@ class RoleSession:
     session_name: str
     issued_at: datetime  # whole seconds, UTC: what aws:TokenIssueTime holds
     expires_at: datetime
-    replaced_at: datetime | None = None  # the instance got new credentials; this set is dead
+    session_policies: tuple[str, ...] = ()  # the Policy passed to AssumeRole, if any
+    source_instance_arn: str | None = None  # instance credentials: ec2:SourceInstanceARN
+    mfa: bool = False
+
+    @property
+    def partition(self) -> str:
+        return self.role_arn.split(":")[1]
 
     @property
     def arn(self) -> str:
-        partition = self.role_arn.split(":")[1]
         return (
-            f"arn:{partition}:sts::{self.account_id}:assumed-role/"
+            f"arn:{self.partition}:sts::{self.account_id}:assumed-role/"
             f"{self.role_name}/{self.session_name}"
         )
 
 
 class SessionRegistry:
-    """Role sessions by access key id; shared by every thread of the process (server too)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._by_key: dict[str, RoleSession] = {}
+    """Role sessions by access key id, kept in each account's moto state."""
 
     def register(self, session: RoleSession) -> None:
-        with self._lock:
-            self._by_key[session.access_key_id] = session
+        from labguide.sim.state import account_state
 
-    def get(self, access_key_id: str) -> RoleSession | None:
-        return self._by_key.get(access_key_id)
+        state = account_state(session.account_id, session.partition)
+        with state.lock:
+            state.role_sessions[session.access_key_id] = session
 
-    def forget_account(self, account_id: str) -> None:
-        with self._lock:
-            for key in [k for k, s in self._by_key.items() if s.account_id == account_id]:
-                del self._by_key[key]
+    def get(self, access_key_id: str, account_id: str | None = None) -> RoleSession | None:
+        """The session of a key; the account is found as moto finds it when not given."""
+        from labguide.sim.state import account_states
+
+        if account_id is None:
+            account_id = _account_of(access_key_id)
+            if account_id is None:
+                return None
+        account = dict.get(account_states, account_id)
+        if account is None:
+            return None
+        for state in list(dict.values(account)):
+            found = state.role_sessions.get(access_key_id)
+            if found is not None:
+                return found
+        return None
+
+
+def _account_of(access_key_id: str) -> str | None:
+    from moto.iam import models as iam_models
+
+    for account_id, by_partition in list(dict.items(iam_models.iam_backends)):
+        for backend in list(dict.values(by_partition)):
+            if access_key_id in backend.access_keys:
+                return account_id
+    return None
 
 
 sessions = SessionRegistry()
@@ -76,12 +115,51 @@ class Decision:
     error_code: str | None = None  # "AccessDenied" or "ExpiredToken"
     explicit_deny: bool = False
     message: str = ""
+    context: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 ALLOWED = Decision(allowed=True)
 
-# Actions that IAM never denies by policy (AWS documents GetCallerIdentity as always allowed).
+# IAM never denies GetCallerIdentity by policy: "No permissions are required to perform
+# this operation" (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html).
 ALWAYS_ALLOWED = frozenset({"sts:getcalleridentity"})
+GLOBAL_REGION = "us-east-1"  # aws:RequestedRegion of IAM and other global endpoints
+
+
+def _iso(moment: datetime) -> str:
+    return to_utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def request_context(session: RoleSession, now: datetime, *, source_ip: str | None = None,
+                    region: str | None = None, role_id: str | None = None
+                    ) -> dict[str, str]:
+    """The global condition keys IAM puts in a role session's request context
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html).
+
+    aws:username is absent: IAM sets it only for IAM users. aws:SecureTransport is "true":
+    the simulator stands for AWS's HTTPS endpoints, even when served over plain HTTP on
+    loopback."""
+    now = to_utc(now)
+    context = {
+        "aws:tokenissuetime": _iso(session.issued_at),
+        "aws:currenttime": _iso(now),
+        "aws:epochtime": str(int(now.timestamp())),
+        "aws:principalarn": session.role_arn,
+        "aws:principalaccount": session.account_id,
+        "aws:principaltype": "AssumedRole",
+        "aws:securetransport": "true",
+        "aws:multifactorauthpresent": "true" if session.mfa else "false",
+        "aws:viaawsservice": "false",
+    }
+    if role_id:
+        context["aws:userid"] = f"{role_id}:{session.session_name}"
+    if source_ip:
+        context["aws:sourceip"] = source_ip
+    if region:
+        context["aws:requestedregion"] = region
+    if session.source_instance_arn:
+        context["ec2:sourceinstancearn"] = session.source_instance_arn
+    return context
 
 
 def evaluate(
@@ -90,51 +168,37 @@ def evaluate(
     resource: str,
     now: datetime,
     policies: Iterable[str | dict[str, Any]],
+    *,
+    boundary: Iterable[str | dict[str, Any]] | None = None,
+    context: dict[str, str] | None = None,
 ) -> Decision:
     """Judge `action` (e.g. "s3:GetObject") on `resource` for `session` at `now`.
 
-    `policies` are the role's identity-based policy documents (inline and attached).
-    `resource` "*" means "not known": any Resource element then matches.
+    `policies` are the role's identity-based policy documents (inline and attached),
+    `boundary` its permissions boundary's document (None: the role has none); the
+    session's own policies come with it. `resource` "*" means "not known".
     """
     now = to_utc(now)
-    if session.replaced_at is not None and now >= session.replaced_at:
-        return _expired()
     if now >= session.expires_at:
         return _expired()
     if action.lower() in ALWAYS_ALLOWED:
         return ALLOWED
-    context = {
-        "aws:tokenissuetime": session.issued_at,
-        "aws:currenttime": now,
-        "aws:epochtime": now,
-    }
-    allowed = False
-    for document in policies:
-        for statement in _statements(document):
-            if not _applies(statement, action, resource, context):
-                continue
-            if statement.get("Effect") == "Deny":
-                return Decision(
-                    allowed=False,
-                    error_code="AccessDenied",
-                    explicit_deny=True,
-                    message=(
-                        f"User: {session.arn} is not authorized to perform: {action} "
-                        f"on resource: {resource} with an explicit deny in an "
-                        "identity-based policy"
-                    ),
-                )
-            if statement.get("Effect") == "Allow":
-                allowed = True
-    if allowed:
+    if context is None:
+        context = request_context(session, now)
+    policy_sets = [PolicySet(IDENTITY, list(policies))]
+    if boundary is not None:
+        policy_sets.append(PolicySet(BOUNDARY, list(boundary)))
+    if session.session_policies:
+        policy_sets.append(PolicySet(SESSION, list(session.session_policies)))
+    verdict: Verdict = evaluate_policies(policy_sets, action, resource, context)
+    if verdict.allowed:
         return ALLOWED
     return Decision(
         allowed=False,
         error_code="AccessDenied",
-        message=(
-            f"User: {session.arn} is not authorized to perform: {action} on resource: "
-            f"{resource} because no identity-based policy allows the {action} action"
-        ),
+        explicit_deny=verdict.effect == "ExplicitDeny",
+        message=denial_message(session.arn, action, resource, verdict),
+        context=context,
     )
 
 
@@ -146,140 +210,98 @@ def _expired() -> Decision:
     )
 
 
-def _statements(document: str | dict[str, Any]) -> list[dict[str, Any]]:
-    if isinstance(document, str):
-        document = json.loads(document)
-    statements = document.get("Statement", [])
-    return [statements] if isinstance(statements, dict) else list(statements)
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def _matches_any(patterns: Iterable[str], value: str, *, case_sensitive: bool) -> bool:
-    if case_sensitive:
-        return any(fnmatchcase(value, pattern) for pattern in patterns)
-    value = value.lower()
-    return any(fnmatchcase(value, pattern.lower()) for pattern in patterns)
-
-
-def _applies(
-    statement: dict[str, Any], action: str, resource: str, context: dict[str, datetime]
-) -> bool:
-    if "Action" in statement:
-        if not _matches_any(_as_list(statement["Action"]), action, case_sensitive=False):
-            return False
-    elif "NotAction" in statement:
-        if _matches_any(_as_list(statement["NotAction"]), action, case_sensitive=False):
-            return False
-    else:
-        return False
-    if resource != "*":
-        if "Resource" in statement:
-            if not _matches_any(_as_list(statement["Resource"]), resource, case_sensitive=True):
-                return False
-        elif "NotResource" in statement:
-            if _matches_any(_as_list(statement["NotResource"]), resource, case_sensitive=True):
-                return False
-    return _conditions_hold(statement.get("Condition") or {}, context)
-
-
-_DATE_OPERATORS = {
-    "datelessthan": lambda actual, wanted: actual < wanted,
-    "datelessthanequals": lambda actual, wanted: actual <= wanted,
-    "dategreaterthan": lambda actual, wanted: actual > wanted,
-    "dategreaterthanequals": lambda actual, wanted: actual >= wanted,
-    "dateequals": lambda actual, wanted: actual == wanted,
-    "datenotequals": lambda actual, wanted: actual != wanted,
-}
-
-
-def _conditions_hold(conditions: dict[str, Any], context: dict[str, datetime]) -> bool:
-    """Every operator block must hold. Date operators on the date keys are evaluated;
-    any other operator or key is one this simulator cannot judge, so the statement is
-    treated as not applying (documented limitation)."""
-    for operator, block in conditions.items():
-        name = operator.lower()
-        if_exists = name.endswith("ifexists")
-        if if_exists:
-            name = name[: -len("ifexists")]
-        compare = _DATE_OPERATORS.get(name)
-        if compare is None or not isinstance(block, dict):
-            return False
-        for key, wanted_values in block.items():
-            actual = context.get(key.lower())
-            if actual is None:
-                if if_exists:
-                    continue
-                return False
-            wanted = [parse_policy_date(v) for v in _as_list(wanted_values)]
-            if not any(w is not None and compare(actual, w) for w in wanted):
-                return False
-    return True
-
-
-_EPOCH = re.compile(r"^\d+$")
-
-
 def parse_policy_date(value: Any) -> datetime | None:
     """An IAM date condition value: ISO 8601 (with or without zone, "Z" allowed) or epoch."""
-    text = str(value).strip()
-    try:
-        if _EPOCH.match(text):
-            return datetime.fromtimestamp(int(text), UTC)
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        return to_utc(datetime.fromisoformat(text))
-    except (ValueError, OverflowError):
-        return None
+    return parse_date(value)
 
 
-def role_policy_documents(account_id: str, role_name: str) -> list[str] | None:
-    """The role's inline documents and the default versions of its attached managed
-    policies, read from moto's IAM backend; None when the role no longer exists."""
+@dataclass(frozen=True)
+class RolePolicies:
+    """What IAM reads of a role to judge its sessions."""
+
+    role_id: str
+    documents: list[str]  # inline documents, then attached managed policies' default versions
+    boundary: list[str] | None  # the permissions boundary's document; None: no boundary
+
+
+def _default_document(policy: Any) -> str | None:
+    version = next(
+        (v for v in policy.versions if v.version_id == policy.default_version_id), None
+    )
+    return version.document if version is not None else None
+
+
+def role_policies(account_id: str, role_arn: str) -> RolePolicies | None:
+    """The role's policies from moto's IAM backend of the role's partition; None when the
+    role no longer exists."""
     from moto.iam.models import iam_backends
 
-    backend = iam_backends[account_id]["aws"]
-    role = next((r for r in backend.roles.values() if r.name == role_name), None)
+    partition = role_arn.split(":")[1]
+    backend = iam_backends[account_id][partition]
+    role_name = role_arn.rsplit("/", 1)[-1]
+    role = next((r for r in list(backend.roles.values())
+                 if r.arn == role_arn or r.name == role_name), None)
     if role is None:
         return None
     documents = list(role.policies.values())
-    for policy in role.managed_policies.values():
-        version = next(
-            (v for v in policy.versions if v.version_id == policy.default_version_id), None
-        )
-        if version is not None:
-            documents.append(version.document)
-    return documents
+    for policy in list(role.managed_policies.values()):
+        document = _default_document(policy)
+        if document is not None:
+            documents.append(document)
+    boundary: list[str] | None = None
+    boundary_arn = getattr(role, "permissions_boundary_arn", None)
+    if boundary_arn:
+        policy = backend.managed_policies.get(boundary_arn)
+        document = _default_document(policy) if policy is not None else None
+        boundary = [document] if document is not None else []  # a missing one allows nothing
+    return RolePolicies(role.id, documents, boundary)
 
 
-def judge(access_key_id: str, action: str, resource: str, now: datetime) -> Decision | None:
-    """IAM's verdict for a request signed with `access_key_id`, or None when the key is
-    not a role session this simulator issued (moto then decides as usual)."""
-    session = sessions.get(access_key_id)
-    if session is None:
+def role_policy_documents(account_id: str, role_name: str) -> list[str] | None:
+    """The role's identity-based documents (inline, then attached); None when it is gone."""
+    found = role_policies(account_id, f"arn:aws:iam::{account_id}:role/{role_name}")
+    return found.documents if found is not None else None
+
+
+def judge(access_key_id: str, action: str, resource: str, now: datetime, *,
+          source_ip: str | None = None, region: str | None = None,
+          account_id: str | None = None) -> Decision | None:
+    """IAM's verdict for a request signed with `access_key_id` at `now`, or None when the
+    key is not a role session this simulator issued in a world's account (moto then
+    decides as usual).
+
+    `source_ip` is the caller's address (aws:SourceIp), `region` the region the request
+    is sent to (aws:RequestedRegion; "us-east-1" for IAM). Pass both whenever they are
+    known: a policy conditioned on a key the request lacks is judged as IAM judges it."""
+    session = sessions.get(access_key_id, account_id)
+    if session is None or not has_world(session.account_id):
         return None
-    documents = role_policy_documents(session.account_id, session.role_name)
-    if documents is None:
+    found = role_policies(session.account_id, session.role_arn)
+    if to_utc(now) >= session.expires_at:
+        return _expired()
+    if found is None:
         return Decision(
             allowed=False,
             error_code="AccessDenied",
             message=f"User: {session.arn} is not authorized to perform: {action} "
-            f"on resource: {resource} because the role no longer exists",
+            f"on resource: {resource} because no identity-based policy allows the "
+            f"{action} action",
         )
-    return evaluate(session, action, resource, now, documents)
+    context = request_context(session, now, source_ip=source_ip, region=region,
+                              role_id=found.role_id)
+    return evaluate(session, action, resource, now, found.documents, boundary=found.boundary,
+                    context=context)
 
 
-def register_assumed_role(assumed: Any, duration_seconds: int) -> RoleSession:
-    """Record a session moto's STS just issued (AssumeRole): issued now on the account's
-    clock, so a later revocation judges it like any other role session."""
-    from datetime import timedelta
-
+def register_assumed_role(assumed: Any, duration_seconds: int,
+                          session_policy: str | None = None) -> RoleSession | None:
+    """Record a session moto's STS just issued (AssumeRole) in a world's account: issued
+    now on the world's clock, valid for its duration, limited by its session policy.
+    Sessions in other accounts are left to moto (None)."""
     from labguide.sim.clock import clock_for
 
+    if not has_world(assumed.account_id):
+        return None
     issued_at = clock_for(assumed.account_id).now()
     expires_at = issued_at + timedelta(seconds=duration_seconds)
     assumed.expiration = expires_at.replace(tzinfo=None)  # moto keeps naive UTC
@@ -291,6 +313,7 @@ def register_assumed_role(assumed: Any, duration_seconds: int) -> RoleSession:
         session_name=assumed.session_name,
         issued_at=issued_at,
         expires_at=expires_at,
+        session_policies=(session_policy,) if session_policy else (),
     )
     sessions.register(session)
     return session

@@ -48,11 +48,34 @@ class SessionDenied(HTTPException):
         return self.description or ""
 
 
-def signing_service(headers: Any, fallback: str) -> str:
-    """The IAM service prefix from the SigV4 credential scope (KEY/DATE/REGION/SERVICE/...)."""
+def _scope(headers: Any) -> list[str]:
+    """The SigV4 credential scope: KEY/DATE/REGION/SERVICE/aws4_request."""
     authorization = headers.get("Authorization", "") if headers is not None else ""
-    scope = authorization.partition("Credential=")[2].partition(",")[0].split("/")
+    return authorization.partition("Credential=")[2].partition(",")[0].split("/")
+
+
+def signing_service(headers: Any, fallback: str) -> str:
+    """The IAM service prefix from the SigV4 credential scope."""
+    scope = _scope(headers)
     return scope[3] if len(scope) > 3 and scope[3] else fallback
+
+
+def signing_region(headers: Any, fallback: str | None) -> str | None:
+    """The region the request was signed for: what aws:RequestedRegion holds."""
+    scope = _scope(headers)
+    return scope[2] if len(scope) > 2 and scope[2] else fallback
+
+
+LOOPBACK = "127.0.0.1"
+
+
+def source_ip(request: Any) -> str:
+    """The caller's address (aws:SourceIp): the peer of a served request; in process,
+    where boto3 talks to moto without a socket, the caller is this machine."""
+    environ = getattr(request, "environ", None)
+    if isinstance(environ, dict) and environ.get("REMOTE_ADDR"):
+        return str(environ["REMOTE_ADDR"])
+    return LOOPBACK
 
 
 def iam_action(service: str, operation: str) -> str:
@@ -76,7 +99,10 @@ def authorize_role_session(response: Any, resource: str) -> bool:
         operation = operation[0]
     action = iam_action(service, operation)
     account_id = response.current_account
-    decision = judge(access_key, action, resource, clock_for(account_id).now())
+    decision = judge(access_key, action, resource, clock_for(account_id).now(),
+                     source_ip=source_ip(getattr(response, "request", None)),
+                     region=signing_region(response.headers, getattr(response, "region", None)),
+                     account_id=account_id)
     if decision is None:
         return False
     if decision.allowed:

@@ -34,9 +34,9 @@ from labguide.errors import UserError
 from labguide.sim import instance_credentials
 from labguide.sim.attacker import Attacker, AttackPlan
 from labguide.sim.clock import SimClock, register_account_clock, to_utc
-from labguide.sim.iam_revocation.models import sessions
 from labguide.sim.ssm_shell.models import agent_ping
 from labguide.sim.ssm_shell.models import forget_account as forget_agent_pings
+from labguide.sim.state import forget_account as forget_simulator_state
 from labguide.sim.worlds.instance_app import InstanceApp
 from labguide.sim.worlds.world import Credentials, World
 
@@ -164,14 +164,13 @@ def build(params: dict[str, Any], *, account_id: str, region: str, seed: int = 0
     epoch = to_utc(epoch).replace(microsecond=0)
     if clock is None:
         clock = SimClock(start=epoch + rounds_offset)
-    register_account_clock(account_id, clock)
     with _build_lock:
         from moto.moto_api._internal import mock_random
 
         # A rebuilt account (a fresh mock_aws, a resumed embedded world) starts from nothing.
-        instance_credentials.forget_account(account_id)
-        sessions.forget_account(account_id)
+        forget_simulator_state(account_id)
         forget_agent_pings(account_id)
+        register_account_clock(account_id, clock)
 
         mock_random.seed(_seed_for(seed, account_id))
         rng = random.Random(_seed_for(seed, account_id))

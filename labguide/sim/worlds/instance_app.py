@@ -44,7 +44,9 @@ class InstanceApp:
         if held is None:
             return self._publish("degraded: no instance credentials", at, failing=True)
         resource = f"arn:aws:s3:::{self.data_bucket}/{self.config_key}"
-        decision = judge(held.access_key_id, "s3:GetObject", resource, at)
+        decision = judge(held.access_key_id, "s3:GetObject", resource, at,
+                         source_ip=instance.public_ip or instance.private_ip,
+                         region=self.region, account_id=self.account_id)
         if decision is not None and not decision.allowed:
             return self._publish(
                 f"degraded: {decision.error_code} reading s3://{self.data_bucket}/"
