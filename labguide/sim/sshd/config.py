@@ -82,6 +82,9 @@ DEFAULTS = {
 }
 
 
+# Keywords that may be given many times, each line adding a value.
+MULTI_VALUED = frozenset({"hostkey", "acceptenv", "listenaddress", "subsystem", "setenv",
+                          "hostcertificate", "port"})
 # Older spellings sshd still reads as another keyword.
 ALIASES = {"challengeresponseauthentication": "kbdinteractiveauthentication",
            "pubkeyacceptedkeytypes": "pubkeyacceptedalgorithms",
@@ -141,14 +144,13 @@ class SshdSettings:
 
     def dump(self) -> str:
         """`sshd -T`: every modelled keyword and every one the file sets, lower case."""
-        keys = list(DEFAULTS)
-        keys += [line.keyword for line in self.lines
-                 if line.keyword not in keys and line.keyword not in ("include", "match")]
+        keys = list(dict.fromkeys([*DEFAULTS, *(line.keyword for line in self.lines)]))
         rows = []
         for key in keys:
-            value = self.value(key)
+            values = ([line.value for line in self.lines if line.keyword == key]
+                      if key in MULTI_VALUED else [self.value(key)])
             lowered = key in YES_NO or key == "permitrootlogin"
-            rows.append(f"{key} {value.lower() if lowered else value}")
+            rows += [f"{key} {v.lower() if lowered else v}" for v in values or [self.value(key)]]
         return "\n".join(rows) + "\n"
 
 
@@ -259,7 +261,7 @@ def parse_config(text: str, *, path: str = "/etc/ssh/sshd_config",
                 blocks.extend(inner.blocks)
             continue
         key = ALIASES.get(key, key)
-        line = Line(key, value if key in ("allowusers", "denyusers") else first, where)
+        line = Line(key, value, where)
         if current is not None:
             if key not in MATCH_KEYWORDS:
                 problems.append(f"{path} line {number}: Directive '{keyword}' is not allowed "
