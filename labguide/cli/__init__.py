@@ -101,7 +101,57 @@ def build_parser() -> argparse.ArgumentParser:
     from labguide.cli import class_watch_cmd
 
     class_watch_cmd.add_parsers(class_sub)
+    _add_class(class_sub)
+
+    join = sub.add_parser("join", help="join a class: the seat's account, in the app")
+    join.add_argument("url", help="the class URL the instructor gave")
+    join.add_argument("code", help="your seat's join code")
+    join.add_argument("--name", help="your name, as the instructor sees it")
+    join.add_argument("--print-env", action="store_true",
+                      help="print the export AWS_... lines for the AWS CLI instead of the app")
+
+    answer = sub.add_parser("answer", help="answer a step's question from the command line")
+    answer.add_argument("scenario")
+    answer.add_argument("question", help="question id, or STEP/QUESTION")
+    answer.add_argument("value", help="your answer")
+    _add_target(answer)
     return parser
+
+
+def _add_class(class_sub: argparse._SubParsersAction) -> None:
+    """`class serve|status|reset|solve|message|export` (watch and its actions: class_watch_cmd)."""
+    serve = class_sub.add_parser("serve", help="serve a class of seats for a scenario")
+    serve.add_argument("scenario")
+    serve.add_argument("--seats", type=int, help="number of seats (a new class)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=0, help="0 lets the OS choose")
+    serve.add_argument("--state", metavar="DIR",
+                       help="the class's state folder (default LABGUIDE_HOME/class)")
+    serve.add_argument("--roster", metavar="FILE", help="CSV with a header naming `name`")
+    serve.add_argument("--public-url", metavar="URL",
+                       help="the URL participants use, if not this host and port")
+    serve.add_argument("--workers", type=int, default=None,
+                       help="processes serving the seats (default: 1)")
+
+    def instructor(name: str, help_text: str) -> argparse.ArgumentParser:
+        command = class_sub.add_parser(name, help=help_text)
+        command.add_argument("url", help="the class URL")
+        command.add_argument("--token-file", metavar="F", help="the instructor token file")
+        return command
+
+    status = instructor("status", "every seat's progress")
+    status.add_argument("--json", action="store_true", help="print one JSON object")
+    reset = instructor("reset", "reset a seat's account (or to a step's start)")
+    reset.add_argument("--seat", type=int, required=True, metavar="K")
+    reset.add_argument("--step", metavar="ID")
+    solve = instructor("solve", "apply a step's solution on a seat")
+    solve.add_argument("--seat", type=int, required=True, metavar="K")
+    solve.add_argument("--step", metavar="ID", required=True)
+    message = instructor("message", "send a message to one seat or to all")
+    message.add_argument("--seat", type=int, metavar="K")
+    message.add_argument("text")
+    export = instructor("export", "one row per seat and step")
+    export.add_argument("--format", choices=("csv", "json"), default="csv")
 
 
 def _target_kind(args: argparse.Namespace) -> argparse.Namespace:
@@ -142,7 +192,19 @@ def dispatch(args: argparse.Namespace) -> int:
         from labguide.cli.sim_cmd import cmd_serve
 
         return cmd_serve(args)
+    if command == "class":
+        return _dispatch_class(args)
+    if command in ("join", "answer"):
+        from labguide.cli import join_cmd
+
+        return getattr(join_cmd, f"cmd_{command}")(args)
     raise AssertionError(command)
+
+
+def _dispatch_class(args: argparse.Namespace) -> int:
+    from labguide.cli import class_cmd
+
+    return getattr(class_cmd, f"cmd_{args.class_command}")(args)
 
 
 # Commands whose worker threads may sit in a read from an endpoint that never answers:

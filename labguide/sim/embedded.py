@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from labguide.errors import UserError
-from labguide.sim.server import SimServer
+from labguide.sim.server import TRUSTED_ENVIRON_KEY, SimServer
 
 JOURNAL_VERSION = 1
 READ_ONLY_PREFIXES = ("Describe", "Get", "List", "Head")
@@ -137,7 +137,7 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
-def _request_entry(environ: Mapping[str, Any], body: bytes, operation: str,
+def request_entry(environ: Mapping[str, Any], body: bytes, operation: str,
                    world: Any) -> dict[str, Any]:
     headers = {k: v for k, v in environ.items()
                if k.startswith("HTTP_") and k not in _SKIPPED_ENVIRON and isinstance(v, str)}
@@ -169,11 +169,14 @@ class _Recorder:
         operation = operation_name(environ, body)
         if not changes_state(operation, environ.get("PATH_INFO", "")):
             return
-        self.journal.append(_request_entry(environ, body, operation or "", self.world))
+        self.journal.append(request_entry(environ, body, operation or "", self.world))
 
 
-def _replay(server: SimServer, world: Any, entries: list[dict[str, Any]]) -> int:
-    """Send recorded requests again, in order, as the current learner of the current account."""
+def replay_requests(server: SimServer, world: Any, entries: list[dict[str, Any]]) -> int:
+    """Send recorded requests again, in order, as the current learner of the current account.
+
+    They go straight to the server's WSGI app, marked trusted: their signatures were
+    checked when they were first made (and name keys and dates that have changed since)."""
     from werkzeug.test import EnvironBuilder, run_wsgi_app
 
     app = server.wsgi_app
@@ -199,8 +202,10 @@ def _replay(server: SimServer, world: Any, entries: list[dict[str, Any]]) -> int
             headers=headers, data=body, content_type=entry["headers"].get("CONTENT_TYPE"),
             base_url=server.endpoint_url,
         )
+        environ = builder.get_environ()
+        environ[TRUSTED_ENVIRON_KEY] = True
         try:
-            _, status, _ = run_wsgi_app(app, builder.get_environ(), buffered=True)
+            _, status, _ = run_wsgi_app(app, environ, buffered=True)
         finally:
             builder.close()
         if not status.startswith("2"):
@@ -258,7 +263,7 @@ def start_embedded(name: str, params: Mapping[str, Any], region: str, *, seed: i
                                  account_id=account_id)
         sim = EmbeddedSim(server, world, book)
         if book is not None:
-            sim.replayed = _replay(server, world, entries)
+            sim.replayed = replay_requests(server, world, entries)
             world.catch_up(datetime.now(UTC))  # it lived on while the app was closed
             book.open(None if header else {
                 "kind": "world", "version": JOURNAL_VERSION, "world": name,

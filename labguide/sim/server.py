@@ -325,6 +325,7 @@ class SimServer:
         self.wsgi_app: Any = None
         self.admin_token = admin_token
         self.public_url: str | None = None  # what clients are told, when not this host:port
+        self.paused = False  # True: the worlds' actors (attackers) wait
         self.max_body = max_body
         self.threads = threads
         self.signature_checker: Any = None
@@ -533,6 +534,14 @@ class SimServer:
             self._worlds[world.account_id] = HostedWorld(name, world)
         return world
 
+    def remove_world(self, account_id: str) -> None:
+        """Stop serving a world and free its account (its backends are dropped)."""
+        with self._worlds_lock:
+            hosted = self._worlds.pop(account_id, None)
+        if hosted is not None:
+            hosted.world.stop()
+        release_account(account_id)
+
     @property
     def worlds(self) -> Mapping[str, Any]:
         """The worlds served, by account id (read-only)."""
@@ -564,6 +573,8 @@ class SimServer:
         """Run what fell due in every world once; returns how many worlds ticked cleanly.
         A failing world is logged and the others still tick."""
         ticked = 0
+        if self.paused:
+            return 0
         for account_id, world in self.worlds.items():
             if self._driver_stop.is_set():
                 break

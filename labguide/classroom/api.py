@@ -1,0 +1,232 @@
+"""The class API: JSON routes under `/class/` on the class server (see DESIGN.md "Classroom").
+
+Participants authenticate with their seat's join code, instructors with the instructor
+token, both as `Authorization: Bearer T`. A join code reaches only its own seat; no
+participant route takes a seat number. Errors are `{"message": ...}` with 400 (bad
+body), 401 (no or unknown credential), 403 (a participant on an instructor's route),
+404 (no such route or seat).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+from labguide.classroom.room import Classroom
+from labguide.errors import UserError
+
+log = logging.getLogger(__name__)
+PREFIX = "/class/"
+MAX_JSON_BODY = 256 * 1024
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+class ClassApi:
+    """The WSGI app of `/class/` for one Classroom."""
+
+    def __init__(self, room: Classroom, token: str):
+        self.room = room
+        self._token = token
+        self._participant: dict[tuple[str, str], Callable] = {
+            ("POST", "join"): self._join, ("POST", "report"): self._report,
+            ("GET", "messages"): self._messages, ("POST", "answer"): self._answer,
+            ("GET", "me"): self._me,
+        }
+        self._instructor: dict[tuple[str, str], Callable] = {
+            ("GET", "status"): lambda r, b: room.status(),
+            ("POST", "reset"): lambda r, b: room.reset(_seat(b), _step(b)),
+            ("POST", "solve"): lambda r, b: room.solve(_seat(b), _required_step(b)),
+            ("POST", "message"): lambda r, b: room.message(str(b.get("text") or ""),
+                                                           _seat(b, required=False)),
+            ("POST", "check"): self._check,
+            ("POST", "hint"): lambda r, b: room.push_hint(_seat(b)),
+            ("POST", "help-answered"): lambda r, b: room.help_answered(_seat(b)),
+            ("POST", "attackers"): self._attackers,
+            ("POST", "aws"): self._aws,
+        }
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        request = Request(environ)
+        route = request.path[len(PREFIX):].strip("/")
+        try:
+            status, body = 200, self._dispatch(request, route)
+        except ApiError as exc:
+            status, body = exc.status, {"message": str(exc)}
+        except KeyError as exc:
+            status, body = 404, {"message": f"no seat {exc.args[0]}"}
+        except UserError as exc:
+            status, body = 400, {"message": str(exc)}
+        if isinstance(body, Response):
+            return body(environ, start_response)
+        response = Response(json.dumps(body), status=status, mimetype="application/json")
+        return response(environ, start_response)
+
+    def _dispatch(self, request: Request, route: str) -> Any:
+        key = (request.method, route)
+        if key == ("GET", "health"):
+            return {"status": "ok", "scenario": self.room.scenario.id,
+                    "seats": len(self.room.state.seats())}
+        if key == ("POST", "join"):
+            return self._join(request, _json(request))
+        credential = _bearer(request)
+        if request.method == "GET" and route.startswith("seats/"):
+            self._need_instructor(credential)
+            try:
+                return self.room.seat_detail(int(route.split("/", 1)[1]))
+            except ValueError:
+                raise ApiError(404, f"no seat {route.split('/', 1)[1]!r}") from None
+        if key == ("GET", "export"):
+            self._need_instructor(credential)
+            kind, data = self.room.export(request.args.get("format", "csv"))
+            return Response(data, mimetype=kind)
+        if key in self._instructor:
+            self._need_instructor(credential)
+            return self._instructor[key](request, _json(request) if request.method == "POST"
+                                         else {})
+        if key in self._participant:
+            if credential is None:
+                raise ApiError(401, "this route needs your join code (Authorization: Bearer CODE)")
+            record = self.room.seat_for_code(credential)
+            if record is None:
+                raise ApiError(401, "unknown join code")
+            return self._participant[key](request, record)
+        raise ApiError(404, f"no class route {request.method} {request.path}")
+
+    def _need_instructor(self, credential: str | None) -> None:
+        if credential is None:
+            raise ApiError(401, "this route needs the instructor token "
+                                "(Authorization: Bearer TOKEN)")
+        if not hmac.compare_digest(credential.encode(), self._token.encode()):
+            if self.room.seat_for_code(credential) is not None:
+                raise ApiError(403, "a join code cannot use the instructor's routes")
+            raise ApiError(401, "wrong instructor token")
+
+    # ----- participant routes -------------------------------------------------------------
+
+    def _join(self, request: Request, body: Any) -> dict[str, Any]:
+        code = body.get("code") if isinstance(body, dict) else None
+        if not isinstance(code, str) or not code.strip():
+            raise ApiError(400, "the body must be JSON like {\"code\": \"ABCD-EFGH\"}")
+        record = self.room.seat_for_code(code)
+        if record is None:
+            raise ApiError(401, "unknown join code")
+        name = body.get("name")
+        return self.room.join(record, name if isinstance(name, str) else None)
+
+    def _report(self, request: Request, record: Any) -> dict[str, Any]:
+        body = _json(request)
+        events = body.get("events") if isinstance(body, dict) else None
+        if not isinstance(events, list):
+            raise ApiError(400, "the body must be JSON like {\"events\": [...]}")
+        accepted = self.room.report(record, events)
+        after = _int(request.args.get("after"), 0)
+        return {"accepted": accepted, "messages": self.room.state.messages_for(record.seat,
+                                                                              after)}
+
+    def _messages(self, request: Request, record: Any) -> dict[str, Any]:
+        after = _int(request.args.get("after"), 0)
+        self.room.state.update_seat(record.seat, last_seen=_now())
+        return {"messages": self.room.state.messages_for(record.seat, after)}
+
+    def _answer(self, request: Request, record: Any) -> dict[str, Any]:
+        body = _json(request)
+        question, value = body.get("question"), body.get("value")
+        step = body.get("step")
+        if not isinstance(question, str) or not isinstance(value, str):
+            raise ApiError(400, "the body must be JSON like {\"question\": ID, \"value\": TEXT}")
+        return self.room.answer(record, step if isinstance(step, str) else None, question,
+                                value)
+
+    def _me(self, request: Request, record: Any) -> dict[str, Any]:
+        return self.room.status_of(record.seat)
+
+    # ----- instructor routes --------------------------------------------------------------
+
+    def _check(self, request: Request, body: Any) -> dict[str, Any]:
+        seat = _seat(body)
+        self.room.record(seat)
+        result = self.room.check_seat(seat)
+        return {"seat": seat, "steps": [step.to_json() for step in result.steps]}
+
+    def _attackers(self, request: Request, body: Any) -> dict[str, Any]:
+        paused = body.get("paused")
+        if not isinstance(paused, bool):
+            raise ApiError(400, "the body must be JSON like {\"paused\": true}")
+        self.room.worlds.server.paused = paused
+        self.room.state.add_event(None, "attackers", None, {"paused": paused})
+        return {"ok": True, "attackers_paused": paused}
+
+    def _aws(self, request: Request, body: Any) -> dict[str, Any]:
+        from labguide.classroom.seat_reads import ReadRefused, answer_read
+
+        seat = _seat(body)
+        self.room.record(seat)
+        try:
+            return answer_read(self.room.target(seat), body.get("service"),
+                               body.get("operation"), body.get("params"))
+        except ReadRefused as exc:
+            raise ApiError(403, str(exc)) from None
+
+
+def _now() -> str:
+    from labguide.classroom.state import now_iso
+
+    return now_iso()
+
+
+def _bearer(request: Request) -> str | None:
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    return value.strip() or None if scheme.lower() == "bearer" else None
+
+
+def _json(request: Request) -> Any:
+    if (request.content_length or 0) > MAX_JSON_BODY:
+        raise ApiError(413, f"the body is larger than {MAX_JSON_BODY} bytes")
+    data = request.get_data(cache=True)
+    if not data:
+        return {}
+    try:
+        body = json.loads(data)
+    except (UnicodeDecodeError, ValueError):
+        raise ApiError(400, "the body is not JSON") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "the body must be a JSON object")
+    return body
+
+
+def _int(value: Any, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _seat(body: Any, *, required: bool = True) -> Any:
+    seat = body.get("seat") if isinstance(body, dict) else None
+    if seat is None and not required:
+        return None
+    if isinstance(seat, bool) or not isinstance(seat, int):
+        raise ApiError(400, "the body must name a seat number: {\"seat\": K}")
+    return seat
+
+
+def _step(body: Any) -> str | None:
+    step = body.get("step")
+    return step if isinstance(step, str) and step else None
+
+
+def _required_step(body: Any) -> str:
+    step = _step(body)
+    if step is None:
+        raise ApiError(400, "the body must name a step: {\"seat\": K, \"step\": ID}")
+    return step

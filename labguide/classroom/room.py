@@ -1,0 +1,600 @@
+"""A class: its seats' progress, judged on the server, and what the instructor may do.
+
+The server runs every seat's checks itself (the scenario's CheckRunner on the seat's
+account, signed with the seat's keys) on a schedule and shortly after each write to the
+seat, so a participant on the AWS CLI progresses as one in the app does. Answers come
+from the app's reports or `labguide answer` and are judged here with the same checks.
+Participants' reports (current step, hints, answers revealed, help) only add what the
+account cannot tell.
+
+Step status: `done` once its checks passed (it stays done until a reset), `failing`
+when the learner tried (an answer, or a write while on that step) and it still fails,
+`in-progress` once started, else `not-started`.
+"""
+
+from __future__ import annotations
+
+import csv
+import heapq
+import io
+import json
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
+
+from labguide.classroom.seats import CHECKER_HEADER, SeatWorlds
+from labguide.classroom.state import ClassState, SeatRecord, iso, now_iso, parse_iso, sql
+from labguide.errors import UserError
+
+log = logging.getLogger(__name__)
+CHECK_PERIOD_SECONDS = 60.0  # every seat's checks, spread over this period
+AFTER_WRITE_SECONDS = 1.0  # a write's round waits this long for the writes that follow it
+CHECK_THREADS = 2
+ATTACKER_WINDOW = timedelta(minutes=10)
+REPORT_KINDS = ("step", "check", "step_done", "hint", "answer_revealed", "answer", "help")
+MAX_TEXT = 2000
+
+
+class Classroom:
+    """One class on one server process: its state, its seats' worlds, its check rounds."""
+
+    def __init__(self, loaded: Any, state: ClassState, worlds: SeatWorlds, *,
+                 check_period: float = CHECK_PERIOD_SECONDS):
+        self.loaded = loaded
+        self.scenario = loaded.scenario
+        self.state = state
+        self.worlds = worlds
+        self.check_period = check_period
+        self.step_ids = list(self.scenario.step_ids)
+        self._runners: dict[int, Any] = {}
+        self._runners_lock = threading.Lock()
+        self._due: list[tuple[float, int]] = []
+        self._due_at: dict[int, float] = {}
+        self._due_lock = threading.Condition()
+        self._stop = threading.Event()
+        self._pool = ThreadPoolExecutor(CHECK_THREADS, thread_name_prefix="labguide-class-check")
+        self._running: set[int] = set()
+        self._scheduler: threading.Thread | None = None
+        self.rounds = 0
+        worlds.on_write = lambda seat: self.schedule(seat, AFTER_WRITE_SECONDS, write=True)
+        self._after_write: set[int] = set()
+
+    # ----- scheduling the server's checks --------------------------------------------------
+
+    def start(self) -> None:
+        seats = self.worlds.seats
+        for index, seat in enumerate(seats):
+            self.schedule(seat, 2.0 + self.check_period * index / max(1, len(seats)))
+        self._scheduler = threading.Thread(target=self._schedule_loop, daemon=True,
+                                           name="labguide-class-scheduler")
+        self._scheduler.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        with self._due_lock:
+            self._due_lock.notify_all()
+        if self._scheduler is not None:
+            self._scheduler.join(timeout=5)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        with self._runners_lock:
+            runners, self._runners = list(self._runners.values()), {}
+        for runner in runners:
+            runner.close(wait=False)
+
+    def schedule(self, seat: int, delay: float, *, write: bool = False) -> None:
+        """Check `seat` in `delay` seconds (an earlier booking stands)."""
+        at = time.monotonic() + delay
+        with self._due_lock:
+            if write:
+                self._after_write.add(seat)
+            if seat in self._due_at and self._due_at[seat] <= at:
+                return
+            self._due_at[seat] = at
+            heapq.heappush(self._due, (at, seat))
+            self._due_lock.notify()
+
+    def _schedule_loop(self) -> None:
+        while not self._stop.is_set():
+            with self._due_lock:
+                while not self._stop.is_set():
+                    now = time.monotonic()
+                    while self._due and self._due_at.get(self._due[0][1]) != self._due[0][0]:
+                        heapq.heappop(self._due)  # superseded by an earlier booking
+                    if self._due and self._due[0][0] <= now:
+                        _, seat = heapq.heappop(self._due)
+                        del self._due_at[seat]
+                        break
+                    timeout = self._due[0][0] - now if self._due else 1.0
+                    self._due_lock.wait(min(timeout, 1.0))
+                else:
+                    return
+            if seat in self._running:
+                self.schedule(seat, AFTER_WRITE_SECONDS)
+                continue
+            self._running.add(seat)
+            self._pool.submit(self._round_job, seat)
+
+    def _round_job(self, seat: int) -> None:
+        try:
+            self.check_seat(seat)
+        except Exception as exc:  # noqa: BLE001 - one seat's failure must not stop the rest
+            log.warning("seat %s: check round failed: %s: %s", seat, type(exc).__name__, exc)
+        finally:
+            self._running.discard(seat)
+            if not self._stop.is_set():
+                self.schedule(seat, self.check_period)
+
+    # ----- the checks ----------------------------------------------------------------------
+
+    def _runner(self, seat: int) -> Any:
+        with self._runners_lock:
+            runner = self._runners.get(seat)
+            if runner is not None:
+                return runner
+        from labguide.checks import CheckRunner
+        from labguide.target import Target
+
+        world = self.worlds.world(seat)
+        if world is None:
+            raise UserError(f"seat {seat} is not served by this process")
+        target = Target.for_simulator(self.worlds.server.endpoint_url, world.learner,
+                                      self.scenario.region, clock=world.clock.now)
+        token = self.worlds.checker_token
+        target.on_event("before-send.*.*",
+                        lambda request=None, **_: request.headers.__setitem__(CHECKER_HEADER,
+                                                                              token))
+        runner = CheckRunner(self.loaded, target, max_workers=2)
+        with self._runners_lock:
+            self._runners[seat] = runner
+        return runner
+
+    def forget_runner(self, seat: int) -> None:
+        with self._runners_lock:
+            runner = self._runners.pop(seat, None)
+        if runner is not None:
+            runner.close(wait=False)
+
+    def target(self, seat: int) -> Any:
+        """The seat's account as the server's checks read it (not journaled)."""
+        return self._runner(seat).target
+
+    def acting_target(self, seat: int) -> Any:
+        """The seat's account for the instructor's changes (journaled, replayed on restart)."""
+        from labguide.target import Target
+
+        world = self.worlds.world(seat)
+        if world is None:
+            raise UserError(f"seat {seat} is not served by this process")
+        return Target.for_simulator(self.worlds.server.endpoint_url, world.learner,
+                                    self.scenario.region, clock=world.clock.now)
+
+    def latest_answers(self, seat: int) -> dict[tuple[str, str], str]:
+        """Each question's latest answer (the one that stands, as in the app)."""
+        return {(row["step"], row["question"]): row["value"] for row in self.state.answers(seat)}
+
+    def check_seat(self, seat: int) -> Any:
+        """One check round on the seat's account; the seat's steps updated from it."""
+        runner = self._runner(seat)
+        result = runner.run_round(answers=self.latest_answers(seat))
+        self.rounds += 1
+        with self._due_lock:
+            after_write = seat in self._after_write
+            self._after_write.discard(seat)
+        self._record(seat, result, after_write)
+        return result
+
+    def _record(self, seat: int, result: Any, after_write: bool) -> None:
+        rows = {row["step"]: row for row in self.state.steps(seat)}
+        now = now_iso()
+        first_open = self._first_open(rows)
+        for index, step in enumerate(result.steps):
+            row = rows.get(step.id)
+            if row is None:
+                continue
+            checks = [{"id": c.id, "status": c.status, "summary": c.summary,
+                       "expected": c.expected, "observed": c.observed} for c in step.checks]
+            fields: dict[str, Any] = {"checks": json.dumps(checks),
+                                      "passing": int(step.status == "passed")}
+            if step.status == "passed" and not row["done_at"]:
+                fields["done_at"] = now
+                fields["started_at"] = row["started_at"] or now
+                self.state.add_event(seat, "step-done", step.id, {"by": "server checks"})
+                following = self.step_ids[index + 1] if index + 1 < len(self.step_ids) else None
+                if following and not rows[following]["started_at"]:
+                    self.state.update_step(seat, following, started_at=now)
+            elif step.status in ("failed", "error") and not row["done_at"]:
+                failing = [c for c in step.checks if c.status in ("failed", "error")]
+                tried = after_write and step.id == first_open and \
+                    any(c.status != "manual" for c in failing)
+                if tried:
+                    fields["attempts"] = sql("attempts + 1")
+                    fields["failures"] = sql("failures + 1")
+                if failing and (tried or row["failures"]):
+                    worst = failing[0]
+                    fields["last_failure"] = worst.summary
+                    fields["last_failure_at"] = now
+            self.state.update_step(seat, step.id, **fields)
+
+    def _first_open(self, rows: dict[str, dict]) -> str | None:
+        return next((s for s in self.step_ids if not rows[s]["done_at"]), None)
+
+    # ----- participants ----------------------------------------------------------------------
+
+    def seat_for_code(self, code: str) -> SeatRecord | None:
+        from labguide.classroom.seats import normal_code
+
+        return self.state.seat_by_code(normal_code(code))
+
+    def join(self, record: SeatRecord, name: str | None) -> dict[str, Any]:
+        fields: dict[str, Any] = {"last_seen": now_iso()}
+        current = self.state.query("SELECT joined_at FROM seats WHERE seat = ?", (record.seat,))
+        if not current or not current[0]["joined_at"]:
+            fields["joined_at"] = fields["last_seen"]
+            rows = {r["step"]: r for r in self.state.steps(record.seat)}
+            first = self.step_ids[0]
+            if not rows[first]["started_at"]:
+                self.state.update_step(record.seat, first, started_at=fields["last_seen"])
+        if name:
+            fields["name"] = printable(name, 80)
+        self.state.update_seat(record.seat, **fields)
+        self.state.add_event(record.seat, "joined", None, {"name": fields.get("name")})
+        return {"seat": record.seat, "name": fields.get("name", record.name),
+                "scenario": self.scenario.id, "region": self.scenario.region,
+                "account_id": record.account_id, "endpoint_url": record.endpoint_url,
+                "access_key_id": record.access_key_id,
+                "secret_access_key": record.secret_access_key}
+
+    def report(self, record: SeatRecord, events: list[Any]) -> int:
+        """Take a participant's reports; returns how many were accepted."""
+        seat = record.seat
+        accepted = 0
+        self.state.update_seat(seat, last_seen=now_iso())
+        for event in events[:200]:
+            if not isinstance(event, dict) or event.get("kind") not in REPORT_KINDS:
+                continue
+            kind = event["kind"]
+            step = event.get("step")
+            if kind != "help" and step not in self.step_ids:
+                continue
+            accepted += 1
+            if kind == "step":
+                self.state.update_seat(seat, current_step=step)
+                row = {r["step"]: r for r in self.state.steps(seat)}[step]
+                if not row["started_at"]:
+                    self.state.update_step(seat, step, started_at=now_iso())
+            elif kind == "hint":
+                self.state.update_step(seat, step, hints=sql("hints + 1"))
+            elif kind == "answer_revealed":
+                self.state.update_step(seat, step, answers_revealed=sql("answers_revealed + 1"))
+            elif kind == "answer":
+                question = str(event.get("question") or "")
+                value = printable(event.get("value"), MAX_TEXT)
+                correct = event.get("correct")
+                self._record_answer(seat, step, question, value,
+                                    correct if isinstance(correct, bool) else None, "app")
+            elif kind == "help":
+                on = bool(event.get("on", True))
+                self.state.update_seat(seat, help=int(on), help_since=now_iso() if on else None,
+                                       help_text=printable(event.get("text"), 500) if on else "")
+            payload = {k: v for k, v in event.items() if k not in ("kind", "step")}
+            if "value" in payload:
+                payload["value"] = printable(payload["value"], MAX_TEXT)
+            self.state.add_event(seat, f"report-{kind}", step, payload)
+        return accepted
+
+    def _record_answer(self, seat: int, step: str, question: str, value: str,
+                       correct: bool | None, source: str) -> None:
+        self.state.add_answer(seat, step, question, value, correct, source)
+        fields: dict[str, Any] = {"attempts": sql("attempts + 1")}
+        if correct is False:
+            fields["failures"] = sql("failures + 1")
+            fields["last_failure"] = f"answer {question}: {value[:80]!r} is not right"
+            fields["last_failure_at"] = now_iso()
+        self.state.update_step(seat, step, **fields)
+        self.schedule(seat, 0.2)
+
+    def answer(self, record: SeatRecord, step: str | None, question: str,
+               value: str) -> dict[str, Any]:
+        """Judge a participant's answer on the server (the CLI's `labguide answer`)."""
+        from labguide.checks.context import Memo, RoundContext
+        from labguide.checks.facts import discover
+        from labguide.checks.kinds._common import Unmet
+        from labguide.checks.kinds.answer import judge
+
+        found = self._question(step, question)
+        step_id, spec = found
+        value = printable(value, MAX_TEXT)
+        target = self.target(record.seat)
+        ctx = RoundContext(target=target, memo=Memo())
+        discover(target, self.scenario.facts, ctx=ctx)
+        try:
+            verdict = judge(spec, value, ctx)
+        except Unmet as unmet:
+            verdict = unmet.verdict
+        correct = verdict.status == "passed"
+        self._record_answer(record.seat, step_id, spec.id, value,
+                            correct if verdict.status in ("passed", "failed") else None, "cli")
+        self.state.update_seat(record.seat, last_seen=now_iso())
+        self.state.add_event(record.seat, "answer", step_id,
+                             {"question": spec.id, "value": value, "correct": correct})
+        self.check_seat(record.seat)
+        return {"step": step_id, "question": spec.id, "correct": correct,
+                "status": verdict.status, "feedback": verdict.summary}
+
+    def _question(self, step: str | None, question: str) -> tuple[str, Any]:
+        for candidate in self.scenario.steps:
+            if step and candidate.id != step:
+                continue
+            for spec in candidate.questions:
+                if spec.id == question:
+                    return candidate.id, spec
+        where = f" in step {step}" if step else ""
+        known = [f"{s.id}/{q.id}" for s in self.scenario.steps for q in s.questions]
+        raise UserError(f"no question {question!r}{where}; questions: {', '.join(known)}")
+
+    # ----- the instructor --------------------------------------------------------------------
+
+    def record(self, seat: int) -> SeatRecord:
+        for record in self.state.seats():
+            if record.seat == seat:
+                return record
+        raise KeyError(seat)
+
+    def reset(self, seat: int, step: str | None = None) -> dict[str, Any]:
+        """The whole seat, or its world as it was when `step` began (journal replayed)."""
+        record = self.record(seat)
+        if step is not None and step not in self.step_ids:
+            raise UserError(f"no step {step!r}; steps: {', '.join(self.step_ids)}")
+        rows = {r["step"]: r for r in self.state.steps(seat)}
+        index = self.step_ids.index(step) if step else 0
+        before = rows[step]["started_at"] if step else None
+        if step and not before:
+            raise UserError(f"seat {seat} has not begun step {step} yet: nothing to go back to")
+        self.forget_runner(seat)
+        self.worlds.rebuild(record, before)
+        now = now_iso()
+        for step_id in self.step_ids[index:]:
+            self.state.update_step(seat, step_id, attempts=0, failures=0, hints=0,
+                                   answers_revealed=0, done_at=None, last_failure=None,
+                                   last_failure_at=None, checks="[]", passing=0,
+                                   started_at=(before if step_id == step else None))
+        later = self.step_ids[index:]
+        marks = ",".join("?" * len(later))
+        with self.state.transaction() as db:
+            db.execute(f"DELETE FROM answers WHERE seat = ? AND step IN ({marks})",
+                       (seat, *later))
+        if not step:
+            self.state.update_seat(seat, current_step=None, help=0, help_text="")
+            self.state.update_step(seat, self.step_ids[0], started_at=now)
+        else:
+            self.state.update_seat(seat, current_step=step)
+        self.state.add_event(seat, "reset", step, {"by": "instructor"})
+        self.state.add_message(seat, f"The instructor reset your account to the start of "
+                               f"{'step ' + step if step else 'the exercise'}.", "reset")
+        self.schedule(seat, 0.1)
+        return {"ok": True, "seat": seat, "step": step}
+
+    def solve(self, seat: int, step: str) -> dict[str, Any]:
+        from labguide.actions import apply
+        from labguide.checks.context import Memo, RoundContext
+        from labguide.checks.facts import discover
+
+        if step not in self.step_ids:
+            raise UserError(f"no step {step!r}; steps: {', '.join(self.step_ids)}")
+        spec = self.scenario.step(step)
+        target = self.acting_target(seat)
+        ctx = RoundContext(target=target, memo=Memo())
+        facts = discover(target, self.scenario.facts, ctx=ctx).all()
+        values = {n: f.value for n, f in facts.items()}
+        done: list[str] = []
+        if spec.solve:
+            apply(spec, values, target, now=target.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+                  confirmed=True, before=lambda action: done.append(action.describe()))
+        for question in spec.questions:  # answers-only steps: the model answer, recorded
+            if question.expect is not None:
+                value = _model_value(question, values)
+                if value:
+                    self.state.add_answer(seat, step, question.id, value, True, "instructor")
+        self.state.add_event(seat, "solved", step, {"by": "instructor", "actions": done})
+        self.schedule(seat, 0.1)
+        return {"ok": True, "seat": seat, "step": step, "actions": done}
+
+    def message(self, text: str, seat: int | None) -> dict[str, Any]:
+        text = printable(text, MAX_TEXT)
+        if not text.strip():
+            raise UserError("the message is empty")
+        if seat is not None:
+            self.record(seat)
+        message_id = self.state.add_message(seat, text)
+        self.state.add_event(seat, "message", None, {"text": text})
+        return {"ok": True, "id": message_id, "seat": seat}
+
+    def push_hint(self, seat: int) -> dict[str, Any]:
+        row = self.status_of(seat)
+        step_id = row["current_step"] or self.step_ids[0]
+        spec = self.scenario.step(step_id)
+        shown = next((s["hints"] for s in row["steps"] if s["id"] == step_id), 0)
+        hints = [h for q in spec.questions for h in q.hints]
+        if not hints:
+            raise UserError(f"step {step_id} has no hints")
+        text = hints[min(shown, len(hints) - 1)]
+        self.state.update_step(seat, step_id, hints=sql("hints + 1"))
+        self.state.add_message(seat, text, "hint")
+        return {"ok": True, "seat": seat, "step": step_id, "hint": text}
+
+    def help_answered(self, seat: int) -> dict[str, Any]:
+        self.record(seat)
+        self.state.update_seat(seat, help=0, help_text="", help_since=None)
+        self.state.add_event(seat, "help-answered", None, {})
+        return {"ok": True, "seat": seat}
+
+    # ----- status and export -------------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        seats = self.state.query("SELECT * FROM seats ORDER BY seat")
+        steps: dict[int, dict[str, dict]] = {}
+        for row in self.state.steps():
+            steps.setdefault(row["seat"], {})[row["step"]] = row
+        answers: dict[int, list[dict]] = {}
+        for row in self.state.answers():
+            answers.setdefault(row["seat"], []).append(row)
+        return {
+            "scenario": self.scenario.id, "now": now_iso(),
+            "started_at": self.state.meta("started_at"),
+            "attackers_paused": self.worlds.server.paused,
+            "steps": [{"id": s.id, "title": s.title} for s in self.scenario.steps],
+            "seats": [self._seat_json(seat, steps.get(seat["seat"], {}),
+                                      answers.get(seat["seat"], [])) for seat in seats],
+        }
+
+    def status_of(self, seat: int) -> dict[str, Any]:
+        for entry in self.status()["seats"]:
+            if entry["seat"] == seat:
+                return entry
+        raise KeyError(seat)
+
+    def _seat_json(self, seat: dict, steps: dict[str, dict], answers: list[dict]) -> dict:
+        cells = []
+        for step_id in self.step_ids:
+            row = steps.get(step_id) or {}
+            cells.append(self._step_json(step_id, row, seat.get("current_step")))
+        first_open = next((c["id"] for c in cells if c["status"] != "done"), None)
+        current = seat.get("current_step") or first_open
+        world = self.worlds.world(seat["seat"])
+        done = all(c["status"] == "done" for c in cells)
+        return {
+            "seat": seat["seat"], "name": seat["name"], "account_id": seat["account_id"],
+            "joined": bool(seat["joined_at"]), "joined_at": seat["joined_at"],
+            "last_seen": seat["last_seen"], "current_step": current,
+            "help": bool(seat["help"]), "help_text": seat["help_text"],
+            "help_since": seat["help_since"], "error": seat["error"] or "",
+            "status": "done" if done else None,
+            "attacker": _attacker(world), "steps": cells,
+            "answers": [{"step": a["step"], "question": a["question"], "value": a["value"],
+                         "correct": None if a["correct"] is None else bool(a["correct"]),
+                         "at": a["at"], "source": a["source"]} for a in answers],
+        }
+
+    @staticmethod
+    def _step_json(step_id: str, row: dict, current: str | None) -> dict[str, Any]:
+        if row.get("done_at"):
+            status = "done"
+        elif row.get("failures") and not row.get("passing") and row.get("last_failure"):
+            status = "failing"
+        elif row.get("started_at") or current == step_id:
+            status = "in-progress"
+        else:
+            status = "not-started"
+        return {"id": step_id, "status": status, "attempts": row.get("attempts", 0),
+                "failures": row.get("failures", 0), "hints": row.get("hints", 0),
+                "answers_revealed": row.get("answers_revealed", 0),
+                "started_at": row.get("started_at"), "done_at": row.get("done_at"),
+                "last_failure": row.get("last_failure"),
+                "last_failure_detail": ({"summary": row.get("last_failure"),
+                                         "at": row.get("last_failure_at")}
+                                        if row.get("last_failure") else None),
+                "checks": [{"id": c["id"], "status": c["status"], "summary": c["summary"]}
+                           for c in json.loads(row.get("checks") or "[]")]}
+
+    def seat_detail(self, seat: int) -> dict[str, Any]:
+        entry = self.status_of(seat)
+        entry["events"] = [{"at": e["at"], "kind": e["kind"], "step": e["step"],
+                            "summary": _event_summary(e), **({"text": e["payload"]["text"]}
+                                                            if "text" in e["payload"] else {})}
+                           for e in self.state.events(seat)]
+        rows = {r["step"]: r for r in self.state.steps(seat)}
+        entry["checks"] = [{"id": s.id, "title": s.title,
+                            "status": _round_status(json.loads(rows[s.id]["checks"] or "[]")),
+                            "checks": json.loads(rows[s.id]["checks"] or "[]")}
+                           for s in self.scenario.steps]
+        return entry
+
+    def export(self, fmt: str) -> tuple[str, bytes]:
+        status = self.status()
+        rows = []
+        for seat in status["seats"]:
+            for step in seat["steps"]:
+                started, done = parse_iso(step["started_at"]), parse_iso(step["done_at"])
+                took = round((done - started).total_seconds()) if started and done else None
+                rows.append({"seat": seat["seat"], "name": seat["name"], "step": step["id"],
+                             "status": step["status"], "time_to_done_s": took,
+                             "attempts": step["attempts"], "hints": step["hints"],
+                             "answers_revealed": step["answers_revealed"],
+                             "done_at": step["done_at"]})
+        if fmt == "json":
+            return "application/json", json.dumps({"scenario": status["scenario"],
+                                                   "rows": rows}, indent=2).encode()
+        if fmt != "csv":
+            raise UserError(f"--format must be csv or json, not {fmt!r}")
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["seat"])
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: _csv_safe(v) for k, v in row.items()})
+        return "text/csv", out.getvalue().encode()
+
+
+def printable(value: Any, limit: int) -> str:
+    """Participant text as stored: control characters dropped, bounded."""
+    text = "" if value is None else str(value)
+    return "".join(ch for ch in text if ch.isprintable() or ch in "\n\t")[:limit]
+
+
+def _csv_safe(value: Any) -> Any:
+    """No spreadsheet formulas from a participant's name."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def _model_value(question: Any, facts: dict[str, Any]) -> str | None:
+    from labguide.scenario.model import ChoiceAnswer, FactAnswer
+
+    expect = question.expect
+    if isinstance(expect, FactAnswer):
+        return next((facts[n] for n in expect.fact_names if facts.get(n)), None)
+    if isinstance(expect, ChoiceAnswer):
+        return expect.correct[0] if expect.correct else None
+    return None
+
+
+def _attacker(world: Any) -> dict[str, Any]:
+    if world is None:
+        return {}
+    try:
+        calls = list(world.attacker.recent_calls())
+        now = world.clock.now()
+    except Exception:  # noqa: BLE001 - a world without an attacker
+        return {}
+    recent = [c for c in calls if c.at >= now - ATTACKER_WINDOW]
+    denied = sum(1 for c in recent if not c.allowed)
+    return {"calls": len(calls), "last_call_at": iso(calls[-1].at) if calls else None,
+            "allowed": len(recent) - denied, "denied": denied,
+            "window_s": int(ATTACKER_WINDOW.total_seconds())}
+
+
+def _round_status(checks: list[dict]) -> str:
+    statuses = {c["status"] for c in checks}
+    if not checks:
+        return "manual"
+    for status in ("error", "failed", "manual"):
+        if status in statuses:
+            return status
+    return "passed"
+
+
+def _event_summary(event: dict) -> str:
+    payload = event["payload"]
+    kind = event["kind"]
+    if kind == "report-answer":
+        right = {True: "right", False: "wrong"}.get(payload.get("correct"), "unjudged")
+        return f"answered {payload.get('question')}: {payload.get('value')!r} ({right})"
+    if kind == "answer":
+        return f"answered {payload.get('question')} on the CLI: {payload.get('value')!r}"
+    if kind == "report-help":
+        return "asked for help" if payload.get("on", True) else "lowered the hand"
+    return kind.replace("report-", "").replace("-", " ").replace("_", " ")
+

@@ -1,0 +1,223 @@
+"""The class server end to end in one process: join, isolation, reports, server-side
+checks, answers, the instructor's routes, reset, solve, export, restart from --state."""
+
+from __future__ import annotations
+
+import csv
+import io
+import stat
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.classroom.conftest import call, seat_client, serve, token_of
+
+INSTRUCTOR_ROUTES = [("GET", "/class/status", None), ("GET", "/class/seats/1", None),
+                     ("GET", "/class/export?format=csv", None),
+                     ("POST", "/class/reset", {"seat": 1}),
+                     ("POST", "/class/solve", {"seat": 1, "step": "filter-key"}),
+                     ("POST", "/class/message", {"text": "hi"}),
+                     ("POST", "/class/check", {"seat": 1}), ("POST", "/class/hint", {"seat": 1}),
+                     ("POST", "/class/help-answered", {"seat": 1}),
+                     ("POST", "/class/attackers", {"paused": True}),
+                     ("POST", "/class/aws", {"seat": 2, "service": "sts",
+                                             "operation": "GetCallerIdentity", "params": {}})]
+MOTO_API = ["/moto-api/labguide/worlds", "/moto-api/labguide/clock/advance",
+            "/moto-api/labguide/attacker?account=1", "/moto-api/"]
+
+
+@pytest.fixture(scope="module")
+def served(loaded, tmp_path_factory):
+    state = tmp_path_factory.mktemp("class-state")
+    server = serve(loaded, state, seats=2)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _join(served, seat: int, name: str | None = None) -> dict:
+    code = served.state.seats()[seat - 1].join_code
+    status, answer = call(served, "POST", "/class/join", {"code": code, "name": name})
+    assert status == 200, answer
+    answer["code"] = code
+    return answer
+
+
+def test_state_folder_holds_seats_csv_without_secrets_and_a_private_token(served):
+    folder = served.token_file.parent
+    assert stat.S_IMODE(served.token_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE((folder / "class.sqlite3").stat().st_mode) == 0o600
+    rows = list(csv.DictReader(io.StringIO((folder / "seats.csv").read_text())))
+    assert [r["seat"] for r in rows] == ["1", "2"]
+    assert set(rows[0]) == {"seat", "name", "join_code", "account_id", "access_key_id"}
+    secrets = [r.secret_access_key for r in served.state.seats()]
+    assert not any(s in (folder / "seats.csv").read_text() for s in secrets)
+    assert rows[0]["account_id"] != rows[1]["account_id"]
+
+
+def test_join_gives_the_seat_and_only_with_its_code(served):
+    one = _join(served, 1, "Ada")
+    again = _join(served, 1)  # from a second laptop: the same seat
+    assert again["access_key_id"] == one["access_key_id"] and again["seat"] == 1
+    assert seat_client(one, "sts").get_caller_identity()["Account"] == one["account_id"]
+    status, answer = call(served, "POST", "/class/join", {"code": "ZZZZ-ZZZZ"})
+    assert status == 401
+    lower = served.state.seats()[0].join_code.lower().replace("-", " ")
+    assert call(served, "POST", "/class/join", {"code": lower})[0] == 200
+
+
+def test_a_seat_cannot_act_in_or_read_its_neighbour(served):
+    one, two = _join(served, 1), _join(served, 2)
+    forged = seat_client({**two, "secret_access_key": one["secret_access_key"]}, "guardduty")
+    with pytest.raises(ClientError) as caught:
+        forged.list_detectors()
+    assert caught.value.response["Error"]["Code"] == "SignatureDoesNotMatch"
+    # participant routes only ever reach the code's own seat
+    status, me = call(served, "GET", "/class/me", token=one["code"])
+    assert status == 200 and me["seat"] == 1 and me["account_id"] == one["account_id"]
+    status, _ = call(served, "POST", "/class/report",
+                     {"seat": 2, "events": [{"kind": "step", "step": "review", "seat": 2}]},
+                     token=one["code"])
+    assert status == 200
+    _, board = call(served, "GET", "/class/status", token=token_of(served))
+    assert board["seats"][1]["current_step"] != "review"
+    for method, path, body in INSTRUCTOR_ROUTES:
+        assert call(served, method, path, body)[0] == 401, path
+        assert call(served, method, path, body, token=one["code"])[0] == 403, path
+        assert call(served, method, path, body, token="not-the-token")[0] == 401, path
+    for path in MOTO_API:
+        assert call(served, "GET", path, token=one["code"])[0] == 401, path
+    for path in ("/moto-api/data.json", "/moto-api/reset", "/moto-api/recorder/replay-recording"):
+        assert call(served, "POST", path, token=token_of(served))[0] == 403, path
+
+
+def test_reports_and_answers_reach_the_instructors_status(served):
+    one = _join(served, 1, "Ada")
+    events = [{"kind": "step", "step": "alert"},
+              {"kind": "hint", "step": "alert", "question": "finding-type"},
+              {"kind": "answer_revealed", "step": "alert", "question": "access-key"},
+              {"kind": "answer", "step": "alert", "question": "finding-type",
+               "value": "Recon:IAMUser/Wrong", "correct": False},
+              {"kind": "help", "on": True, "text": "stuck\x1b[2J on the alert"},
+              {"kind": "bogus"}]
+    status, answer = call(served, "POST", "/class/report", {"events": events},
+                          token=one["code"])
+    assert status == 200 and answer["accepted"] == 5
+    _, board = call(served, "GET", "/class/status", token=token_of(served))
+    seat = board["seats"][0]
+    assert {"seat", "name", "account_id", "joined", "last_seen", "current_step", "help",
+            "steps"} <= set(seat)
+    assert seat["name"] == "Ada" and seat["joined"] and seat["help"]
+    assert "\x1b" not in seat["help_text"]
+    alert = seat["steps"][0]
+    assert {"id", "status", "attempts", "hints", "answers_revealed", "done_at",
+            "last_failure"} <= set(alert)
+    assert alert["hints"] == 1 and alert["answers_revealed"] == 1 and alert["status"] == "failing"
+    assert seat["answers"][-1]["value"] == "Recon:IAMUser/Wrong"
+    # the server judges answers itself (a participant on the CLI)
+    finding = served.room.worlds.world(1).truth
+    for question, value in (("finding-type", "UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom"),
+                            ("access-key", finding.stolen_access_key_id)):
+        status, judged = call(served, "POST", "/class/answer",
+                              {"question": question, "value": value}, token=one["code"])
+        assert status == 200 and judged["correct"], judged
+    status, wrong = call(served, "POST", "/class/answer",
+                         {"question": "principal", "value": "not-the-role"}, token=one["code"])
+    assert status == 200 and not wrong["correct"]
+    _, board = call(served, "GET", "/class/status", token=token_of(served))
+    steps = {s["id"]: s for s in board["seats"][0]["steps"]}
+    assert steps["alert"]["status"] == "done" and steps["alert"]["done_at"]
+    assert steps["identify-principal"]["status"] == "failing"
+    assert board["seats"][1]["steps"][0]["status"] != "done"  # the neighbour is untouched
+
+
+def test_a_write_on_the_cli_is_judged_by_the_servers_checks(served):
+    two = _join(served, 2)
+    guardduty = seat_client(two, "guardduty")
+    detector = guardduty.list_detectors()["DetectorIds"][0]
+    guardduty.create_filter(DetectorId=detector, Name="wrong-filter", FindingCriteria={
+        "Criterion": {"type": {"Eq": ["Recon:IAMUser/MaliciousIPCaller.Custom"]}}})
+    served.room.check_seat(2)
+    stolen = served.room.worlds.world(2).truth.stolen_access_key_id
+    guardduty.create_filter(DetectorId=detector, Name="stolen", FindingCriteria={
+        "Criterion": {"resource.accessKeyDetails.accessKeyId": {"Eq": [stolen]}}})
+    served.room.check_seat(2)
+    _, board = call(served, "GET", "/class/status", token=token_of(served))
+    steps = {s["id"]: s for s in board["seats"][1]["steps"]}
+    assert steps["filter-key"]["status"] == "done"
+
+
+def test_solve_reset_of_a_step_and_of_a_seat(served):
+    token = token_of(served)
+    one = _join(served, 1)
+    guardduty = seat_client(one, "guardduty")
+    detector = guardduty.list_detectors()["DetectorIds"][0]
+    status, solved = call(served, "POST", "/class/solve", {"seat": 1, "step": "filter-key"},
+                          token=token)
+    assert status == 200 and solved["actions"]
+    assert guardduty.list_filters(DetectorId=detector)["FilterNames"]
+    served.room.check_seat(1)
+    status, _ = call(served, "POST", "/class/reset", {"seat": 1, "step": "filter-key"},
+                     token=token)
+    assert status == 200
+    assert guardduty.list_filters(DetectorId=detector)["FilterNames"] == []
+    _, board = call(served, "GET", "/class/status", token=token)
+    steps = {s["id"]: s for s in board["seats"][0]["steps"]}
+    assert steps["alert"]["status"] == "done" and steps["filter-key"]["status"] != "done"
+    assert call(served, "POST", "/class/reset", {"seat": 1, "step": "review"},
+                token=token)[0] == 400  # not begun yet
+    status, _ = call(served, "POST", "/class/reset", {"seat": 1}, token=token)
+    assert status == 200
+    _, board = call(served, "GET", "/class/status", token=token)
+    assert all(s["status"] != "done" for s in board["seats"][0]["steps"])
+    assert seat_client(one, "sts").get_caller_identity()["Account"] == one["account_id"]
+    _, messages = call(served, "GET", "/class/messages", token=one["code"])
+    assert any("reset" in m["text"] for m in messages["messages"])
+
+
+def test_messages_and_export(served):
+    token = token_of(served)
+    one, two = _join(served, 1), _join(served, 2)
+    assert call(served, "POST", "/class/message", {"text": "to everyone"}, token=token)[0] == 200
+    assert call(served, "POST", "/class/message", {"seat": 2, "text": "only two"},
+                token=token)[0] == 200
+    _, mine = call(served, "GET", "/class/messages", token=one["code"])
+    _, theirs = call(served, "GET", "/class/messages", token=two["code"])
+    assert "only two" not in [m["text"] for m in mine["messages"]]
+    assert {"to everyone", "only two"} <= {m["text"] for m in theirs["messages"]}
+    status, data = call(served, "GET", "/class/export?format=csv", token=token)
+    rows = list(csv.DictReader(io.StringIO(data.decode())))
+    assert len(rows) == 2 * 7 and {"seat", "name", "step", "status", "time_to_done_s",
+                                   "attempts", "hints", "answers_revealed"} <= set(rows[0])
+    status, data = call(served, "GET", "/class/export?format=json", token=token)
+    assert status == 200 and len(data["rows"]) == 14
+
+
+def test_restart_brings_back_seats_keys_progress_and_worlds(loaded, tmp_path):
+    first = serve(loaded, tmp_path, seats=1)
+    try:
+        code = first.state.seats()[0].join_code
+        _, joined = call(first, "POST", "/class/join", {"code": code, "name": "Grace"})
+        guardduty = seat_client(joined, "guardduty")
+        detector = guardduty.list_detectors()["DetectorIds"][0]
+        guardduty.create_filter(DetectorId=detector, Name="kept", FindingCriteria={
+            "Criterion": {"severity": {"Gte": 4}}})
+        call(first, "POST", "/class/answer", {"question": "finding-type",
+             "value": "UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom"}, token=code)
+        token = token_of(first)
+    finally:
+        first.stop()
+    again = serve(loaded, tmp_path)
+    try:
+        assert again.restored and token_of(again) == token
+        _, rejoined = call(again, "POST", "/class/join", {"code": code})
+        assert rejoined["access_key_id"] == joined["access_key_id"]
+        assert rejoined["secret_access_key"] == joined["secret_access_key"]
+        guardduty = seat_client(rejoined, "guardduty")
+        assert guardduty.list_filters(DetectorId=detector)["FilterNames"] == ["kept"]
+        _, board = call(again, "GET", "/class/status", token=token)
+        seat = board["seats"][0]
+        assert seat["name"] == "Grace" and seat["answers"][0]["question"] == "finding-type"
+    finally:
+        again.stop()
