@@ -82,6 +82,7 @@ class BoardScreen(PolledScreen):
     # ----- layout -----------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        self._size_classes(self.app.size.width, self.app.size.height)
         yield Static(id="class-header")
         yield Static(id="view-bar")
         with ContentSwitcher(initial="seats-view", id="views"):
@@ -102,9 +103,13 @@ class BoardScreen(PolledScreen):
         self._show_header()
         self._show_view_bar()
 
+    def _size_classes(self, width: int, height: int) -> None:
+        """Before the first layout too: the header's height depends on them."""
+        self.set_class(width < cells.NARROW_BELOW, "-narrow")
+        self.set_class(height >= 40, "-tall")
+
     def on_resize(self, event: Any) -> None:
-        self.set_class(event.size.width < cells.NARROW_BELOW, "-narrow")
-        self.set_class(event.size.height >= 40, "-tall")
+        self._size_classes(event.size.width, event.size.height)
         wanted = cells.NARROW if event.size.width < cells.NARROW_BELOW else cells.WIDE
         if wanted != self._columns:  # same table, other columns: the cursor stays
             self._columns = wanted

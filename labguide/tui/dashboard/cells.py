@@ -182,7 +182,7 @@ def header_text(view: ClassView | None, width: int, state: Text) -> Text:
     """The header bar: the class's counts, help, the most failing step, elapsed time."""
     if view is None:
         return Text.assemble(("labguide class", "bold"), "  ", state)
-    narrow = width < 110
+    narrow = width < NARROW_BELOW
     counts = [("seats" if not narrow else "seats", view.provisioned),
               ("joined", view.joined), ("active", view.count("active")),
               ("idle", view.count("idle")), ("done", view.count("done"))]
