@@ -89,10 +89,12 @@ def _record_http(method: str, url: str, headers: Mapping[str, str], body: Any,
 
     from labguide.sim.cloudtrail.models import record
 
-    lowered = {str(k).lower(): str(v) for k, v in headers.items()}
+    lowered = {str(k).lower(): v.decode("latin-1") if isinstance(v, bytes) else str(v)
+               for k, v in headers.items()}
     parts = urlsplit(url)
     if parts.path.startswith("/moto-api"):
         return
+    lowered.setdefault("host", parts.netloc)
     access_key, region, service = credential_scope(lowered.get("authorization", ""))
     if access_key is None:  # a presigned URL carries its credential in the query
         credential = parse_qs(parts.query).get("X-Amz-Credential", [""])[0].split("/")

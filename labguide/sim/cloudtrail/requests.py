@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl
 
 _CREDENTIAL = re.compile(r"Credential=([A-Z0-9]{16,128})/[^/]*/([^/]*)/([^/]+)/")
 # SigV4 signing names that differ from the botocore service (moto router) name.
+_VIRTUAL_HOST = re.compile(r"^(.+?)\.s3[.-](?:[a-z0-9-]+\.)?amazonaws\.com(?::\d+)?$")
 _SERVICE_FOR_SIGNING_NAME = {"monitoring": "cloudwatch", "email": "ses", "states": "stepfunctions"}
 
 
@@ -80,7 +81,12 @@ def _rest_operation(service: str, raw: RawRequest,
     from moto.core.request import Request
     from werkzeug.test import EnvironBuilder
 
-    builder = EnvironBuilder(path=raw.path, method=raw.method, query_string=raw.query,
+    path = raw.path
+    if service == "s3":  # virtual-hosted style: the bucket is in the host name
+        bucket = _VIRTUAL_HOST.match(raw.headers.get("host", ""))
+        if bucket:
+            path = f"/{bucket.group(1)}{path}"
+    builder = EnvironBuilder(path=path, method=raw.method, query_string=raw.query,
                              headers=dict(raw.headers), data=raw.body)
     try:
         environ = builder.get_environ()

@@ -111,6 +111,22 @@ def metadata_for(account_id: str, region: str, instance_id: str, now: datetime) 
     )
 
 
+def run_on_instance(account_id: str, region: str, instance_id: str, script: str,
+                    metadata: InstanceMetadata, now: datetime) -> Any:
+    """Run a script in the instance's shell: its host's files, its clock, its `aws`."""
+    from labguide.sim.hosts.models import host_for
+    from labguide.sim.ssm_shell.awscli import InstanceCli
+
+    instance = _ec2_instance(account_id, region, instance_id)
+    host = host_for(account_id, region, instance_id)
+    source_ip = (getattr(instance, "public_ip", None) or metadata.local_ipv4)
+    cli = InstanceCli(region=region, source_ip=source_ip,
+                      user_agent=str(host.image.get("aws_cli_user_agent", "aws-cli/1")),
+                      credentials=metadata.credentials)
+    return run_script(script, hostname=host.hostname, metadata=metadata, host=host,
+                      now=to_utc(now), aws=cli)
+
+
 def keep_managed_targets(command: Any, instance_ids: list[str], has_targets: bool,
                          region: str) -> None:
     """moto adds every instance of the region to a command sent without Targets; SSM sends
@@ -168,8 +184,8 @@ def deliver_due(command: Any, region: str) -> None:
         instance_id = invocation["InstanceId"]
         if agent_online(account_id, region, instance_id, now):
             metadata = metadata_for(account_id, region, instance_id, now)
-            result = run_script(command.labguide_script, hostname=metadata.local_hostname,
-                                metadata=metadata)
+            result = run_on_instance(account_id, region, instance_id, command.labguide_script,
+                                     metadata, now)
             status = "Success" if result.exit_code == 0 else "Failed"
             invocation.update(
                 Status=status,

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from labguide.sim.ssm_shell.imds import InstanceMetadata
@@ -51,7 +53,7 @@ class ListItem:
 
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_OPERATOR_CHARS = ";&|\n"
+_OPERATOR_CHARS = ";&|\n<>"
 
 
 class _Parser:
@@ -113,12 +115,37 @@ class _Parser:
                 if not words:
                     raise ShellSyntaxError("syntax error near unexpected token `|'")
                 end_command()
+            elif char == "&" and self.peek(1) == ">":
+                self.pos += 1
+                words.append(self.parse_redirect(closing, fd=-1))
             elif char == "&":
                 raise ShellSyntaxError("background jobs (&) are not supported")
+            elif char in "<>":
+                words.append(self.parse_redirect(closing, fd=1 if char == ">" else 0))
+            elif char.isdigit() and self.peek(1) in ("<", ">") and (
+                    self.pos == 0 or self.text[self.pos - 1] in " \t;|&\n("):
+                self.pos += 1
+                words.append(self.parse_redirect(closing, fd=int(char)))
             else:
                 words.append(self.parse_word(closing))
         end_item(";")
         return items
+
+    def parse_redirect(self, closing: str | None, *, fd: int) -> Word:
+        """`>`, `>>`, `<`, `N>&M` and `&>` (fd -1: both outputs), with their target word."""
+        op = self.peek()
+        self.pos += 1
+        if op == ">" and self.peek() == ">":
+            op, self.pos = ">>", self.pos + 1
+        if op == ">" and self.peek() == "&" and self.peek(1).isdigit():
+            target = int(self.peek(1))
+            self.pos += 2
+            return Word([Segment("redir", (fd, ">&", None, target), False)])
+        while self.peek() in (" ", "\t"):
+            self.pos += 1
+        if self.peek() in ("", "\n", ";", "|", "&", "<", ">") or self.peek() == closing:
+            raise ShellSyntaxError("syntax error near unexpected token `newline'")
+        return Word([Segment("redir", (fd, op, self.parse_word(closing), None), False)])
 
     def parse_word(self, closing: str | None) -> Word:
         word = Word()
@@ -213,42 +240,81 @@ def parse(script: str) -> list[ListItem]:
 
 # --- execution -------------------------------------------------------------------------
 
+class ShellExit(Exception):
+    """`exit N`: the script (or the $(...) subshell) ends with status N."""
+
+    def __init__(self, status: int):
+        super().__init__(status)
+        self.status = status
+
+
 class Shell:
     """One run of a script: its variables, last exit status and the instance it runs on."""
 
-    def __init__(self, *, hostname: str, metadata: InstanceMetadata | None):
+    def __init__(self, *, hostname: str, metadata: InstanceMetadata | None,
+                 host: Any = None, now: datetime | None = None, aws: Any = None):
         self.hostname = hostname
         self.metadata = metadata
+        self.host = host  # labguide.sim.hosts.models.Host, or None (no file system)
+        self.now = now or (metadata.now if metadata is not None else datetime.now(UTC))
+        self.aws = aws  # runs `aws ...` inside the instance: (shell, args) -> (out, err, status)
         self.variables: dict[str, str] = {}
+        self.cwd = "/"
         self.status = 0
+
+    def child(self) -> Shell:
+        inner = Shell(hostname=self.hostname, metadata=self.metadata, host=self.host,
+                      now=self.now, aws=self.aws)
+        inner.variables, inner.cwd = dict(self.variables), self.cwd
+        return inner
 
     def run(self, items: list[ListItem]) -> tuple[str, str]:
         stdout: list[str] = []
         stderr: list[str] = []
         skip_next = False
-        for item in items:
-            if not skip_next:
-                out, err, self.status = self.run_pipeline(item.pipeline)
-                stdout.append(out)
-                stderr.append(err)
-            if item.connector == "&&":
-                skip_next = self.status != 0
-            elif item.connector == "||":
-                skip_next = self.status == 0
-            else:
-                skip_next = False
+        try:
+            for item in items:
+                if not skip_next:
+                    out, err, self.status = self.run_pipeline(item.pipeline, stdout, stderr)
+                    stdout.append(out)
+                    stderr.append(err)
+                if item.connector == "&&":
+                    skip_next = self.status != 0
+                elif item.connector == "||":
+                    skip_next = self.status == 0
+                else:
+                    skip_next = False
+        except ShellExit as done:
+            self.status = done.status
         return "".join(stdout), "".join(stderr)
 
-    def run_pipeline(self, pipeline: list[list[Word]]) -> tuple[str, str, int]:
+    def run_pipeline(self, pipeline: list[list[Word]], stdout: list[str],
+                     stderr: list[str]) -> tuple[str, str, int]:
         stdin = ""
         errors: list[str] = []
         status = 0
         for command in pipeline:
-            stdin, err, status = self.run_command(command, stdin)
+            try:
+                stdin, err, status = self.run_command(command, stdin)
+            except ShellExit:
+                if len(pipeline) > 1:  # exit in a pipeline ends only that part
+                    continue
+                stdout.append(stdin)
+                stderr.append("".join(errors))
+                raise
             errors.append(err)
         return stdin, "".join(errors), status
 
+    def resolve(self, path: str) -> str:
+        """An absolute path for `path`, relative to the working directory."""
+        import posixpath
+
+        return posixpath.normpath(posixpath.join(self.cwd, path))
+
     def run_command(self, words: list[Word], stdin: str) -> tuple[str, str, int]:
+        redirects = [w.segments[0].value for w in words
+                     if w.segments and w.segments[0].kind == "redir"]
+        words = [w for w in words if not (w.segments and w.segments[0].kind == "redir")]
         assignments: list[tuple[str, Word]] = []
         index = 0
         while index < len(words):
@@ -258,29 +324,105 @@ class Shell:
             assignments.append(split)
             index += 1
         errors: list[str] = []
+        local_env: dict[str, str] = {}
+        for name, value_word in assignments:
+            value, err = self.expand_joined(value_word)
+            errors.append(err)
+            local_env[name] = value
+        routes, stdin, problem = self.open_redirects(redirects, stdin)
+        if problem:
+            return "", "".join(errors) + problem, 1
         if index == len(words):
-            self.status = 0
-            for name, value_word in assignments:
-                value, err = self.expand_joined(value_word)
-                errors.append(err)
-                self.variables[name] = value
-            return "", "".join(errors), self.status
+            self.variables.update(local_env)
+            return self.route(routes, "", "".join(errors), 0)
         argv, err = self.expand(words[index:])
         errors.append(err)
         if not argv:
-            return "", "".join(errors), 0
+            return self.route(routes, "", "".join(errors), 0)
+        saved = dict(self.variables)
+        self.variables.update(local_env)
+        try:
+            out, err, status = self.call(argv, stdin)
+        finally:
+            if local_env:
+                self.variables = {**saved, **{k: v for k, v in self.variables.items()
+                                              if k not in local_env}}
+        errors.append(err)
+        return self.route(routes, out, "".join(errors), status)
+
+    def call(self, argv: list[str], stdin: str) -> tuple[str, str, int]:
+        from labguide.sim.ssm_shell.commands import COMMANDS
+
         name, args = argv[0], argv[1:]
+        if name == "exit":
+            try:
+                code = int(args[0]) if args else self.status
+            except ValueError:
+                return "", f"sh: line 1: exit: {args[0]}: numeric argument required\n", 2
+            raise ShellExit(code & 0xFF)
         if name == "echo":
-            out, status = _echo(args), 0
-        elif name == "hostname":
-            out, status = self.hostname + "\n", 0
-        elif name == "curl":
-            out, curl_err, status = self.curl(args)
-            errors.append(curl_err)
-        else:
-            out, status = "", 127
-            errors.append(f"{name}: command not found\n")
-        return out, "".join(errors), status
+            return _echo(args), "", 0
+        if name == "hostname":
+            return self.hostname + "\n", "", 0
+        if name == "curl":
+            return self.curl(args)
+        if name == "aws" and self.aws is not None:
+            return self.aws(self, args)
+        command = COMMANDS.get(name.rsplit("/", 1)[-1] if name.startswith("/") else name)
+        if command is None:
+            return "", f"{name}: command not found\n", 127
+        return command(self, args, stdin)
+
+    # redirections
+
+    def open_redirects(self, redirects: list[Any],
+                       stdin: str) -> tuple[dict[int, Any], str, str]:
+        """Where fd 1 and 2 go ("out", "err", None for /dev/null, or (path, append)), the
+        command's stdin, and an error message if a redirection failed."""
+        from labguide.sim.hosts.models import HostError
+
+        routes: dict[int, Any] = {1: "out", 2: "err"}
+        for fd, op, target_word, dup in redirects:
+            if op == ">&":
+                routes[fd] = routes.get(dup, "out")
+                continue
+            target, _ = self.expand_joined(target_word)
+            if target == "/dev/null":
+                if op == "<":
+                    stdin = ""
+                else:
+                    for n in ((1, 2) if fd == -1 else (fd,)):
+                        routes[n] = None
+                continue
+            path = self.resolve(target)
+            if self.host is None:
+                return routes, stdin, f"sh: {target}: No such file or directory\n"
+            try:
+                if op == "<":
+                    stdin = self.host.read(path)
+                    continue
+                if op == ">":
+                    self.host.write(path, "", at=self.now)
+                else:
+                    self.host.append(path, "", at=self.now)
+            except HostError as error:
+                return routes, stdin, f"sh: {target}: {error}\n"
+            for n in ((1, 2) if fd == -1 else (fd,)):
+                routes[n] = (path, True)  # truncated once above; every write now appends
+        return routes, stdin, ""
+
+    def route(self, routes: dict[int, Any], out: str, err: str,
+              status: int) -> tuple[str, str, int]:
+        streams = {"out": [], "err": []}
+        for fd, text in ((1, out), (2, err)):
+            target = routes.get(fd)
+            if not text or target is None:
+                continue
+            if isinstance(target, tuple):
+                self.host.append(target[0], text, at=self.now)
+            else:
+                streams[target].append(text)
+        return "".join(streams["out"]), "".join(streams["err"]), status
 
     # expansion
 
@@ -340,8 +482,7 @@ class Shell:
             if segment.value == "?":
                 return str(self.status), ""
             return self.variables.get(str(segment.value), ""), ""
-        inner = Shell(hostname=self.hostname, metadata=self.metadata)
-        inner.variables = dict(self.variables)
+        inner = self.child()
         out, err = inner.run(segment.value)  # type: ignore[arg-type]
         self.status = inner.status
         return out.rstrip("\n"), err
@@ -453,13 +594,14 @@ def _parse_curl(args: list[str]):  # type: ignore[no-untyped-def]
 
 
 def run_script(
-    script: str, *, hostname: str, metadata: InstanceMetadata | None
+    script: str, *, hostname: str, metadata: InstanceMetadata | None, host: Any = None,
+    now: datetime | None = None, aws: Any = None,
 ) -> ShellResult:
-    """Run `script` as AWS-RunShellScript would on the instance."""
+    """Run `script` as AWS-RunShellScript would on the instance (as root, in /)."""
     try:
         items = parse(script)
     except ShellSyntaxError as error:
         return ShellResult("", f"sh: line 1: {error}\n", 2)
-    shell = Shell(hostname=hostname, metadata=metadata)
+    shell = Shell(hostname=hostname, metadata=metadata, host=host, now=now, aws=aws)
     stdout, stderr = shell.run(items)
     return ShellResult(stdout, stderr, shell.status)

@@ -1,0 +1,1 @@
+"""Simulated instance hosts: file systems and services (see `models`)."""
