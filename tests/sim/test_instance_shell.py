@@ -200,22 +200,48 @@ def test_aws_inside_the_instance_uses_its_current_credentials(served_theft_world
     assert read["Status"] == "Success" and read["StandardOutputContent"].rstrip().endswith(
         " config.py")
 
-    # After a stop and start, the instance's aws uses the new key; the old one is dead.
+    old_key = (f"AWS_ACCESS_KEY_ID={stolen.access_key_id} "
+               f"AWS_SECRET_ACCESS_KEY={stolen.secret_access_key} "
+               f"AWS_SESSION_TOKEN={stolen.session_token} "
+               f"aws s3 ls s3://{world.truth.data_bucket}/")
     ec2 = _learner(world, "ec2", url)
-    ec2.stop_instances(InstanceIds=[instance])
-    world.advance(120)
-    ec2.start_instances(InstanceIds=[instance])
-    world.advance(120)
+
+    def restart() -> None:
+        ec2.stop_instances(InstanceIds=[instance])
+        world.advance(120)
+        ec2.start_instances(InstanceIds=[instance])
+        world.advance(120)
+
+    # Negative control: a restart alone rotates the key but the old session stays valid
+    # until it expires (temporary credentials cannot be revoked; they expire).
+    restart()
+    first_rotation = instance_credentials.current(world.account_id, instance)
+    assert first_rotation.access_key_id != stolen.access_key_id
+    assert _run(ssm, instance, old_key)["Status"] == "Success"
+
+    # Revoke older sessions, restart: the new key works, the old one is denied.
+    revoke = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Deny", "Action": "*", "Resource": "*",
+        "Condition": {"DateLessThan": {"aws:TokenIssueTime": world.clock.now().strftime(
+            "%Y-%m-%dT%H:%M:%SZ")}}}]}
+    import json
+
+    world.advance(1)
+    _learner(world, "iam", url).put_role_policy(
+        RoleName=world.truth.role_name, PolicyName="AWSRevokeOlderSessions",
+        PolicyDocument=json.dumps(revoke))
+    world.advance(60)
+    restart()
     rotated = instance_credentials.current(world.account_id, instance)
-    assert rotated.access_key_id != stolen.access_key_id
+    assert rotated.access_key_id not in (stolen.access_key_id, first_rotation.access_key_id)
     now_key = _run(ssm, instance, "aws sts get-caller-identity --output json")
     assert now_key["Status"] == "Success", now_key["StandardErrorContent"]
-    old = _run(ssm, instance, (f"AWS_ACCESS_KEY_ID={stolen.access_key_id} "
-                               f"AWS_SECRET_ACCESS_KEY={stolen.secret_access_key} "
-                               f"AWS_SESSION_TOKEN={stolen.session_token} "
-                               f"aws s3 ls s3://{world.truth.data_bucket}/"))
+    assert json.loads(now_key["StandardOutputContent"])["Arn"].endswith(f"/{instance}")
+    assert _run(ssm, instance, f"aws s3 ls s3://{world.truth.data_bucket}/")["Status"] == \
+        "Success"
+    old = _run(ssm, instance, old_key)
     assert old["ResponseCode"] == 255
-    assert "(ExpiredToken)" in old["StandardErrorContent"]
+    assert "(AccessDenied)" in old["StandardErrorContent"]
 
     # CloudTrail shows the instance's own calls, from the instance, with the CLI's agent.
     mine = [e for e in events(world.account_id, world.region)
@@ -224,6 +250,7 @@ def test_aws_inside_the_instance_uses_its_current_credentials(served_theft_world
             and e["sourceIPAddress"] == "10.0.0.15"]
     assert [e["eventName"] for e in mine] == ["GetCallerIdentity", "ListBuckets",
                                               "DescribeInstances", "GetCallerIdentity"]
+    assert rotated.access_key_id != first_rotation.access_key_id
     assert mine[0]["userAgent"].startswith("aws-cli/1.18.147 ")
     assert mine[2]["errorCode"] == "Client.UnauthorizedOperation"
     assert mine[-1]["userIdentity"]["accessKeyId"] == rotated.access_key_id
