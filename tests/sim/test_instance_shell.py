@@ -281,3 +281,28 @@ def test_failing_scripts_report_failed_with_their_status(served_theft_world, the
     ssm = _learner(world, "ssm", theft_server.endpoint_url)
     result = _run(ssm, world.truth.instance_id, script)
     assert result["Status"] == "Failed" and result["ResponseCode"] == code
+
+
+def test_sshd_tools_are_commands_of_the_shell():
+    host = fresh_host()
+    shown = sh("sshd -T 2>&1 | grep -i '^passwordauthentication'", host)
+    assert shown.stdout == "passwordauthentication no\n"
+    sh("sed -i 's/^PasswordAuthentication no/PasswordAuthentication yes/' "
+       "/etc/ssh/sshd_config", host)
+    assert sh("sshd -T | grep -i '^passwordauthentication'", host).stdout == \
+        "passwordauthentication yes\n"  # the file on disk, not the running server
+
+
+def test_a_world_adds_users_and_files_over_the_base_image(moto_in_process, build_theft_world):
+    from labguide.sim.hosts.models import host_for, provision_host
+
+    world = build_theft_world()
+    host = provision_host(world.account_id, world.region, world.truth.instance_id,
+                          files={"/etc/motd": "hello\n", "/var/log/cron": None},
+                          users={"alice": {"uid": 1002, "gid": 1002, "home": "/home/alice",
+                                           "shell": "/bin/bash", "password": "s3cret"}})
+    assert host_for(world.account_id, world.region, world.truth.instance_id) is host
+    assert host.read("/etc/motd") == "hello\n" and not host.exists("/var/log/cron")
+    assert host.users["alice"]["password"] == "s3cret" and "root" in host.users
+    assert host.read("/etc/os-release").startswith('NAME="Amazon Linux"')
+    assert host.service("sshd").started_at is not None

@@ -223,10 +223,12 @@ def provision_host(account_id: str, region: str, instance_id: str, *,
                    files: Mapping[str, str] | None = None,
                    services: Mapping[str, Mapping[str, Any]] | None = None,
                    hostname: str | None = None, at: datetime | None = None,
-                   directories: list[str] | None = None) -> Host:
+                   directories: list[str] | None = None,
+                   users: Mapping[str, Mapping[str, Any]] | None = None) -> Host:
     """Give an instance its host: the base image with `files`/`services` over it.
 
-    A file given as None is removed from the base image. The host's services start
+    A file given as None is removed from the base image; `users` ({name: {uid, gid, home,
+    shell, password?}}) are added over the image's users. The host's services start
     (reading their files) at `at`, by default the instance's launch time."""
     image = base_image()
     merged_files = {**image.get("files", {}), **(files or {})}
@@ -242,6 +244,8 @@ def provision_host(account_id: str, region: str, instance_id: str, *,
                 files=merged_files, services=merged_services, at=at,
                 directories=[*image.get("directories", []), *(directories or [])])
     host._clock_now = clock_for(account_id).now
+    for name, account in (users or {}).items():
+        host.users[name] = {**host.users.get(name, {}), **dict(account)}
     backend = host_backends[account_id][region]
     with backend.lock:
         backend.hosts[instance_id] = host

@@ -661,3 +661,10 @@ def _service(shell: Any, args: list[str], stdin: str) -> Result:
     note = f"Redirecting to /bin/systemctl {verb} {name}.service\n"
     out, err, status = _systemctl(shell, [verb, name], stdin)
     return out, note + err, status
+
+
+# sshd's own tools (sshd -T/-t, ssh to this host) live with the sshd model.
+from labguide.sim.sshd.shell_commands import ssh_command, sshd_command  # noqa: E402
+
+COMMANDS["sshd"] = sshd_command
+COMMANDS["ssh"] = ssh_command
