@@ -75,7 +75,7 @@ class Host(Protocol):
 
     def running_config(self, service: str, path: str) -> str | None: ...
 
-    def append(self, path: str, text: str) -> None: ...
+    def append(self, path: str, text: str, at: datetime | None = None) -> None: ...
 
 
 class SshGuesser:
@@ -96,7 +96,7 @@ class SshGuesser:
 
     def _log(self, at: datetime, program: str, pid: int | None, message: str) -> None:
         self.host.append(self.plan.auth_log,
-                         syslog_line(at, self.host.hostname, program, pid, message) + "\n")
+                         syslog_line(at, self.host.hostname, program, pid, message) + "\n", at)
 
     def _running(self) -> SshdSettings | None:
         text = self.host.running_config(self.plan.service, self.plan.config_path)
@@ -154,9 +154,17 @@ class SshGuesser:
         path = connection_out(plan.account_id, plan.region, plan.instance_id,
                               remote_ip=plan.source_ip, remote_port=plan.connect_back_port,
                               local_port=local)
-        if path.reached:
-            self._report(plan.outbound_finding_type, "OUTBOUND", local, plan.connect_back_port,
-                         at, threat_list=plan.threat_list_name)
+        if not path.reached:
+            return
+        threat_list = plan.threat_list_name
+        if threat_list is None and plan.detector_id:
+            from labguide.sim.guardduty.threat_lists import listing_threat_list
+
+            threat_list = listing_threat_list(plan.account_id, plan.region, plan.detector_id,
+                                              plan.source_ip)
+        if threat_list is not None:  # GuardDuty reports only addresses on an active list
+            self._report(plan.outbound_finding_type, "OUTBOUND", local,
+                         plan.connect_back_port, at, threat_list=threat_list)
 
     def _report(self, finding_type: str | None, direction: str, local_port: int,
                 remote_port: int, at: datetime, threat_list: str | None = None) -> None:

@@ -39,7 +39,7 @@ class StandInHost:
     def running_config(self, service, path):
         return self.started[service].get(path) if service in self.started else None
 
-    def append(self, path, text):
+    def append(self, path, text, at=None):
         self.files[path] = self.files.get(path, "") + text
 
     def restart(self, service):
@@ -154,3 +154,19 @@ def test_password_auth_off_takes_effect_at_the_restart_only(world):
 def test_sshd_stopped_refuses_connections(world):
     world["host"].started.pop("sshd")
     assert {c.error_code for c in world["actor"].run_round(AT)} == {"refused"}
+
+
+def test_connect_back_is_reported_only_for_an_address_on_an_active_threat_list(world):
+    from dataclasses import replace
+
+    actor = SshGuesser(replace(world["actor"].plan, threat_list_name=None), world["host"])
+    actor.run_round(AT)
+    assert count(world, CALLER) == 0  # not listed anywhere: GuardDuty says nothing
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket="lists", CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_object(Bucket="lists", Key="t.txt", Body=f"{ATTACKER}\n".encode())
+    world["gd"].create_threat_intel_set(DetectorId=world["detector"], Name="Custom-1",
+                                        Format="TXT", Activate=True,
+                                        Location="https://s3.amazonaws.com/lists/t.txt")
+    actor.run_round(AT + timedelta(minutes=2))
+    assert count(world, CALLER) == 1
