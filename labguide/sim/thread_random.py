@@ -1,0 +1,61 @@
+"""moto's random source, seeded per thread: a world built while others serve is the same world.
+
+Worlds are built from a seed: `build_world` seeds moto's process-wide `mock_random`, then
+creates the account's resources, whose ids come from it. With a class server running,
+other threads draw from the same `mock_random` meanwhile (request ids, findings of other
+seats' attackers), so a world rebuilt for a reset or a restart got other ids than the
+first time and its journal (which names those ids) no longer replayed. After install, a
+`seed()` call gives the calling thread its own generator; threads that never seeded keep
+drawing from the shared one, as before.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from typing import Any
+
+from labguide.sim.errors import ExtensionError
+
+NAME = "thread-seeded-random"
+_local = threading.local()
+_lock = threading.Lock()
+_installed = False
+
+
+class _ThreadSeededRandom(random.Random):
+    """MotoRandom's methods over a per-thread generator once the thread has seeded it."""
+
+    def seed(self, a: Any = None, version: int = 2) -> None:  # type: ignore[override]
+        if not _installed:  # Random.__init__ seeds the shared generator itself
+            super().seed(a, version)
+            return
+        _local.rng = random.Random(a)
+
+    def random(self) -> float:
+        rng = getattr(_local, "rng", None)
+        return rng.random() if rng is not None else super().random()
+
+    def getrandbits(self, k: int) -> int:
+        rng = getattr(_local, "rng", None)
+        return rng.getrandbits(k) if rng is not None else super().getrandbits(k)
+
+
+def install() -> None:
+    """Make moto's mock_random seed per thread; idempotent; ExtensionError if moto changed."""
+    global _installed
+    with _lock:
+        if _installed:
+            return
+        try:
+            from moto.moto_api._internal import mock_random
+            from moto.moto_api._internal.moto_random import MotoRandom
+        except ImportError as exc:
+            raise ExtensionError(NAME, f"cannot import {exc.name}") from None
+        if type(mock_random) is not MotoRandom:
+            raise ExtensionError(NAME, "moto's mock_random is no longer a MotoRandom")
+        patched = type("ThreadSeededMotoRandom", (MotoRandom, _ThreadSeededRandom), {
+            "seed": _ThreadSeededRandom.seed, "random": _ThreadSeededRandom.random,
+            "getrandbits": _ThreadSeededRandom.getrandbits})
+        mock_random.__class__ = patched
+        _installed = True
