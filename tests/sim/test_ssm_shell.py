@@ -192,14 +192,61 @@ def test_revoked_agent_leaves_commands_pending_until_delivery_times_out(
     pending = ssm.get_command_invocation(CommandId=command_id, InstanceId=world.truth.instance_id)
     assert pending["Status"] == "Pending" and pending["StandardOutputContent"] == ""
     assert ssm.list_commands(CommandId=command_id)["Commands"][0]["Status"] == "Pending"
-    world.advance(3599)
+    # Delivery times out after TimeoutSeconds + executionTimeout (3600 + 3600 by default):
+    # https://docs.aws.amazon.com/systems-manager/latest/userguide/monitor-commands.html
+    world.advance(7199)
     assert ssm.get_command_invocation(CommandId=command_id,
                                       InstanceId=world.truth.instance_id)["Status"] == "Pending"
+    listed = ssm.list_commands(CommandId=command_id)["Commands"][0]
+    assert (listed["CompletedCount"], listed["DeliveryTimedOutCount"]) == (0, 0)
     world.advance(2)
     timed_out = ssm.get_command_invocation(CommandId=command_id,
                                            InstanceId=world.truth.instance_id)
     assert (timed_out["Status"], timed_out["StatusDetails"]) == ("TimedOut", "DeliveryTimedOut")
-    assert ssm.list_commands(CommandId=command_id)["Commands"][0]["Status"] == "TimedOut"
+    assert timed_out["ResponseCode"] == -1 and timed_out["ExecutionElapsedTime"] == ""
+    listed = ssm.list_commands(CommandId=command_id)["Commands"][0]
+    assert (listed["Status"], listed["StatusDetails"]) == ("TimedOut", "DeliveryTimedOut")
+    assert (listed["TargetCount"], listed["CompletedCount"], listed["ErrorCount"],
+            listed["DeliveryTimedOutCount"]) == (1, 1, 0, 1)
+    assert listed["NotificationConfig"] == {"NotificationArn": "", "NotificationEvents": [],
+                                            "NotificationType": ""}
+
+
+def test_a_running_script_is_in_progress_until_it_ends(moto_in_process, build_theft_world):
+    """Pending -> InProgress -> Success/TimedOut on the world clock; counts as
+    https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_Command.html defines
+    them (ErrorCount: Failed or Execution Timed Out)."""
+    world = build_theft_world()
+    ssm = _ssm(world)
+    instance = world.truth.instance_id
+    command_id = _send(ssm, instance, "echo start; sleep 30; echo done")
+    running = ssm.get_command_invocation(CommandId=command_id, InstanceId=instance)
+    assert running["Status"] == "InProgress" and running["StandardOutputContent"] == ""
+    assert ssm.list_commands(CommandId=command_id)["Commands"][0]["Status"] == "InProgress"
+    world.advance(29)
+    assert ssm.get_command_invocation(CommandId=command_id,
+                                      InstanceId=instance)["Status"] == "InProgress"
+    world.advance(1)
+    done = ssm.get_command_invocation(CommandId=command_id, InstanceId=instance)
+    assert done["Status"] == "Success" and done["StandardOutputContent"] == "start\ndone\n"
+    assert done["ExecutionElapsedTime"] == "PT30.01S"
+    started = datetime.strptime(done["ExecutionStartDateTime"], "%Y-%m-%dT%H:%M:%S.000Z")
+    ended = datetime.strptime(done["ExecutionEndDateTime"], "%Y-%m-%dT%H:%M:%S.000Z")
+    assert ended - started == timedelta(seconds=30)
+
+    slow = ssm.send_command(InstanceIds=[instance], DocumentName="AWS-RunShellScript",
+                            Parameters={"commands": ["sleep 120"],
+                                        "executionTimeout": ["60"]})["Command"]["CommandId"]
+    world.advance(60)
+    over = ssm.get_command_invocation(CommandId=slow, InstanceId=instance)
+    assert (over["Status"], over["StatusDetails"]) == ("TimedOut", "ExecutionTimedOut")
+    listed = ssm.list_commands(CommandId=slow)["Commands"][0]
+    assert (listed["CompletedCount"], listed["ErrorCount"], listed["DeliveryTimedOutCount"]) \
+        == (1, 1, 0)
+
+    failed = _send(ssm, instance, "false")
+    answer = ssm.list_commands(CommandId=failed)["Commands"][0]
+    assert (answer["Status"], answer["ErrorCount"], answer["CompletedCount"]) == ("Failed", 1, 1)
 
 
 def test_a_pending_command_runs_after_the_restart_with_the_new_key(

@@ -40,7 +40,8 @@ def install() -> None:
             raise ExtensionError(NAME, f"send_command no longer takes {param}")
     source = inspect.getsource(Command)
     for attribute in ("self.invocations", "self.requested_date_time", "self.status",
-                      "self.completed_count", "def invocation_response"):
+                      "self.completed_count", "def invocation_response",
+                      '"DeliveryTimedOutCount"', "def response_object"):
         if attribute not in source:
             raise ExtensionError(NAME, f"ssm Command no longer has {attribute}")
     for name, ours in (("list_command_invocations", list_command_invocations),
@@ -53,6 +54,13 @@ def install() -> None:
     original_send = inspect.unwrap(SimpleSystemManagerBackend.send_command)
     original_get = inspect.unwrap(SimpleSystemManagerBackend.get_command_by_id)
     original_list = inspect.unwrap(SimpleSystemManagerBackend.list_commands)
+    original_response = inspect.unwrap(Command.response_object)
+
+    def response_object(self):  # type: ignore[no-untyped-def]
+        answer = original_response(self)
+        if hasattr(self, "labguide_script"):  # moto writes 0 for every command
+            answer["DeliveryTimedOutCount"] = self.labguide_delivery_timed_out
+        return answer
 
     def send_command(self, **kwargs):  # type: ignore[no-untyped-def]
         instance_ids = list(kwargs.get("instance_ids") or [])
@@ -90,6 +98,8 @@ def install() -> None:
                     entries.append(models.invocation_summary(command, invocation, details))
         return entries
 
+    response_object.__wrapped__ = original_response  # type: ignore[attr-defined]
+    Command.response_object = response_object
     send_command.__wrapped__ = original_send  # type: ignore[attr-defined]
     get_command_by_id.__wrapped__ = original_get  # type: ignore[attr-defined]
     list_commands.__wrapped__ = original_list  # type: ignore[attr-defined]

@@ -131,6 +131,22 @@ def _date(shell: Any, args: list[str], stdin: str) -> Result:
     return now.strftime("%a %b ") + f"{now.day:>2}" + now.strftime(" %H:%M:%S UTC %Y\n"), "", 0
 
 
+@command("sleep")
+def _sleep(shell: Any, args: list[str], stdin: str) -> Result:
+    """sleep N[s|m|h]...: the script takes that long on the world clock (InProgress)."""
+    total = 0.0
+    for arg in args:
+        match = re.fullmatch(r"(\d+(?:\.\d+)?)([smhd]?)", arg)
+        if match is None:
+            return "", f"sleep: invalid time interval '{arg}'\n", 1
+        total += float(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600,
+                                          "d": 86400}[match.group(2)]
+    if not args:
+        return "", "sleep: missing operand\n", 1
+    shell.elapsed += total
+    return "", "", 0
+
+
 @command("sudo")
 def _sudo(shell: Any, args: list[str], stdin: str) -> Result:
     """Run Command already runs as root: sudo runs its command unchanged."""

@@ -36,6 +36,7 @@ from labguide.sim.ssm_shell.shell import run_script
 
 RUN_SHELL_SCRIPT = "AWS-RunShellScript"
 DEFAULT_DELIVERY_TIMEOUT = 3600
+DEFAULT_EXECUTION_TIMEOUT = 3600  # AWS-RunShellScript's executionTimeout
 STDOUT_LIMIT = 24000
 STDERR_LIMIT = 8000
 LIST_OUTPUT_LIMIT = 2500
@@ -144,35 +145,65 @@ def _stamp(moment: datetime) -> str:
     return to_utc(moment).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
+def _execution_timeout(command: Any) -> int:
+    """AWS-RunShellScript's executionTimeout parameter (seconds, default 3600)."""
+    values = command.parameters.get("executionTimeout") or []
+    try:
+        return max(1, int(values[0])) if values else DEFAULT_EXECUTION_TIMEOUT
+    except (TypeError, ValueError):
+        return DEFAULT_EXECUTION_TIMEOUT
+
+
 def prepare(command: Any, now: datetime, delivery_timeout: int | None) -> None:
-    """Turn a fresh moto Command of AWS-RunShellScript into pending invocations."""
+    """Turn a fresh moto Command of AWS-RunShellScript into pending invocations.
+
+    A command the agent has not received by TimeoutSeconds + executionTimeout ends as
+    Delivery Timed Out, and that moment is its ExpiresAfter ("Understanding command
+    statuses", https://docs.aws.amazon.com/systems-manager/latest/userguide/monitor-commands.html;
+    ExpiresAfter in https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_Command.html).
+    """
     command.requested_date_time = now.replace(tzinfo=None)
-    command.expires_after = command.requested_date_time + timedelta(
-        seconds=command.timeout_seconds
-    )
     script = "\n".join(command.parameters.get("commands", []))
     command.labguide_script = script
+    command.labguide_execution_timeout = _execution_timeout(command)
     command.labguide_deadline = to_utc(now) + timedelta(
-        seconds=delivery_timeout or DEFAULT_DELIVERY_TIMEOUT
+        seconds=(delivery_timeout or DEFAULT_DELIVERY_TIMEOUT) + command.labguide_execution_timeout
     )
+    command.expires_after = command.labguide_deadline.replace(tzinfo=None)
     command.labguide_delivery_timed_out = 0
+    if not command.notification_config.get("NotificationArn") or \
+            command.notification_config.get("NotificationArn") == "string":
+        # moto fills a placeholder; SSM answers an empty configuration when none was given
+        command.notification_config = {"NotificationArn": "", "NotificationEvents": [],
+                                       "NotificationType": ""}
     for invocation in command.invocations:
         invocation.update(
             Status="Pending",
             StatusDetails="Pending",
             ResponseCode=-1,
             ExecutionStartDateTime="",
-            ExecutionElapsedTime="PT0S",
+            ExecutionElapsedTime="",
             ExecutionEndDateTime="",
             StandardOutputContent="",
             StandardErrorContent="",
         )
         invocation["labguide_done"] = False
+        invocation["labguide_result"] = None
     _summarize(command)
 
 
+def _duration(seconds: float) -> str:
+    """An ISO 8601 duration as SSM writes ExecutionElapsedTime (PT0.012S, PT5.02S)."""
+    text = f"{seconds:.3f}".rstrip("0").rstrip(".")
+    return f"PT{text}S"
+
+
 def deliver_due(command: Any, region: str) -> None:
-    """Run or time out every pending invocation whose moment has come (idempotent)."""
+    """Move every invocation as far as the clock says (idempotent): Pending until the
+    agent receives it, InProgress while the script runs (its `sleep`s take simulated
+    time), then Success/Failed, or TimedOut (ExecutionTimedOut) past executionTimeout;
+    never received by the deadline: TimedOut (DeliveryTimedOut); the instance gone
+    (terminated) while pending: Failed (Undeliverable)."""
     if not hasattr(command, "labguide_script"):
         return
     account_id = command.account_id
@@ -182,52 +213,91 @@ def deliver_due(command: Any, region: str) -> None:
         if invocation["labguide_done"]:
             continue
         instance_id = invocation["InstanceId"]
-        if agent_online(account_id, region, instance_id, now):
-            metadata = metadata_for(account_id, region, instance_id, now)
-            result = run_on_instance(account_id, region, instance_id, command.labguide_script,
-                                     metadata, now)
-            status = "Success" if result.exit_code == 0 else "Failed"
-            invocation.update(
-                Status=status,
-                StatusDetails=status,
-                ResponseCode=result.exit_code,
-                ExecutionStartDateTime=_stamp(now),
-                ExecutionElapsedTime="PT0.012S",
-                ExecutionEndDateTime=_stamp(now),
-                StandardOutputContent=result.stdout[:STDOUT_LIMIT],
-                StandardErrorContent=result.stderr[:STDERR_LIMIT],
-                labguide_done=True,
-            )
+        result = invocation["labguide_result"]
+        if result is None:
+            instance = _ec2_instance(account_id, region, instance_id)
+            if instance is None or instance.state in ("terminated", "shutting-down"):
+                invocation.update(Status="Failed", StatusDetails="Undeliverable",
+                                  labguide_done=True)
+                changed = True
+                continue
+            if agent_online(account_id, region, instance_id, now):
+                metadata = metadata_for(account_id, region, instance_id, now)
+                result = run_on_instance(account_id, region, instance_id,
+                                         command.labguide_script, metadata, now)
+                invocation["labguide_result"] = (result, to_utc(now))
+                invocation.update(Status="InProgress", StatusDetails="InProgress",
+                                  ExecutionStartDateTime=_stamp(now))
+                changed = True
+            elif now >= command.labguide_deadline:
+                invocation.update(Status="TimedOut", StatusDetails="DeliveryTimedOut",
+                                  labguide_done=True)
+                command.labguide_delivery_timed_out += 1
+                changed = True
+                continue
+            else:
+                continue
+        result, started = invocation["labguide_result"]
+        limit = command.labguide_execution_timeout
+        if result.seconds > limit:
+            if now < started + timedelta(seconds=limit):
+                continue
+            invocation.update(Status="TimedOut", StatusDetails="ExecutionTimedOut",
+                              ExecutionElapsedTime=_duration(limit),
+                              ExecutionEndDateTime=_stamp(started + timedelta(seconds=limit)),
+                              StandardOutputContent=result.stdout[:STDOUT_LIMIT],
+                              StandardErrorContent=result.stderr[:STDERR_LIMIT],
+                              labguide_done=True)
             changed = True
-        elif now >= command.labguide_deadline:
-            invocation.update(
-                Status="TimedOut",
-                StatusDetails="DeliveryTimedOut",
-                ResponseCode=-1,
-                labguide_done=True,
-            )
-            command.labguide_delivery_timed_out += 1
-            changed = True
+            continue
+        ended = started + timedelta(seconds=result.seconds)
+        if now < ended.replace(microsecond=0):
+            continue
+        status = "Success" if result.exit_code == 0 else "Failed"
+        invocation.update(
+            Status=status,
+            StatusDetails=status,
+            ResponseCode=result.exit_code,
+            ExecutionElapsedTime=_duration(result.seconds),
+            ExecutionEndDateTime=_stamp(ended),
+            StandardOutputContent=result.stdout[:STDOUT_LIMIT],
+            StandardErrorContent=result.stderr[:STDERR_LIMIT],
+            labguide_done=True,
+        )
+        changed = True
     if changed:
         _summarize(command)
 
 
 def _summarize(command: Any) -> None:
-    statuses = [inv["Status"] for inv in command.invocations]
-    done = [inv for inv in command.invocations if inv["labguide_done"]]
+    """The command's status and counts from its invocations, as API_Command.html defines
+    CompletedCount (terminal states), ErrorCount (Failed or Execution Timed Out, not
+    Undeliverable) and DeliveryTimedOutCount."""
+    invocations = command.invocations
+    details = [inv["StatusDetails"] for inv in invocations]
+    done = [inv for inv in invocations if inv["labguide_done"]]
     command.completed_count = len(done)
-    command.error_count = sum(1 for inv in done if inv["Status"] == "Failed")
-    if not statuses:
+    command.error_count = sum(1 for inv in done
+                              if inv["StatusDetails"] in ("Failed", "ExecutionTimedOut"))
+    command.labguide_delivery_timed_out = details.count("DeliveryTimedOut")
+    if not invocations:
         command.status = command.status_details = "Success"
-    elif any(s == "Pending" for s in statuses):
-        command.status = "Pending" if not done else "InProgress"
-        command.status_details = command.status
-    elif all(s == "Success" for s in statuses):
+    elif len(done) < len(invocations):
+        started = any(d != "Pending" for d in details)
+        command.status = command.status_details = "InProgress" if started else "Pending"
+    elif all(d == "Success" for d in details):
         command.status = command.status_details = "Success"
-    elif any(s == "Failed" for s in statuses):
-        command.status = command.status_details = "Failed"
-    else:
+    elif command.error_count:
+        failed_by = "ExecutionTimedOut" if all(
+            d in ("ExecutionTimedOut", "Success") for d in details) else "Failed"
+        command.status = "TimedOut" if failed_by == "ExecutionTimedOut" else "Failed"
+        command.status_details = failed_by
+    elif all(d == "DeliveryTimedOut" for d in details):
         command.status, command.status_details = "TimedOut", "DeliveryTimedOut"
+    elif "Success" in details:
+        command.status, command.status_details = "Success", "Incomplete"
+    else:
+        command.status, command.status_details = "Failed", "Undeliverable"
 
 
 def invocation_summary(command: Any, invocation: dict[str, Any], details: bool) -> dict[str, Any]:
@@ -263,11 +333,11 @@ def invocation_summary(command: Any, invocation: dict[str, Any], details: bool) 
             "OutputS3KeyPrefix": command.output_s3_key_prefix,
         }
         if invocation.get("ExecutionStartDateTime"):
-            started = datetime.strptime(
-                invocation["ExecutionStartDateTime"], "%Y-%m-%dT%H:%M:%S.000Z"
-            )
-            plugin["ResponseStartDateTime"] = started
-            plugin["ResponseFinishDateTime"] = started
+            plugin["ResponseStartDateTime"] = datetime.strptime(
+                invocation["ExecutionStartDateTime"], "%Y-%m-%dT%H:%M:%S.000Z")
+        if invocation.get("ExecutionEndDateTime"):
+            plugin["ResponseFinishDateTime"] = datetime.strptime(
+                invocation["ExecutionEndDateTime"], "%Y-%m-%dT%H:%M:%S.000Z")
         entry["CommandPlugins"] = [plugin]
     return entry
 

@@ -26,6 +26,7 @@ class ShellResult:
     stdout: str
     stderr: str
     exit_code: int
+    seconds: float = 0.01  # how long the script ran (its `sleep`s), in simulated seconds
 
 
 class ShellSyntaxError(Exception):
@@ -261,6 +262,7 @@ class Shell:
         self.variables: dict[str, str] = {}
         self.cwd = "/"
         self.status = 0
+        self.elapsed = 0.0  # simulated seconds spent (sleep)
 
     def child(self) -> Shell:
         inner = Shell(hostname=self.hostname, metadata=self.metadata, host=self.host,
@@ -484,6 +486,7 @@ class Shell:
             return self.variables.get(str(segment.value), ""), ""
         inner = self.child()
         out, err = inner.run(segment.value)  # type: ignore[arg-type]
+        self.elapsed += inner.elapsed
         self.status = inner.status
         return out.rstrip("\n"), err
 
@@ -604,4 +607,4 @@ def run_script(
         return ShellResult("", f"sh: line 1: {error}\n", 2)
     shell = Shell(hostname=hostname, metadata=metadata, host=host, now=now, aws=aws)
     stdout, stderr = shell.run(items)
-    return ShellResult(stdout, stderr, shell.status)
+    return ShellResult(stdout, stderr, shell.status, round(0.01 + shell.elapsed, 3))
