@@ -32,8 +32,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if not 0 <= args.port <= 65535:
         raise UserError(f"--port must be from 0 to 65535, not {args.port}")
-    if args.workers is not None and args.workers < 1:
-        raise UserError(f"--workers must be at least 1, not {args.workers}")
+    if args.workers is not None and args.workers != 1:
+        raise UserError("--workers: this version serves a class in one process (--workers 1); "
+                        "sharding seats across processes is not built yet")
     roster = read_roster(Path(args.roster)) if args.roster else []
     seats = args.seats if args.seats is not None else (len(roster) or None)
     state_dir = Path(args.state).expanduser() if args.state else data_dir() / "class"
