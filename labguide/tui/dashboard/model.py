@@ -215,9 +215,16 @@ def _step_order(seats: list[SeatRow]) -> list[str]:
 
 
 def _cell(raw: dict[str, Any]) -> StepCell:
-    failure = raw.get("last_failure")
+    failure = raw.get("last_failure_detail") or raw.get("last_failure")
     if isinstance(failure, str):
         failure = {"summary": failure}
+    if isinstance(failure, dict) and not (failure.get("expected") or failure.get("observed")):
+        # The expected/observed of the failing check, when the step's checks carry them.
+        failing = next((c for c in raw.get("checks") or [] if isinstance(c, dict)
+                        and c.get("status") in ("failed", "error")), None)
+        if failing:
+            failure = {**failure, "expected": failing.get("expected"),
+                       "observed": failing.get("observed")}
     return StepCell(
         id=str(raw.get("id", "")), status=str(raw.get("status") or "not-started"),
         attempts=int(raw.get("attempts") or 0), failures=int(raw.get("failures") or 0),

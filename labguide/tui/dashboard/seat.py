@@ -26,9 +26,11 @@ from labguide.tui.dashboard.polling import PolledScreen
 from labguide.tui.panes.base import Col, PaneTable, sync_table
 
 CHECK_ICONS = {"passed": "✓", "failed": "✗", "error": "⚠", "manual": "✎"}
-EVENT_ICONS = {"step": "▶", "check-failed": "✗", "check-passed": "✓", "hint": "💡",
-               "answer": "✎", "answer-revealed": "👁", "action": "$", "help": "✋",
-               "message": "✉", "join": "→", "done": "✓", "reset": "↺", "solve": "⚙"}
+EVENT_ICONS = {"report-step": "▶", "check-failed": "✗", "report-check": "·",
+               "step-done": "✓", "report-step_done": "✓", "report-hint": "💡",
+               "report-answer": "✎", "answer": "✎", "report-answer_revealed": "👁",
+               "aws-write": "$", "report-help": "✋", "help-answered": "✓", "message": "✉",
+               "joined": "→", "reset": "↺", "solved": "⚙"}
 TIMELINE = (Col("at", "Time", 8, 11), Col("event", "Event", 10, 18), Col("step", "Step", 8, 18),
             Col("what", "What", 20, 200, flex=True))
 CHECKS = (Col("step", "Step", 8, 18), Col("check", "Check", 10, 22),
@@ -200,12 +202,17 @@ class SeatScreen(PolledScreen):
                 what.append("  “")
                 what.append(str(event["text"]))
                 what.append("”")
+            if kind == "aws-write" and event.get("service") and not event.get("cli"):
+                from botocore import xform_name
+
+                event = {**event, "cli": f"aws {event['service']} "
+                         f"{xform_name(str(event.get('operation') or ''), '-')} …"}
             if event.get("cli"):
                 what.append("  $ ", style="dim")
                 what.append(str(event["cli"]), style="dim")
             key = f"{len(events) - n}"
             cells_ = [Text(_clock(event.get("at"), now)),
-                      Text(f"{EVENT_ICONS.get(kind, '·')} {kind}"),
+                      Text(f"{EVENT_ICONS.get(kind, '·')} {kind.removeprefix('report-')}"),
                       Text(str(event.get("step") or "")), what]
             rows.append((key, cells_))
             self.whole["timeline"][key] = Text(" ").join(cells_)
