@@ -25,6 +25,8 @@ from botocore.config import Config
 from botocore.utils import validate_region_name
 
 from labguide.errors import UserError
+from labguide.readops import describe as describe_operation
+from labguide.readops import is_read
 
 TargetKind = Literal["sim", "endpoint", "aws"]
 
@@ -80,6 +82,18 @@ class AwsCallFailed(Exception):
         self.code = code
         self.service = service
         self.operation = operation
+
+
+class ChangeRefused(AwsCallFailed):
+    """A call that is not on the read list, refused before it was sent because the
+    target is a real account and changes were not allowed."""
+
+    def __init__(self, service: str, operation: str):
+        action = describe_operation(service, operation)
+        super().__init__(
+            f"{action} changes the account (it is not on labguide's list of read "
+            "operations) and changes to this real account are off (--allow-changes / --yes); "
+            "nothing was sent", code="ChangesNotAllowed", service=service, operation=operation)
 
 
 def mask_key(key: str | None) -> str:
@@ -237,6 +251,18 @@ class Target:
         return is_aws_host(host)
 
     @property
+    def may_change(self) -> bool:
+        """Whether calls outside the read list may be sent: always on a simulator or a
+        local endpoint, on a real account only when changes were allowed."""
+        return self.allow_changes or not self.is_real_account
+
+    def _refuse_changes(self, model: Any, **_: Any) -> None:
+        """botocore hook on a read-only real account: anything not a listed read stops here."""
+        service = model.service_model.service_name
+        if not is_read(service, model.name):
+            raise ChangeRefused(service, model.name)
+
+    @property
     def session(self) -> boto3.Session:
         with self._cache.lock:
             return self._session_locked()
@@ -287,6 +313,9 @@ class Target:
                                     "(e.g. us-east-1): check --region") from None
                 except ValueError as exc:  # botocore: an endpoint URL it cannot use
                     raise UserError(f"cannot use endpoint {self.endpoint_url!r}: {exc}") from None
+                if not self.may_change:  # first, before any other handler sees the call
+                    client.meta.events.register_first("before-parameter-build.*.*",
+                                                      self._refuse_changes)
                 for event, handler in self._cache.hooks:
                     client.meta.events.register(event, handler)
                 self._cache.clients[service] = client

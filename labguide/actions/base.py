@@ -15,9 +15,8 @@ import botocore.exceptions as bex
 
 from labguide.actions import cli_text, shell
 from labguide.errors import UserError
+from labguide.readops import is_read
 from labguide.target import AwsCallFailed, Target, mask_keys
-
-READ_PREFIXES = ("Describe", "Get", "List", "Lookup", "Search", "BatchGet", "Head", "Select")
 
 
 class ActionRefused(UserError):
@@ -55,7 +54,7 @@ class Call:
 
     @property
     def changes_account(self) -> bool:
-        return not self.operation.startswith(READ_PREFIXES)
+        return not is_read(self.service, self.operation)
 
     def cli(self, region: str | None, endpoint_url: str | None) -> str:
         return cli_text.call_line(self.service, self.operation, self.params, region=region,
@@ -80,7 +79,7 @@ class Shell:
 
     instance_id: str
     commands: tuple[str, ...]
-    changes_account = True  # an arbitrary command may change the instance
+    changes_account = True  # ssm:SendCommand is a change, whatever the command does
 
     def cli(self, region: str | None, endpoint_url: str | None) -> str:
         send = cli_text.call_line(

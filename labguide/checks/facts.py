@@ -46,6 +46,9 @@ class Facts:
     def names(self) -> list[str]:
         return list(self._specs)
 
+    def spec(self, name: str) -> FactSpec | None:
+        return self._specs.get(name)
+
     def finding_type_of(self, name: str) -> str | None:
         """The finding type a fact is read from (its own, else the scenario's first)."""
         spec = self._specs.get(name)
@@ -60,11 +63,13 @@ class Facts:
     def value(self, name: str) -> str | None:
         return self.get(name).value
 
-    def all(self) -> dict[str, Fact]:
-        return {name: self.get(name) for name in self._specs}
+    def all(self, *, runs_commands: bool = True) -> dict[str, Fact]:
+        return {name: self.get(name) for name, spec in self._specs.items()
+                if runs_commands or spec.kind not in RUNS_COMMANDS}
 
     def values(self) -> dict[str, str | None]:
-        return {name: fact.value for name, fact in self.all().items()}
+        """The values templates may use (no fact that would run a command)."""
+        return {name: fact.value for name, fact in self.all(runs_commands=False).items()}
 
     def _discover(self, name: str, spec: FactSpec) -> Fact:
         try:
@@ -300,6 +305,19 @@ def _instance_by_name(ctx: RoundContext, name: str) -> Fact:
     return Fact(None, f"{len(ids)} instances are named {name!r}; cannot tell which one")
 
 
+def _current_key(ctx: RoundContext, spec: FactSpec, finding_type: str | None) -> Fact:
+    """The AccessKeyId the instance holds now: read only when, and as, the key-rotated
+    check reads it (labguide.checks.instance_keys), so it costs no Run Command of its own."""
+    from labguide.checks.kinds.key_rotated import current_key_fact
+
+    return current_key_fact(ctx, spec)
+
+
+# Facts whose read may run a command on an instance (a change on a real account): left out
+# of what `solve` discovers for its templates.
+RUNS_COMMANDS = frozenset({"instance-current-key"})
+
+
 _KINDS = {
     "guardduty-detector": _detector,
     "finding-access-key": _access_key,
@@ -308,6 +326,7 @@ _KINDS = {
     "finding-role-arn": _role_arn,
     "finding-instance": _instance,
     "finding-first-seen": _first_seen,
+    "instance-current-key": _current_key,
 }
 
 

@@ -13,7 +13,7 @@ from labguide.checks.kinds import REGISTRY
 from labguide.checks.kinds._common import Unmet
 from labguide.checks.results import CheckResult, RoundResult, StepResult, Verdict, step_status
 from labguide.errors import UserError
-from labguide.target import AwsCallFailed, Target, mask_keys
+from labguide.target import AwsCallFailed, ChangeRefused, Target, mask_keys
 
 MAX_WORKERS = 8
 
@@ -87,6 +87,8 @@ class CheckRunner:
             return run(check, ctx, step) if check.kind == "answer" else run(check, ctx)
         except Unmet as unmet:
             return unmet.verdict
+        except ChangeRefused as refused:  # reading this state would change a real account
+            return Verdict("manual", refused.reason, "", "not read: changes are off")
         except AwsCallFailed as failure:
             return Verdict("error", failure.reason, "", "the account could not be read")
         except Exception as exc:  # a bug must not take the round down; say what broke

@@ -116,7 +116,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def _facts(loaded, target: Target) -> tuple[dict[str, str | None], dict[str, str]]:
     ctx = RoundContext(target=target, memo=Memo())
-    facts = discover(target, loaded.scenario.facts, ctx=ctx).all()
+    facts = discover(target, loaded.scenario.facts, ctx=ctx).all(runs_commands=False)
     failures = [fact.failure.reason for fact in facts.values() if fact.failure is not None]
     if failures:
         raise UserError(f"cannot read the account: {failures[0]}")

@@ -102,6 +102,23 @@ class FactSpec(Strict):
         default=None,
         description="An EC2 Name tag that identifies an instance when no finding does.",
     )
+    instance: FactName | None = Field(
+        default=None,
+        description="For instance-current-key: the fact naming the instance (instance_id).",
+    )
+    role: FactName | None = Field(
+        default=None,
+        description="For instance-current-key: the fact naming its role (role_name).",
+    )
+    key: FactName | None = Field(
+        default=None,
+        description="For instance-current-key: the fact of the stolen key (access_key_id).",
+    )
+    since: FactName | None = Field(
+        default=None,
+        description="For instance-current-key: the fact of when the key was stolen "
+                    "(first_seen); an instance not started since still holds that session.",
+    )
 
 
 # ----- answers -------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ FACT_KINDS: frozenset[str] = frozenset(
         "finding-instance",  # the instance whose role session was stolen (principalId session)
         "finding-first-seen",  # eventFirstSeen of the finding: when the stolen key was first used
         "finding-type",  # the finding type the scenario watches for, as present in the account
+        "instance-current-key",  # the AccessKeyId the instance holds now (IMDSv2 via SSM)
     }
 )
 

@@ -1,7 +1,7 @@
 """The app's simulated account: one world on a loopback SimServer, resumable by journal.
 
 With a journal, every state-changing request the learner's credentials make
-(anything but Describe*/Get*/List*/Head* and moto-api) is appended to a JSONL
+(anything but moto-api and the reads of labguide.readops) is appended to a JSONL
 file, flushed and fsynced before the next request. Starting again with that
 journal rebuilds the world from the same seed and epoch, then replays the
 recorded requests in order, moving the simulated clock to each one's moment, so
@@ -25,10 +25,10 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from labguide.errors import UserError
+from labguide.readops import is_read
 from labguide.sim.server import TRUSTED_ENVIRON_KEY, SimServer
 
 JOURNAL_VERSION = 1
-READ_ONLY_PREFIXES = ("Describe", "Get", "List", "Head")
 _CREDENTIAL = re.compile(r"Credential=([A-Z0-9]{16,128})/[^/]*/[^/]*/([^/]+)/")
 # Headers that describe the request rather than the connection; replayed as recorded.
 _SKIPPED_ENVIRON = {"HTTP_HOST", "HTTP_CONTENT_LENGTH", "HTTP_CONNECTION", "HTTP_EXPECT"}
@@ -76,11 +76,12 @@ def operation_name(environ: Mapping[str, Any], body: bytes) -> str | None:
     return operation.name
 
 
-def changes_state(operation: str | None, path: str) -> bool:
-    """True for operations that may change the account (what the journal records)."""
+def changes_state(service: str | None, operation: str | None, path: str) -> bool:
+    """True for operations that may change the account (what the journal records):
+    anything not on the one read list; replaying an unlisted read is harmless."""
     if path.startswith("/moto-api"):
         return False
-    return bool(operation) and not operation.startswith(READ_ONLY_PREFIXES)
+    return bool(operation) and not is_read(service, operation)
 
 
 # ----- the journal ---------------------------------------------------------------------------
@@ -163,11 +164,11 @@ class _Recorder:
     def __call__(self, environ: dict[str, Any], body: bytes, status: int) -> None:
         if self.paused or not 200 <= status < 300:
             return
-        access_key, _ = request_credential(environ)
+        access_key, service = request_credential(environ)
         if access_key != self.world.learner.access_key_id:
             return
         operation = operation_name(environ, body)
-        if not changes_state(operation, environ.get("PATH_INFO", "")):
+        if not changes_state(service, operation, environ.get("PATH_INFO", "")):
             return
         self.journal.append(request_entry(environ, body, operation or "", self.world))
 

@@ -15,6 +15,13 @@ def answers_for(truth) -> dict[tuple[str, str], str]:
     }
 
 
+def current_key(lab) -> str:
+    """The key the world gave the instance (ground truth, for the test only)."""
+    from labguide.sim.instance_credentials import current
+
+    return current(lab.world.account_id, lab.truth.instance_id).access_key_id
+
+
 def test_facts_are_the_worlds_truth(lab):
     facts, truth = lab.round().facts, lab.truth
     assert facts == {
@@ -25,6 +32,7 @@ def test_facts_are_the_worlds_truth(lab):
         "role_arn": truth.role_arn,
         "instance_id": truth.instance_id,
         "first_seen": facts["first_seen"],
+        "instance_key": None,  # not started again since the theft: nothing is read
     }
     assert facts["first_seen"].startswith(truth.first_attack_at.strftime("%Y-%m-%dT%H:%M:%S"))
 
@@ -33,7 +41,8 @@ def test_an_untouched_account_passes_nothing(lab):
     result = lab.round()
     for step in result.steps:
         for check in step.checks:
-            expected = "manual" if step.id in ANSWERED else "failed"
+            answered = step.id in ANSWERED or check.id == "current-key-named"
+            expected = "manual" if answered else "failed"
             assert check.status == expected, (step.id, check)
     assert not result.all_passed
 
@@ -46,6 +55,9 @@ def test_solving_step_by_step_passes_each_check_in_turn(lab):
             assert lab.check(step_id).status == "failed", step_id
         lab.solve(step_id)
         lab.advance(30)  # the attacker keeps trying; time passes between steps
+        if step_id == "verify-rotation":  # done only once the key is pasted too
+            assert lab.round(step_id, answers=answers).step(step_id).status == "manual"
+            answers[(step_id, "current-key")] = f'"AccessKeyId" : "{current_key(lab)}",'
         result = lab.round(answers=answers)
         for done in order[: index + 1]:
             assert result.step(done).status == "passed", result.step(done)

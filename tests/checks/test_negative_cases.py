@@ -12,7 +12,8 @@ KEY_FIELD = "resource.accessKeyDetails.accessKeyId"
 
 
 def only(step):
-    (check,) = step.checks
+    """The step's one check, verify-rotation's pasted-key question aside (tested apart)."""
+    (check,) = [check for check in step.checks if check.id != "current-key-named"]
     return check
 
 
@@ -243,14 +244,14 @@ def test_a_passed_rotation_read_is_kept_until_the_instance_or_revocation_changes
         lab.solve(step)
     sent: list[str] = []
     lab.target.on_event("before-call.ssm.SendCommand", lambda event_name, **_: sent.append(1))
-    assert lab.check("verify-rotation").status == "passed"
-    assert lab.check("verify-rotation").status == "passed"
+    assert only(lab.check("verify-rotation")).status == "passed"
+    assert only(lab.check("verify-rotation")).status == "passed"
     assert len(sent) == 1  # the second round did not run a command again
     lab.advance(60)
     lab.solve("revoke-sessions")  # revoking again denies the instance's current key
-    assert lab.check("verify-rotation").status == "failed"
+    assert only(lab.check("verify-rotation")).status == "failed"
     lab.solve("restart-instance")
-    assert lab.check("verify-rotation").status == "passed"
+    assert only(lab.check("verify-rotation")).status == "passed"
     assert len(sent) == 2  # none while the instance predated the new revocation
 
 

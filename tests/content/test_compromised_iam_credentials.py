@@ -35,7 +35,7 @@ DESIGN_STEPS = {
     "identify-principal": {"principal-named"},
     "revoke-sessions": {"sessions-revoked"},
     "restart-instance": {"instance-restarted"},
-    "verify-rotation": {"key-rotated"},
+    "verify-rotation": {"key-rotated", "current-key-named"},
     "review": set(),
 }
 CHECK_KINDS = {
@@ -161,6 +161,7 @@ def test_facts_are_declared_with_descriptions(scenario):
         "role_arn": "finding-role-arn",
         "instance_id": "finding-instance",
         "first_seen": "finding-first-seen",
+        "instance_key": "instance-current-key",
     }
     assert scenario.facts["instance_id"].name_tag == scenario.world.params["instance_name"]
     assert all(len(spec.description) > 20 for spec in scenario.facts.values())

@@ -51,6 +51,9 @@ def _answers(outputs: dict[str, str]) -> dict[tuple[str, str], str]:
     user = re.search(r'"UserName"\s*:\s*"([^"]+)"', outputs.get("identify-principal", ""))
     if user:
         answers[("identify-principal", "principal")] = f"  {user.group(1)} "
+    key = re.search(r'^.*"AccessKeyId".*$', outputs.get("verify-rotation", ""), re.M)
+    if key:  # pasted as the whole line the grep printed
+        answers[("verify-rotation", "current-key")] = key.group(0)
     return answers
 
 

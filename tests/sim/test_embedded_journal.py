@@ -122,7 +122,14 @@ def test_operation_names_and_what_changes_state():
     assert operation_name(rest, b"{}") == "CreateFilter"
     assert operation_name({**rest, "REQUEST_METHOD": "GET"}, b"") == "ListFilters"
     assert operation_name({"PATH_INFO": "/"}, b"") is None
-    assert changes_state("PutRolePolicy", "/") and changes_state("StartInstances", "/")
-    assert not changes_state("DescribeInstances", "/") and not changes_state("GetFindings", "/")
-    assert not changes_state("ListFilters", "/") and not changes_state("HeadObject", "/")
-    assert not changes_state("Reset", "/moto-api/reset") and not changes_state(None, "/")
+    assert changes_state("iam", "PutRolePolicy", "/")
+    assert changes_state("ec2", "StartInstances", "/")
+    assert changes_state("ssm", "SendCommand", "/")  # a change even when the command reads
+    assert not changes_state("ec2", "DescribeInstances", "/")
+    assert not changes_state("guardduty", "GetFindings", "/")
+    assert not changes_state("guardduty", "ListFilters", "/")
+    assert not changes_state("s3", "HeadObject", "/")
+    assert not changes_state("cloudtrail", "LookupEvents", "/")
+    assert changes_state(None, "DescribeInstances", "/")  # unsigned: not known to be a read
+    assert not changes_state("sts", "Reset", "/moto-api/reset")
+    assert not changes_state("iam", None, "/")

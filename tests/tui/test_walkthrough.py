@@ -125,6 +125,9 @@ async def test_walk_the_whole_scenario_with_pane_actions_and_answers(tmp_path):
                 assert len(value.group(1)) < 20
         await answer(pilot, app, app.session.scenario.step("verify-rotation").questions[0].id,
                      "The AccessKeyId differs from the stolen one and LastUpdated is recent.")
+        assert app.session.state("verify-rotation") != DONE  # the key is not pasted yet
+        pasted = re.search(r'"AccessKeyId"\s*:\s*"[A-Z0-9]+"', shell_pane.last_output)
+        await answer(pilot, app, "current-key", pasted.group(0))
         await wait_until(pilot, lambda: app.session.state("verify-rotation") == DONE,
                          "step verify-rotation done")
 

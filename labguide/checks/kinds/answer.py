@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 
 from labguide.checks.context import RoundContext
+from labguide.checks.instance_keys import KEY_ID, pasted_key
+from labguide.checks.kinds import key_rotated
 from labguide.checks.kinds._common import need_fact
 from labguide.checks.results import Verdict
 from labguide.scenario.model import (
@@ -40,6 +42,8 @@ def judge(question: Question, given: str, ctx: RoundContext) -> Verdict:
         return Verdict("passed", "answered", "any answer", shown)
     if isinstance(expect, FactAnswer):
         values = [v for v in map(ctx.facts.value, expect.fact_names) if v is not None]
+        if not values and _current_key_fact(ctx, expect.fact_names[0]):
+            return key_rotated.judge_pasted_key(ctx, expect.fact_names[0], given)
         if not values:  # stops with why the account cannot tell yet
             need_fact(ctx, expect.fact_names[0], expect.fact_names[0].replace("_", " "))
         ok = any(_same(given, value) for value in values)
@@ -62,8 +66,16 @@ def _norm(text: str) -> str:
     return " ".join(text.strip().split()).casefold()
 
 
+def _current_key_fact(ctx: RoundContext, name: str) -> bool:
+    spec = getattr(ctx.facts, "spec", lambda _: None)(name)
+    return spec is not None and spec.kind == "instance-current-key"
+
+
 def _same(given: str, value: str) -> bool:
-    """Equal (trimmed, case-insensitive), or the same IAM entity given as ARN or name."""
+    """Equal (trimmed, case-insensitive), or the same IAM entity given as ARN or name;
+    for an access key id, the one key id inside a pasted line (`"AccessKeyId": "ASIA…",`)."""
+    if KEY_ID.fullmatch(value.strip()):
+        return pasted_key(given) == value.strip()
     a, b = _norm(given), _norm(value)
     if a == b:
         return True
