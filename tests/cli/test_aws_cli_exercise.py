@@ -112,9 +112,10 @@ def test_the_exercise_with_the_aws_cli(lab, capsys):
     output = aws(env, "ssm", "get-command-invocation", "--command-id", command,
                  "--instance-id", instance)["StandardOutputContent"]
     assert json.loads(output)["AccessKeyId"] != key
+    # The state check passes; the step waits for the learner's pasted key (manual headless).
     assert statuses(capsys) == {
         "alert": "manual", "filter-key": "passed", "identify-principal": "manual",
-        "revoke-sessions": "passed", "restart-instance": "passed", "verify-rotation": "passed",
+        "revoke-sessions": "passed", "restart-instance": "passed", "verify-rotation": "manual",
         "review": "manual"}
 
 
