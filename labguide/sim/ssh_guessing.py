@@ -115,8 +115,11 @@ class SshGuesser:
         return self._port
 
     def run_round(self, at: datetime) -> list[AttackerCall]:
-        """Try every guess once, a `spacing_seconds` apart from `at`; returns the attempts."""
-        made = [self.attempt(guess, at + timedelta(seconds=i * self.plan.spacing_seconds))
+        """Try every guess once, `spacing_seconds` apart, the last at `at` (a round never
+        writes a log line later than the world's clock); returns the attempts."""
+        last = len(self.plan.guesses) - 1
+        spacing = self.plan.spacing_seconds
+        made = [self.attempt(guess, at - timedelta(seconds=(last - i) * spacing))
                 for i, guess in enumerate(self.plan.guesses)]
         with self._lock:
             self._recent.extend(made)

@@ -98,7 +98,9 @@ def test_open_server_logs_guesses_and_the_login(world):
     assert f"Failed password for invalid user admin from {ATTACKER} port 40001 ssh2" in text
     assert f"Failed password for root from {ATTACKER} port 40002 ssh2" in text
     assert f"Accepted password for alice from {ATTACKER} port 40004 ssh2" in text
-    assert text.startswith(f"{AT:%b} {AT.day:>2} {AT:%H:%M:%S} ip-10-0-0-15 sshd[")
+    first = AT - timedelta(seconds=len(GUESSES) - 1)  # the round's last guess is at AT
+    assert text.startswith(f"{first:%b} {first.day:>2} {first:%H:%M:%S} ip-10-0-0-15 sshd[")
+    assert made[-1].at == AT
     assert count(world, BRUTE) == 4
     assert count(world, CALLER) == 1  # the instance connected back to the listed address
     world["actor"].run_round(AT + timedelta(minutes=2))
