@@ -74,6 +74,18 @@ def finding_detail(finding: dict) -> Text:
             text.append(f"  iamInstanceProfile.id  {profile.get('Id', '')}\n")
             text.append("  ⚠ This is the instance PROFILE, not the role: revoke the role "
                         "named in userName.\n", style="italic")
+    connection = gd.network_connection(finding)
+    if connection:
+        remote = connection.get("RemoteIpDetails", {})
+        local = connection.get("LocalPortDetails", {})
+        text.append("\nservice.action.networkConnectionAction\n", style="bold")
+        text.append(f"  direction {connection.get('ConnectionDirection', '')}"
+                    f"  ({service.get('ResourceRole', '')})"
+                    f"  protocol {connection.get('Protocol', '')}\n")
+        text.append(f"  local port {local.get('Port', '')} {local.get('PortName', '')}\n")
+        text.append(f"  remote {remote.get('IpAddressV4', '')} port "
+                    f"{connection.get('RemotePortDetails', {}).get('Port', '')}"
+                    f" {remote.get('Organization', {}).get('Org', '')}\n")
     call = gd.api_call(finding)
     if call:
         remote = call.get("RemoteIpDetails", {})

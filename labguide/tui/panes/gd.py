@@ -46,6 +46,11 @@ def instance_details(finding: dict) -> dict:
     return finding.get("Resource", {}).get("InstanceDetails", {}) or {}
 
 
+def network_connection(finding: dict) -> dict:
+    """service.action.networkConnectionAction (SSH brute force, threat-list callers)."""
+    return finding.get("Service", {}).get("Action", {}).get("NetworkConnectionAction") or {}
+
+
 def api_call(finding: dict) -> dict:
     return finding.get("Service", {}).get("Action", {}).get("AwsApiCallAction", {}) or {}
 
