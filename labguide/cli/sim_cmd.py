@@ -71,7 +71,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         blocks = []
         with built_to_last():  # the worlds live until the end: no collections walk them
             for index in range(args.accounts):
-                world = server.add_world(scenario.world.name, dict(scenario.world.params),
+                world = server.add_world(scenario.world.source, dict(scenario.world.params),
                                          region=scenario.region, seed=index,
                                          learner=random_credentials())
                 block = env_block(world, server.endpoint_url)

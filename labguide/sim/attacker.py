@@ -1,35 +1,35 @@
-"""The attacker: every attack interval, from its Elastic IP, with the stolen role session,
-it repeats the workshop's calls against the account, and GuardDuty sees each one.
+"""An actor calling AWS with given credentials from a given address, on the world clock.
 
-Calls are executed for real against the account's moto backends, after IAM's verdict on
-the stolen key (`iam_revocation.models.judge`, with the attacker's address as
-aws:SourceIp): the role lacks rights for most of them (AccessDenied), a revocation dated
-after the session's issue denies them all (explicitly), and so does any other deny that
-matches the attacker's requests (its IP, its region). A restart of the instance does not
-stop it: the stolen session stays valid until its own expiration, then every call gets
-ExpiredToken. Every call, allowed or not, goes to
-`guardduty_backends[acct][region].record_api_call`.
+Each declared call is executed for real against the account's moto backends, after IAM's
+verdict on the credentials (`iam_revocation.models.judge`, with the caller's address as
+aws:SourceIp): a role lacking the right gets AccessDenied, a revocation dated after the
+session's issue denies everything (explicitly), and so does any other deny that matches
+the requests (their IP, their region). A stolen session stays valid until its own
+expiration, then every call gets ExpiredToken. CloudTrail records every call; GuardDuty
+sees every call from an address on one of the detector's active threat lists, under the
+finding type of the first declared rule that fits. What each operation does (its IAM action, the resource
+it acts on, and its effect) is in `OPERATIONS`: AWS's semantics, not an exercise's.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlparse
 
 from labguide.sim.iam_revocation.models import GLOBAL_REGION, judge
 
-RECON_PREFIXES = ("List", "Describe")  # reconnaissance APIs; the rest is "UnauthorizedAccess"
 RECENT_CALLS = 200
 GLOBAL_SERVICES = frozenset({"iam"})  # signed for us-east-1 whatever the caller's region
 
 
 @dataclass(frozen=True)
 class AttackerCall:
-    """One API call the attacker made, as its pane shows it."""
+    """One API call the actor made, as the attacker pane shows it."""
 
     at: datetime
     service: str
@@ -38,30 +38,99 @@ class AttackerCall:
     error_code: str | None
 
 
+class CallFailed(Exception):
+    """An operation's own AWS error (the answer AWS would give)."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Operation:
+    action: str  # the IAM action
+    resource: Callable[[Mapping[str, Any]], str]  # the resource ARN, from the params
+    run: Callable[[str, str, Mapping[str, Any]], Any]  # (account, region, params)
+
+
+def _s3(account: str) -> Any:
+    from moto.s3.models import s3_backends
+
+    return s3_backends[account]["aws"]
+
+
+def _delete_bucket(account: str, region: str, p: Mapping[str, Any]) -> None:
+    if _s3(account).delete_bucket(p["Bucket"]) is None:
+        raise CallFailed("BucketNotEmpty")
+
+
+def _describe_trails(account: str, region: str, p: Mapping[str, Any]) -> Any:
+    from moto.cloudtrail.models import cloudtrail_backends
+
+    return list(cloudtrail_backends[account][region].describe_trails(include_shadow_trails=True))
+
+
+def _iam(account: str) -> Any:
+    from moto.iam.models import iam_backends
+
+    return iam_backends[account]["aws"]
+
+
+def _ec2(account: str, region: str) -> Any:
+    from moto.ec2.models import ec2_backends
+
+    return ec2_backends[account][region]
+
+
+OPERATIONS: dict[tuple[str, str], Operation] = {
+    ("s3", "GetObject"): Operation(
+        "s3:GetObject", lambda p: f"arn:aws:s3:::{p['Bucket']}/{p['Key']}",
+        lambda a, r, p: _s3(a).get_object(p["Bucket"], p["Key"])),
+    ("s3", "PutObject"): Operation(
+        "s3:PutObject", lambda p: f"arn:aws:s3:::{p['Bucket']}/{p['Key']}",
+        lambda a, r, p: _s3(a).put_object(p["Bucket"], p["Key"],
+                                          str(p.get("Body", "")).encode())),
+    ("s3", "ListBuckets"): Operation(
+        "s3:ListAllMyBuckets", lambda p: "*",
+        lambda a, r, p: _s3(a).list_buckets(None, None, None)),
+    ("s3", "DeleteBucket"): Operation(
+        "s3:DeleteBucket", lambda p: f"arn:aws:s3:::{p['Bucket']}", _delete_bucket),
+    ("cloudtrail", "DescribeTrails"): Operation(
+        "cloudtrail:DescribeTrails", lambda p: "*", _describe_trails),
+    ("iam", "DeleteAccountPasswordPolicy"): Operation(
+        "iam:DeleteAccountPasswordPolicy", lambda p: "*",
+        lambda a, r, p: _iam(a).delete_account_password_policy()),
+    ("iam", "ListUsers"): Operation(
+        "iam:ListUsers", lambda p: "*", lambda a, r, p: _iam(a).list_users(None, None, None)),
+    ("ec2", "DescribeInstances"): Operation(
+        "ec2:DescribeInstances", lambda p: "*",
+        lambda a, r, p: _ec2(a, r).describe_instances()),
+}
+
+
+@dataclass(frozen=True)
+class GuardDutyRule:
+    finding_type: str
+    operation_prefixes: tuple[str, ...] = ()
+
+    def fits(self, operation: str) -> bool:
+        return not self.operation_prefixes or operation.startswith(self.operation_prefixes)
+
+
 @dataclass(frozen=True)
 class AttackPlan:
-    """Everything the attacker knows and uses; built by the world."""
+    """Everything the actor knows and uses; built by the world."""
 
     account_id: str
     region: str
     access_key_id: str
     remote_ip: str
-    detector_id: str
-    threat_list_name: str
-    data_bucket: str
-    logs_bucket: str
-    config_key: str
-    recon_finding_type: str
-    access_finding_type: str
+    calls: tuple[tuple[str, str, dict[str, Any]], ...]  # (service, operation, params)
+    guardduty_rules: tuple[GuardDutyRule, ...]
     access_key_details: dict[str, Any]
     instance_details: dict[str, Any] | None = None
     user_agent: str = "aws-cli/1.18.69 Python/3.6.9 Linux/4.15.0-1065-aws botocore/1.16.19"
-
-
-class _CallFailed(Exception):
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
+    cloudtrail: bool = True  # each call is a CloudTrail event
 
 
 def _error_code(error: Exception) -> str:
@@ -73,8 +142,41 @@ def _error_code(error: Exception) -> str:
     return type(error).__name__
 
 
+def threat_list_with(account_id: str, region: str, address: str) -> tuple[str, str] | None:
+    """(detector id, threat list name) of an active custom threat list holding `address`:
+    the list is the S3 object at its location, one address (or CIDR-less IP) per line."""
+    from labguide.sim.guardduty.models import guardduty_backends
+
+    backend = guardduty_backends[account_id][region]
+    for detector_id, sets in list(backend.threat_intel_sets.items()):
+        for threat_set in list(sets.values()):
+            if threat_set.status == "ACTIVE" and address in _listed_addresses(
+                    account_id, threat_set.location):
+                return detector_id, threat_set.name
+    return None
+
+
+def _listed_addresses(account_id: str, location: str) -> set[str]:
+    url = urlparse(location)
+    if url.scheme == "s3":
+        bucket, key = url.netloc, url.path.lstrip("/")
+    else:  # https://s3.amazonaws.com/BUCKET/KEY or https://BUCKET.s3.amazonaws.com/KEY
+        parts = url.path.lstrip("/").split("/", 1)
+        if url.netloc.startswith("s3.") or url.netloc.startswith("s3-"):
+            if len(parts) != 2:
+                return set()
+            bucket, key = parts
+        else:
+            bucket, key = url.netloc.split(".", 1)[0], url.path.lstrip("/")
+    try:
+        body = _s3(account_id).get_object(bucket, key).value
+    except Exception:  # noqa: BLE001 - a list GuardDuty cannot read matches nothing
+        return set()
+    return {line.strip() for line in body.decode(errors="replace").splitlines() if line.strip()}
+
+
 class Attacker:
-    """Replays the workshop attacker's round of calls; keeps the latest calls for its pane."""
+    """Makes its declared round of calls; keeps the latest calls for its pane."""
 
     def __init__(self, plan: AttackPlan):
         self.plan = plan
@@ -86,61 +188,34 @@ class Attacker:
         with self._lock:
             return list(self._recent)
 
-    # --- one round -------------------------------------------------------------------
-
-    def _calls(self) -> list[tuple[str, str, str, str, Callable[[], Any]]]:
-        from moto.cloudtrail.models import cloudtrail_backends
-        from moto.iam.models import iam_backends
-        from moto.s3.models import s3_backends
-
-        plan = self.plan
-        s3 = s3_backends[plan.account_id]["aws"]
-        trails = cloudtrail_backends[plan.account_id][plan.region]
-        iam = iam_backends[plan.account_id]["aws"]
-
-        def delete_bucket() -> None:
-            if s3.delete_bucket(plan.logs_bucket) is None:
-                raise _CallFailed("BucketNotEmpty")
-
-        return [  # (service, API, IAM action, resource, the call itself)
-            ("s3", "GetObject", "s3:GetObject",
-             f"arn:aws:s3:::{plan.data_bucket}/{plan.config_key}",
-             lambda: s3.get_object(plan.data_bucket, plan.config_key)),
-            ("s3", "ListBuckets", "s3:ListAllMyBuckets", "*",
-             lambda: s3.list_buckets(None, None, None)),
-            ("cloudtrail", "DescribeTrails", "cloudtrail:DescribeTrails", "*",
-             lambda: list(trails.describe_trails(include_shadow_trails=True))),
-            ("s3", "DeleteBucket", "s3:DeleteBucket", f"arn:aws:s3:::{plan.logs_bucket}",
-             delete_bucket),
-            ("iam", "DeleteAccountPasswordPolicy", "iam:DeleteAccountPasswordPolicy", "*",
-             iam.delete_account_password_policy),
-        ]
-
     def run_round(self, at: datetime) -> list[AttackerCall]:
         """Make the round's calls at moment `at`; returns them."""
-        made = [self.call(service, api, action, resource, run, at)
-                for service, api, action, resource, run in self._calls()]
+        made = [self.call(service, operation, params, at)
+                for service, operation, params in self.plan.calls]
         with self._lock:
             self._recent.extend(made)
         return made
 
-    def call(self, service: str, api: str, action: str, resource: str,
-             run: Callable[[], Any], at: datetime) -> AttackerCall:
+    def call(self, service: str, api: str, params: Mapping[str, Any],
+             at: datetime) -> AttackerCall:
         plan = self.plan
+        operation = OPERATIONS[(service, api)]
+        resource = operation.resource(params)
         region = GLOBAL_REGION if service in GLOBAL_SERVICES else plan.region
-        decision = judge(plan.access_key_id, action, resource, at, source_ip=plan.remote_ip,
-                         region=region, account_id=plan.account_id)
+        decision = judge(plan.access_key_id, operation.action, resource, at,
+                         source_ip=plan.remote_ip, region=region, account_id=plan.account_id)
         error_code: str | None = None
         error_message: str | None = None
         if decision is not None and not decision.allowed:
             error_code, error_message = decision.error_code, decision.message
         else:
             try:
-                run()
+                operation.run(plan.account_id, plan.region, params)
             except Exception as error:  # noqa: BLE001 - any moto error is the call's answer
                 error_code, error_message = _error_code(error), str(error)
         self._report(service, api, error_code, at)
-        self._trail(service, api, resource, error_code, error_message, at)
+        if plan.cloudtrail:
+            self._trail(service, api, resource, error_code, error_message, at)
         return AttackerCall(at=at, service=service, api=api, allowed=error_code is None,
                             error_code=error_code)
 
@@ -165,18 +240,21 @@ class Attacker:
         from labguide.sim.guardduty.models import guardduty_backends
 
         plan = self.plan
-        recon = api.startswith(RECON_PREFIXES)
-        finding_type = plan.recon_finding_type if recon else plan.access_finding_type
+        rule = next((r for r in plan.guardduty_rules if r.fits(api)), None)
+        listed = threat_list_with(plan.account_id, plan.region, plan.remote_ip) if rule else None
+        if rule is None or listed is None:
+            return
+        detector_id, threat_list_name = listed
         guardduty_backends[plan.account_id][plan.region].record_api_call(
-            plan.detector_id,
-            finding_type=finding_type,
+            detector_id,
+            finding_type=rule.finding_type,
             access_key_details=plan.access_key_details,
             instance_details=plan.instance_details,
             api=api,
             service_name=f"{service}.amazonaws.com",
             remote_ip=plan.remote_ip,
             error_code=error_code,
-            threat_list_name=plan.threat_list_name,
+            threat_list_name=threat_list_name,
             at=at,
             user_agent=plan.user_agent,
         )

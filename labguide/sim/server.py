@@ -502,10 +502,12 @@ class SimServer:
 
     # ----- worlds --------------------------------------------------------------------------
 
-    def add_world(self, name: str, params: Mapping[str, Any], *, region: str,
+    def add_world(self, name: str | Mapping[str, Any], params: Mapping[str, Any], *,
+                  region: str,
                   account_id: str | None = None, seed: int = 0,
                   epoch: datetime | None = None, learner: Any = None) -> Any:
-        """Build world `name` in a fresh (or given) account and serve it; returns the World.
+        """Build world `name` (a bundled name or a world mapping) in a fresh (or given)
+        account and serve it; returns the World.
 
         `learner` (Credentials) replaces the learner's seeded keys: a class's keys are
         random per class, while the world itself stays the seed's."""
@@ -524,7 +526,8 @@ class SimServer:
             release_account(account_id)
             raise
         with self._worlds_lock:
-            self._worlds[account_id] = HostedWorld(name, world)
+            label = name if isinstance(name, str) else getattr(world, "name", "inline")
+            self._worlds[account_id] = HostedWorld(label, world)
         return world
 
     def host_world(self, name: str, world: Any) -> Any:

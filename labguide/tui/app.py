@@ -263,7 +263,7 @@ class LabGuideApp(App):
 
         def start() -> None:
             connection.start_simulator(
-                scenario.world.name, dict(scenario.world.params), seed=progress.seed,
+                scenario.world.source, dict(scenario.world.params), seed=progress.seed,
                 # None: the simulator dates a new world so its story ends now, and a
                 # resumed world takes its epoch from the journal (progress.epoch is
                 # only the session's start, never the world's clock).

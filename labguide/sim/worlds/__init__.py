@@ -1,46 +1,51 @@
-"""Worlds the simulator can build, by name (the scenario's `world.name`)."""
+"""Worlds the simulator builds: declarative documents, bundled (labguide/sim/worlds/*.yaml,
+by name) or a scenario's own (a mapping), built by `labguide.sim.worlds.build`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from labguide.errors import UserError
-from labguide.scenario.names import WORLD_NAMES
 from labguide.sim.clock import SimClock
 from labguide.sim.worlds.world import Credentials, World
 
-__all__ = ["Credentials", "World", "build_world", "WORLD_BUILDERS"]
+__all__ = ["Credentials", "World", "build_world", "world_doc"]
 
 
-def _iam_credential_theft(*args: Any, **kwargs: Any) -> World:
-    from labguide.sim.worlds.iam_credential_theft import build
+def world_doc(source: str | Mapping[str, Any]) -> tuple[Any, str]:
+    """The validated world document of `source` and the name it goes by."""
+    from pydantic import ValidationError
 
-    return build(*args, **kwargs)
+    from labguide.scenario.world_model import WorldDoc
+    from labguide.scenario.worlds import bundled_world
+
+    if isinstance(source, str):
+        return bundled_world(source), source
+    if not isinstance(source, Mapping):
+        raise UserError(f"a world is a bundled name or a mapping, not {type(source).__name__}")
+    try:
+        doc = WorldDoc.model_validate(dict(source))
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise UserError(f"world: {where}: {first['msg']}") from None
+    return doc, doc.name or "inline"
 
 
-WORLD_BUILDERS: dict[str, Callable[..., World]] = {
-    "iam-credential-theft": _iam_credential_theft,
-}
-
-if set(WORLD_BUILDERS) != set(WORLD_NAMES):  # the scenario vocabulary and the builders agree
-    raise RuntimeError(
-        f"world builders {sorted(WORLD_BUILDERS)} differ from WORLD_NAMES {sorted(WORLD_NAMES)}"
-    )
-
-
-def build_world(name: str, params: dict[str, Any], *, account_id: str, region: str,
-                seed: int = 0, epoch: datetime | None = None,
+def build_world(source: str | Mapping[str, Any], params: Mapping[str, Any] | None, *,
+                account_id: str, region: str, seed: int = 0, epoch: datetime | None = None,
                 clock: SimClock | None = None) -> World:
-    """Build world `name` in the current process's moto backends for `account_id`.
+    """Build world `source` (a bundled name, or a world mapping) in the current process's
+    moto backends for `account_id`, with `params` over its defaults.
 
     Works under `moto.mock_aws()` and inside a server thread; call
     `labguide.sim.install.install_extensions()` first. Same seed and epoch give the same
     ids, keys and timestamps.
     """
-    builder = WORLD_BUILDERS.get(name)
-    if builder is None:
-        raise UserError(f"unknown world {name!r}; known: {', '.join(sorted(WORLD_BUILDERS))}")
-    return builder(params or {}, account_id=account_id, region=region, seed=seed,
-                   epoch=epoch, clock=clock)
+    from labguide.sim.worlds.build import build
+
+    doc, label = world_doc(source)
+    return build(doc, dict(params or {}), label=label, account_id=account_id, region=region,
+                 seed=seed, epoch=epoch, clock=clock)

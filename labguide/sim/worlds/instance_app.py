@@ -1,10 +1,9 @@
-"""The compromised instance's application, which the revocation hurts until the restart.
+"""An instance's application: it reads an S3 object with the instance's current role
+credentials, as a real application would, so a revocation hurts it until a restart.
 
-Every check it reads its configuration from the data bucket with the instance's current
-role credentials, as the real application would. While those credentials are denied
-(revoked, not yet rotated) the read fails and the application is degraded. Its health is
-published as AWS state that panes and learners can read: the instance tag `app-health`
-and the SSM parameter `/<prefix>/app/health` (written only when the health changes).
+While those credentials are denied (revoked, not yet rotated) the read fails and the
+application is degraded. Its health is published as AWS state that panes and learners
+can read: an instance tag and an SSM parameter (written only when the health changes).
 """
 
 from __future__ import annotations
@@ -21,13 +20,14 @@ HEALTHY = "healthy"
 
 class InstanceApp:
     def __init__(self, *, account_id: str, region: str, instance_id: str, data_bucket: str,
-                 config_key: str, parameter_name: str):
+                 config_key: str, parameter_name: str, health_tag: str = HEALTH_TAG):
         self.account_id = account_id
         self.region = region
         self.instance_id = instance_id
         self.data_bucket = data_bucket
         self.config_key = config_key
         self.parameter_name = parameter_name
+        self.health_tag = health_tag
         self.health: str | None = None
         self._failing_since: datetime | None = None
 
@@ -76,7 +76,7 @@ class InstanceApp:
         from moto.ssm.models import ssm_backends
 
         ec2_backends[self.account_id][self.region].create_tags(
-            [self.instance_id], {HEALTH_TAG: state}
+            [self.instance_id], {self.health_tag: state}
         )
         ssm_backends[self.account_id][self.region].put_parameter(
             name=self.parameter_name, description="Health of the application on the instance",

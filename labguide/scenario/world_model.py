@@ -1,0 +1,372 @@
+"""The declarative world format: an account's resources and the actors that live in it.
+
+A world is data. It is inline under a scenario's `world:` or bundled as
+`labguide/sim/worlds/<name>.yaml`; `labguide.sim.worlds` builds it in moto's backends.
+Every string is a sandboxed Jinja template (see `labguide.sim.worlds.templating`), and a
+string that is exactly one `{{ expression }}` keeps the expression's type, so a number
+field may be a template too (`Num`). Times are seconds relative to the world's epoch.
+Resources are built kind by kind in the order of `Resources`' fields and, inside a kind,
+in list order; a template can use the resources built before it (`resources.<id>`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import Field
+
+from labguide.scenario.kinds import Kind
+from labguide.scenario.types import Strict
+
+LocalId = Annotated[
+    str,
+    Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64,
+          description="The resource's name inside the world, used by other resources and "
+          "by templates as resources.<id>.", examples=["web", "data_bucket"]),
+]
+Expression = Annotated[str, Field(pattern=r"^\s*\{\{.*\}\}\s*$",
+                                  description="A template that evaluates to the value.")]
+Num = int | float | Expression
+Tags = Annotated[dict[str, str], Field(description="Tags as Key: Value.",
+                                       examples=[{"Name": "web server"}])]
+
+
+class ParamBounds(Strict):
+    """What a scenario's value for a parameter must keep to."""
+
+    minimum: int | None = Field(default=None, description="For integers: the least value.")
+    min_items: int | None = Field(default=None, description="For lists: the fewest items.")
+
+
+class Learner(Strict):
+    """The IAM user whose access key the learner (and the app) uses."""
+
+    user: str = Field(default="labguide-learner", examples=["labguide-learner"])
+    managed_policies: list[str] = Field(default_factory=lambda: ["AdministratorAccess"],
+                                        description="AWS managed policies, by name.")
+    created: Num = Field(default=-86400, description="When the user and key were created.")
+
+
+class PasswordPolicy(Strict):
+    """The account password policy (IAM UpdateAccountPasswordPolicy, in snake_case)."""
+
+    minimum_password_length: int = 14
+    require_symbols: bool = True
+    require_numbers: bool = True
+    require_uppercase_characters: bool = True
+    require_lowercase_characters: bool = True
+    allow_change_password: bool = True
+    max_password_age: int = 90
+    password_reuse_prevention: int = 24
+    hard_expiry: bool = False
+
+
+class Account(Strict):
+    password_policy: PasswordPolicy | None = None
+
+
+# ----- resources ----------------------------------------------------------------------------
+
+
+class _Resource(Strict):
+    id: LocalId
+    tags: Tags = Field(default_factory=dict)
+
+
+class IamRole(_Resource):
+    """An IAM role; `trust_service` is the AWS service allowed to assume it."""
+
+    name: str
+    trust_service: str = Field(default="ec2.amazonaws.com", examples=["ec2.amazonaws.com"])
+    description: str = ""
+    managed_policies: list[str] = Field(
+        default_factory=list, description="AWS managed policies by name, e.g. AmazonEC2RoleforSSM.")
+    inline_policies: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Inline policies: name -> policy document.")
+    created: Num = -900
+    max_session_seconds: int = 3600
+
+
+class InstanceProfile(_Resource):
+    name: str
+    role: LocalId = Field(description="The iam_roles id the profile hands to instances.")
+    created: Num = -900
+
+
+class Vpc(_Resource):
+    cidr: str = Field(examples=["10.0.0.0/16"])
+
+
+class InternetGateway(_Resource):
+    vpc: LocalId
+
+
+class Subnet(_Resource):
+    vpc: LocalId
+    cidr: str = Field(examples=["10.0.0.0/24"])
+    map_public_ip: bool = Field(default=False, description="Instances get a public address.")
+
+
+class Route(Strict):
+    destination: str = Field(examples=["0.0.0.0/0"])
+    gateway: LocalId = Field(description="An internet_gateways id.")
+
+
+class RouteTable(_Resource):
+    vpc: LocalId
+    subnets: list[LocalId] = Field(default_factory=list, description="Subnets associated.")
+    routes: list[Route] = Field(default_factory=list)
+
+
+PortRange = Annotated[list[int], Field(min_length=2, max_length=2,
+                                       description="[from, to], inclusive.", examples=[[22, 22]])]
+Protocol = Annotated[str, Field(description="tcp, udp, icmp, -1 (all) or a protocol number.",
+                                examples=["tcp", "-1"])]
+
+
+class AclEntry(Strict):
+    """A network ACL rule: evaluated in rule-number order, first match wins, stateless."""
+
+    rule: int = Field(ge=1, le=32766, examples=[100])
+    egress: bool = False
+    protocol: Protocol = "-1"
+    action: Literal["allow", "deny"] = "allow"
+    cidr: str = Field(default="0.0.0.0/0")
+    ports: PortRange | None = None
+
+
+class NetworkAcl(_Resource):
+    """A network ACL on the subnets listed (replacing their association to the default)."""
+
+    vpc: LocalId
+    subnets: list[LocalId] = Field(default_factory=list)
+    entries: list[AclEntry] = Field(default_factory=list)
+
+
+class SgRule(Strict):
+    protocol: Protocol = "tcp"
+    ports: PortRange | None = None
+    cidr: str = "0.0.0.0/0"
+    description: str | None = None
+
+
+class SecurityGroup(_Resource):
+    vpc: LocalId
+    name: str
+    description: str = "labguide"
+    ingress: list[SgRule] = Field(default_factory=list)
+    egress: list[SgRule] | None = Field(
+        default=None, description="Outbound rules; when unset, AWS's default allow-all stays.")
+
+
+class ElasticIp(Strict):
+    tags: Tags = Field(default_factory=dict)
+    address: str | None = Field(default=None, description="The public address; by default a "
+                                "plausible EC2 address drawn from the world's seed.")
+
+
+class Instance(_Resource):
+    """An EC2 instance; `name` becomes its Name tag."""
+
+    name: str
+    image: Literal["amazon-linux-2", "ubuntu"] = "amazon-linux-2"
+    type: str = Field(default="t3.micro", examples=["m5.large"])
+    subnet: LocalId
+    private_ip: str | None = None
+    security_groups: list[LocalId] = Field(default_factory=list)
+    profile: LocalId | None = Field(default=None, description="An instance_profiles id.")
+    launched: Num = Field(default=-60, description="Launch time, relative to the epoch.")
+    credentials_issued: Num | None = Field(
+        default=None, description="When the instance got the role credentials it holds now "
+        "(with a profile; default: at launch).")
+    elastic_ip: ElasticIp | None = None
+    files: dict[str, str] = Field(
+        default_factory=dict, description="Files on the instance (path -> text), for the "
+        "instance shell.", examples=[{"/etc/motd": "welcome\n"}])
+
+
+class S3Object(Strict):
+    key: str
+    body: str = ""
+
+
+class Bucket(_Resource):
+    name: str
+    created: Num = -900
+    objects: list[S3Object] = Field(default_factory=list)
+
+
+class Trail(_Resource):
+    name: str
+    bucket: LocalId = Field(description="A buckets id where the trail delivers its logs.")
+    multi_region: bool = True
+
+
+class Subscription(Strict):
+    protocol: str = Field(default="email", examples=["email"])
+    endpoint: str = Field(examples=["security-team@example.com"])
+
+
+class SnsTopic(_Resource):
+    name: str
+    subscriptions: list[Subscription] = Field(default_factory=list)
+
+
+class LogGroup(_Resource):
+    name: str = Field(examples=["/var/log/secure"])
+    retention_days: int | None = None
+    streams: list[str] = Field(default_factory=list)
+
+
+class SsmParameter(_Resource):
+    name: str
+    value: str
+    description: str = ""
+
+
+class ThreatList(Strict):
+    name: str
+    location: str = Field(description="Where the list is (an S3 URL).")
+    format: Literal["TXT", "STIX", "OTX_CSV", "ALIEN_VAULT", "PROOF_POINT", "FIRE_EYE"] = "TXT"
+    activate: bool = True
+
+
+class Detector(_Resource):
+    """The region's GuardDuty detector, with its custom threat lists."""
+
+    frequency: Literal["FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS"] = "FIFTEEN_MINUTES"
+    threat_lists: list[ThreatList] = Field(default_factory=list)
+
+
+class Resources(Strict):
+    """Built in this field order; inside each kind in list order."""
+
+    iam_roles: list[IamRole] = Field(default_factory=list)
+    instance_profiles: list[InstanceProfile] = Field(default_factory=list)
+    vpcs: list[Vpc] = Field(default_factory=list)
+    internet_gateways: list[InternetGateway] = Field(default_factory=list)
+    subnets: list[Subnet] = Field(default_factory=list)
+    route_tables: list[RouteTable] = Field(default_factory=list)
+    network_acls: list[NetworkAcl] = Field(default_factory=list)
+    security_groups: list[SecurityGroup] = Field(default_factory=list)
+    instances: list[Instance] = Field(default_factory=list)
+    buckets: list[Bucket] = Field(default_factory=list)
+    trails: list[Trail] = Field(default_factory=list)
+    sns_topics: list[SnsTopic] = Field(default_factory=list)
+    log_groups: list[LogGroup] = Field(default_factory=list)
+    ssm_parameters: list[SsmParameter] = Field(default_factory=list)
+    detectors: list[Detector] = Field(default_factory=list)
+
+
+# ----- actors -------------------------------------------------------------------------------
+
+
+class _Actor(Strict):
+    id: LocalId
+    first: Num = Field(default=0, description="First run, in seconds after the epoch.")
+    every: Num = Field(description="Seconds between runs (positive).", examples=[120])
+
+
+class InstanceSession(Strict):
+    """The role credentials an instance holds when the world starts (what its metadata
+    service hands out), copied off it."""
+
+    instance_session: LocalId = Field(description="An instances id with a profile.")
+
+
+class ApiCall(Strict):
+    """One AWS API call an actor makes (the simulator knows how each one acts)."""
+
+    service: str = Field(examples=["s3"])
+    operation: str = Field(examples=["GetObject"])
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class GuardDutyRule(Strict):
+    """The finding type a call is recorded under; the first rule whose `when` fits wins."""
+
+    finding_type: str = Field(examples=["Recon:IAMUser/MaliciousIPCaller.Custom"])
+    when: dict[Literal["operation_prefix"], list[str]] = Field(
+        default_factory=dict, description="operation_prefix: the call's operation starts with "
+        "one of these; no `when` matches every call.")
+
+
+class Records(Strict):
+    """What the account's detectors record of the actor's calls."""
+
+    guardduty: list[GuardDutyRule] = Field(
+        default_factory=list, description="Findings for calls from an address on a threat list.")
+    cloudtrail: bool = Field(default=True, description="Each call is a CloudTrail event.")
+
+
+class ApiCallsActor(_Actor):
+    """Someone calling AWS with given credentials from a given address, on a schedule."""
+
+    kind: Literal["aws-api-calls"]
+    credentials: InstanceSession
+    source_ip: str = Field(description="The caller's public address.")
+    user_agent: str = "aws-cli/1.18.69 Python/3.6.9 Linux/4.15.0-1065-aws botocore/1.16.19"
+    calls: list[ApiCall] = Field(min_length=1)
+    records: Records = Field(default_factory=Records)
+
+
+class Health(Strict):
+    tag: str = Field(default="app-health", description="Instance tag holding the health.")
+    parameter: str = Field(description="SSM parameter holding the health.")
+
+
+class Reads(Strict):
+    bucket: LocalId
+    key: str
+
+
+class InstanceApplication(_Actor):
+    """The instance's application: it reads an S3 object with the instance's credentials
+    and publishes its health (healthy / degraded since ... / down)."""
+
+    kind: Literal["instance-application"]
+    instance: LocalId
+    reads: Reads
+    health: Health
+
+
+class SsmAgent(_Actor):
+    """The SSM agent on an instance, reporting in (Systems Manager sees it as online)."""
+
+    kind: Literal["ssm-agent"]
+    instance: LocalId
+
+
+# The actor kinds, registered once: model and builder (labguide.sim.worlds.actors).
+_ACTORS = "labguide.sim.worlds.actors"
+ACTOR_REGISTRY: dict[str, Kind] = {k.name: k for k in (
+    Kind("aws-api-calls", ApiCallsActor, f"{_ACTORS}:build_api_calls"),
+    Kind("instance-application", InstanceApplication, f"{_ACTORS}:build_instance_application"),
+    Kind("ssm-agent", SsmAgent, f"{_ACTORS}:build_ssm_agent"),
+)}
+ActorSpec = Annotated[Union[tuple(k.model for k in ACTOR_REGISTRY.values())],  # noqa: UP007
+                      Field(discriminator="kind")]
+ACTOR_CLASSES: dict[str, Any] = {name: k.model for name, k in ACTOR_REGISTRY.items()}
+
+
+class WorldDoc(Strict):
+    """A whole world: parameters, the learner, resources, actors and the ground truth."""
+
+    name: str | None = Field(default=None, description="The world's name (bundled worlds).")
+    description: str | None = None
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="Parameters and their default values; a scenario "
+        "naming this world may override them (`world.params`), and no other names. A value may "
+        "be a template over the parameters before it.",
+        examples=[{"prefix": "lab", "role_name": "{{ params.prefix }}-ec2"}])
+    bounds: dict[str, ParamBounds] = Field(default_factory=dict,
+                                           description="Bounds on parameters, by name.")
+    now: Num = Field(default=0, description="Seconds after the epoch that are 'now' when the "
+                     "world is built (actors have run up to then).")
+    learner: Learner = Field(default_factory=Learner)
+    account: Account = Field(default_factory=Account)
+    resources: Resources = Field(default_factory=Resources)
+    actors: list[ActorSpec] = Field(default_factory=list)
+    truth: dict[str, Any] = Field(
+        default_factory=dict, description="Ground truth for tests and the simulator's health "
+        "routes, never for checks: name -> template over resources, actors and params.")
