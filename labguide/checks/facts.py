@@ -15,8 +15,8 @@ from typing import Any
 
 from labguide.awstime import instant, iso, parse_instant
 from labguide.checks.context import Memo, RoundContext
+from labguide.scenario.kinds import FACT_REGISTRY, implementation
 from labguide.scenario.model import FactSpec
-from labguide.scenario.names import FACT_KINDS
 from labguide.target import AwsCallFailed, Target
 
 __all__ = ["Fact", "Facts", "discover", "instant", "iso", "parse_instant"]  # times re-exported
@@ -40,7 +40,8 @@ class Facts:
         self._specs = dict(specs)
         self._ctx = ctx
         self._default_type = next(
-            (spec.finding_type for spec in self._specs.values() if spec.finding_type), None)
+            (spec.finding_type for spec in self._specs.values()
+             if getattr(spec, "finding_type", None)), None)
 
     @property
     def names(self) -> list[str]:
@@ -52,7 +53,10 @@ class Facts:
     def finding_type_of(self, name: str) -> str | None:
         """The finding type a fact is read from (its own, else the scenario's first)."""
         spec = self._specs.get(name)
-        return (spec.finding_type if spec else None) or self._default_type
+        return getattr(spec, "finding_type", None) or self._default_type
+
+    def finding_type_of_spec(self, spec: FactSpec) -> str | None:
+        return getattr(spec, "finding_type", None) or self._default_type
 
     def get(self, name: str) -> Fact:
         spec = self._specs.get(name)
@@ -73,7 +77,7 @@ class Facts:
 
     def _discover(self, name: str, spec: FactSpec) -> Fact:
         try:
-            return _KINDS[spec.kind](self._ctx, spec, spec.finding_type or self._default_type)
+            return implementation(FACT_REGISTRY[spec.kind])(spec, self._ctx)
         except AwsCallFailed as failure:
             return Fact(None, failure.reason, failure)
         except Exception as exc:  # a bug or an odd answer must not take the round down
@@ -195,7 +199,7 @@ def get_role(ctx: RoundContext, role_name: str) -> dict | None:
 # ----- the fact kinds -------------------------------------------------------------------------
 
 
-def _detector(ctx: RoundContext, spec: FactSpec, finding_type: str | None) -> Fact:
+def detector_fact(spec: FactSpec, ctx: RoundContext) -> Fact:
     return detector_id(ctx)
 
 
@@ -209,17 +213,20 @@ def _key_details(ctx: RoundContext, finding_type: str | None) -> tuple[dict | No
     return details, ""
 
 
-def _access_key(ctx: RoundContext, spec: FactSpec, finding_type: str | None) -> Fact:
+def access_key_fact(spec: FactSpec, ctx: RoundContext) -> Fact:
+    finding_type = ctx.facts.finding_type_of_spec(spec)
     details, reason = _key_details(ctx, finding_type)
     return Fact(details["AccessKeyId"]) if details else Fact(None, reason)
 
 
-def _finding_type(ctx: RoundContext, spec: FactSpec, finding_type: str | None) -> Fact:
+def finding_type_fact(spec: FactSpec, ctx: RoundContext) -> Fact:
+    finding_type = ctx.facts.finding_type_of_spec(spec)
     finding, reason = newest_finding(ctx, finding_type)
     return Fact(finding["Type"]) if finding else Fact(None, reason)
 
 
-def _first_seen(ctx: RoundContext, spec: FactSpec, finding_type: str | None) -> Fact:
+def first_seen_fact(spec: FactSpec, ctx: RoundContext) -> Fact:
+    finding_type = ctx.facts.finding_type_of_spec(spec)
     finding, reason = newest_finding(ctx, finding_type)
     if finding is None:
         return Fact(None, reason)
@@ -254,17 +261,20 @@ def _role(ctx: RoundContext, finding_type: str | None) -> tuple[dict | None, str
     return ctx.once(("finding-role", finding_type), read)
 
 
-def _role_name(ctx: RoundContext, spec: FactSpec, finding_type: str | None) -> Fact:
+def role_name_fact(spec: FactSpec, ctx: RoundContext) -> Fact:
+    finding_type = ctx.facts.finding_type_of_spec(spec)
     role, reason = _role(ctx, finding_type)
     return Fact(role["RoleName"]) if role else Fact(None, reason)
 
 
-def _role_arn(ctx: RoundContext, spec: FactSpec, finding_type: str | None) -> Fact:
+def role_arn_fact(spec: FactSpec, ctx: RoundContext) -> Fact:
+    finding_type = ctx.facts.finding_type_of_spec(spec)
     role, reason = _role(ctx, finding_type)
     return Fact(role["Arn"]) if role else Fact(None, reason)
 
 
-def _instance(ctx: RoundContext, spec: FactSpec, finding_type: str | None) -> Fact:
+def instance_fact(spec: FactSpec, ctx: RoundContext) -> Fact:
+    finding_type = ctx.facts.finding_type_of_spec(spec)
     """The session name of principalId (an instance id for EC2 roles) or the finding's
     instanceDetails, confirmed in EC2; failing those, the instance with the Name tag."""
     finding, reason = newest_finding(ctx, finding_type)
@@ -305,29 +315,14 @@ def _instance_by_name(ctx: RoundContext, name: str) -> Fact:
     return Fact(None, f"{len(ids)} instances are named {name!r}; cannot tell which one")
 
 
-def _current_key(ctx: RoundContext, spec: FactSpec, finding_type: str | None) -> Fact:
+def current_key_fact(spec: FactSpec, ctx: RoundContext) -> Fact:
     """The AccessKeyId the instance holds now: read only when, and as, the key-rotated
     check reads it (labguide.checks.instance_keys), so it costs no Run Command of its own."""
-    from labguide.checks.kinds.key_rotated import current_key_fact
+    from labguide.checks.kinds.key_rotated import current_key_fact as read
 
-    return current_key_fact(ctx, spec)
+    return read(ctx, spec)
 
 
 # Facts whose read may run a command on an instance (a change on a real account): left out
 # of what `solve` discovers for its templates.
 RUNS_COMMANDS = frozenset({"instance-current-key"})
-
-
-_KINDS = {
-    "guardduty-detector": _detector,
-    "finding-access-key": _access_key,
-    "finding-type": _finding_type,
-    "finding-role": _role_name,
-    "finding-role-arn": _role_arn,
-    "finding-instance": _instance,
-    "finding-first-seen": _first_seen,
-    "instance-current-key": _current_key,
-}
-
-
-assert set(_KINDS) == FACT_KINDS, "fact kinds must match labguide.scenario.names.FACT_KINDS"

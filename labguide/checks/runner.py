@@ -9,7 +9,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from labguide.checks.context import Memo, RoundContext
 from labguide.checks.facts import discover
-from labguide.checks.kinds import REGISTRY
+from labguide.checks.kinds import runner_for
 from labguide.checks.kinds._common import Unmet
 from labguide.checks.results import CheckResult, RoundResult, StepResult, Verdict, step_status
 from labguide.errors import UserError
@@ -82,9 +82,8 @@ class CheckRunner:
         )
 
     def _judge(self, step, check, ctx: RoundContext) -> Verdict:
-        run = REGISTRY[check.kind]
         try:
-            return run(check, ctx, step) if check.kind == "answer" else run(check, ctx)
+            return runner_for(check.kind)(check, ctx, step)
         except Unmet as unmet:
             return unmet.verdict
         except ChangeRefused as refused:  # reading this state would change a real account

@@ -87,6 +87,18 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("--yes", action="store_true", help="confirm changes to a real account")
     _add_target(solve)
 
+    test = sub.add_parser(
+        "test", help="prove a scenario on fresh simulated accounts: each step's checks fail "
+        "before its solution and pass after it; its counterexamples never pass")
+    test.add_argument("scenario", help="bundled id or path to a YAML file")
+    test.add_argument("--step", metavar="ID", help="prove only this step (the earlier steps' "
+                      "solutions are applied first)")
+    test.add_argument("--json", action="store_true", help="print one JSON object")
+
+    new = sub.add_parser("new", help="write a minimal, valid scenario skeleton")
+    new.add_argument("id", help="the scenario id: lowercase letters, digits and dashes")
+    new.add_argument("--dir", default=".", help="where to write it (default: here)")
+
     sim = sub.add_parser("sim", help="the simulator")
     sim_sub = sim.add_subparsers(dest="sim_command", parser_class=_Parser, required=True)
     serve = sim_sub.add_parser("serve", help="serve simulated accounts for a scenario")
@@ -183,6 +195,14 @@ def dispatch(args: argparse.Namespace) -> int:
         from labguide.cli import check_cmd
 
         return getattr(check_cmd, f"cmd_{command}")(_target_kind(args))
+    if command == "test":
+        from labguide.cli.test_cmd import cmd_test
+
+        return cmd_test(args)
+    if command == "new":
+        from labguide.cli.new_cmd import cmd_new
+
+        return cmd_new(args)
     if command == "class":
         from labguide.cli import class_watch_cmd
 
@@ -210,7 +230,7 @@ def _dispatch_class(args: argparse.Namespace) -> int:
 # Commands whose worker threads may sit in a read from an endpoint that never answers:
 # a normal exit would join them (up to the read timeouts times the retries), so Ctrl-C
 # ends the process at once. Not the app or the server, which shut down on their own.
-_EXIT_AT_ONCE = frozenset({"check", "solve"})
+_EXIT_AT_ONCE = frozenset({"check", "solve", "test"})
 
 
 def _exit_now(code: int) -> None:

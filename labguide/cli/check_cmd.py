@@ -52,7 +52,7 @@ def open_target(args: argparse.Namespace, loaded, *, allow_changes: bool = False
     check_simulated_region(region)
     from labguide.sim.embedded import start_embedded
 
-    sim = start_embedded(scenario.world.name, dict(scenario.world.params), region, seed=0,
+    sim = start_embedded(scenario.world.source, dict(scenario.world.params), region, seed=0,
                          realtime=False)
     try:
         yield Target.for_simulator(sim.endpoint_url, sim.world.learner, region,
@@ -114,7 +114,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 # ----- solve ----------------------------------------------------------------------------------
 
 
-def _facts(loaded, target: Target) -> tuple[dict[str, str | None], dict[str, str]]:
+def solve_facts(loaded, target: Target) -> tuple[dict[str, str | None], dict[str, str]]:
     ctx = RoundContext(target=target, memo=Memo())
     facts = discover(target, loaded.scenario.facts, ctx=ctx).all(runs_commands=False)
     failures = [fact.failure.reason for fact in facts.values() if fact.failure is not None]
@@ -137,7 +137,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
     with open_target(args, loaded, allow_changes=args.yes) as target:
         if target.kind == "sim":
             print(f"labguide: note: {SESSION_NOTE}", file=sys.stderr)
-        values, reasons = _facts(loaded, target)
+        values, reasons = solve_facts(loaded, target)
         now = target.now().strftime("%Y-%m-%dT%H:%M:%SZ")
         try:
             if target.is_real_account:
@@ -170,4 +170,4 @@ def cmd_solve(args: argparse.Namespace) -> int:
 
 
 __all__ = ["SESSION_NOTE", "cmd_check", "cmd_solve", "open_target", "print_round",
-           "round_json"]
+           "round_json", "solve_facts"]

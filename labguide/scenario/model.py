@@ -10,12 +10,9 @@ checked by `labguide.scenario.semantics`, which needs the whole file.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any
 
 from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
     Discriminator,
     Field,
     Tag,
@@ -23,102 +20,82 @@ from pydantic import (
     field_validator,
 )
 
-from labguide.scenario.names import FACT_KINDS, PANE_NAMES, WORLD_NAMES
+from labguide.scenario.kinds import (
+    BUILTIN_PANES,
+    CHECK_CLASSES,
+    AnswerCheck,
+    AwsCall,
+    AwsCheck,
+    AwsFact,
+    CheckBase,
+    CheckSpec,
+    Expectation,
+    FactSpec,
+    FilterOnKeyCheck,
+    FindingFact,
+    InstanceCommandCheck,
+    InstanceRestartedCheck,
+    KeyRotatedCheck,
+    PaneSpec,
+    SessionsRevokedCheck,
+    TablePane,
+)
+from labguide.scenario.types import FACT_NAME, SLUG, FactName, Slug, Strict, Text, one_of
+from labguide.scenario.world_model import Resources, WorldDoc
 
-SLUG = r"^[a-z0-9][a-z0-9-]*$"
-FACT_NAME = r"^[a-z][a-z0-9_]*$"
-
-Slug = Annotated[
-    str,
-    Field(
-        pattern=SLUG, min_length=1, max_length=64,
-        description="Lowercase letters, digits and dashes, e.g. filter-key.",
-    ),
+__all__ = [  # the kinds' models are part of the scenario model
+    "FACT_NAME", "SLUG", "AnswerCheck", "AwsCall", "AwsCheck", "AwsFact", "CHECK_CLASSES",
+    "CheckBase", "CheckSpec", "Expectation", "FactName", "FactSpec", "FilterOnKeyCheck",
+    "FindingFact", "InstanceCommandCheck", "InstanceRestartedCheck", "KeyRotatedCheck",
+    "PaneSpec", "SessionsRevokedCheck", "Slug", "Strict", "TablePane", "Text", "WorldDoc",
 ]
-FactName = Annotated[
-    str,
-    Field(
-        pattern=FACT_NAME, min_length=1, max_length=64,
-        description="The name of a fact declared under the scenario's `facts`, e.g. role_name.",
-    ),
-]
-Text = Annotated[str, Field(min_length=1)]
-
-
-def _one_of(kind: str, known: frozenset[str]):
-    """A validator that names the unknown value and lists the known ones."""
-
-    def check(value: str) -> str:
-        if value not in known:
-            raise ValueError(f"unknown {kind} {value!r}; known: {', '.join(sorted(known))}")
-        return value
-
-    return AfterValidator(check)
-
-
-WorldName = Annotated[
-    str, _one_of("world", WORLD_NAMES), Field(json_schema_extra={"enum": sorted(WORLD_NAMES)})
-]
-FactKind = Annotated[
-    str, _one_of("fact kind", FACT_KINDS), Field(json_schema_extra={"enum": sorted(FACT_KINDS)})
-]
-PaneName = Annotated[
-    str, _one_of("pane", PANE_NAMES), Field(json_schema_extra={"enum": sorted(PANE_NAMES)})
-]
-
-
-class Strict(BaseModel):
-    """Every model rejects unknown keys and is immutable once loaded."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class WorldRef(Strict):
-    """Which simulated world to build for this scenario, and its parameters."""
+    """A bundled world (labguide/sim/worlds/<name>.yaml), and the values of its parameters."""
 
-    name: WorldName = Field(
-        description="A world the simulator knows.", examples=["iam-credential-theft"]
-    )
+    name: str = Field(description="A bundled world.", examples=["iam-credential-theft"])
     params: dict[str, Any] = Field(
         default_factory=dict,
-        description="Parameters of the world (names, timings); also `params` in templates.",
-    )
+        description="Values for the world's parameters (names, timings); also `params` in "
+        "templates. Only parameters the world declares.",
+        examples=[{"prefix": "threat-detection-wksp"}])
+
+    @field_validator("name")
+    @classmethod
+    def _bundled(cls, value: str) -> str:
+        from labguide.scenario.worlds import bundled_world_names
+
+        return one_of("world", bundled_world_names()).func(value)
+
+    @property
+    def source(self) -> str:
+        """What `labguide.sim.worlds.build_world` takes: the bundled world's name."""
+        return self.name
 
 
-class FactSpec(Strict):
-    """A value discovered from the account itself, never written into the scenario."""
+class InlineWorld(WorldDoc):
+    """The scenario's own world, described in full (see the world format)."""
 
-    kind: FactKind = Field(description="How the value is discovered (see labguide.checks.facts).")
-    description: Text = Field(
-        description="What the value is, in the learner's words; also its placeholder text.",
-        examples=["the access key id the attacker uses"],
-    )
-    finding_type: str | None = Field(
-        default=None,
-        description="The GuardDuty finding type the fact is read from.",
-        examples=["UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom"],
-    )
-    name_tag: str | None = Field(
-        default=None,
-        description="An EC2 Name tag that identifies an instance when no finding does.",
-    )
-    instance: FactName | None = Field(
-        default=None,
-        description="For instance-current-key: the fact naming the instance (instance_id).",
-    )
-    role: FactName | None = Field(
-        default=None,
-        description="For instance-current-key: the fact naming its role (role_name).",
-    )
-    key: FactName | None = Field(
-        default=None,
-        description="For instance-current-key: the fact of the stolen key (access_key_id).",
-    )
-    since: FactName | None = Field(
-        default=None,
-        description="For instance-current-key: the fact of when the key was stolen "
-                    "(first_seen); an instance not started since still holds that session.",
-    )
+    resources: Resources = Field(description="What the account holds when the exercise "
+                                 "starts (required here: it is what tells an inline world from "
+                                 "a bundled world's name).")
+
+    @property
+    def source(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_unset=True)
+
+
+def _world_form(value: Any) -> str:
+    if isinstance(value, dict):
+        return "inline" if set(value) - {"name", "params"} else "bundled"
+    return "inline" if isinstance(value, InlineWorld) else "bundled"
+
+
+WorldSpec = Annotated[
+    Annotated[WorldRef, Tag("bundled")] | Annotated[InlineWorld, Tag("inline")],
+    Discriminator(_world_form),
+]
 
 
 # ----- answers -------------------------------------------------------------------------------
@@ -211,91 +188,6 @@ class Question(Strict):
     )
 
 
-# ----- checks --------------------------------------------------------------------------------
-
-
-class _CheckBase(Strict):
-    # Fields naming a fact; validation requires the scenario to declare each (defaults too).
-    FACT_FIELDS: ClassVar[tuple[str, ...]] = ()
-    # The fact kinds each of those fields accepts (a role name is no access key).
-    FACT_FIELD_KINDS: ClassVar[dict[str, frozenset[str]]] = {}
-
-    id: Slug
-    title: Text = Field(description="What the check looks for, in the learner's words.")
-
-
-class AnswerCheck(_CheckBase):
-    """Settled by the learner's answer to one of the step's questions (manual when headless)."""
-
-    kind: Literal["answer"]
-    question: Slug = Field(description="The id of a question of the same step.")
-
-
-class FilterOnKeyCheck(_CheckBase):
-    """A saved GuardDuty filter selects the compromised access key."""
-
-    FACT_FIELDS: ClassVar[tuple[str, ...]] = ("detector", "key")
-    FACT_FIELD_KINDS: ClassVar[dict[str, frozenset[str]]] = {
-        "detector": frozenset({"guardduty-detector"}), "key": frozenset({"finding-access-key"})}
-    kind: Literal["guardduty-filter-on-key"]
-    detector: FactName = "detector_id"
-    key: FactName = "access_key_id"
-
-
-class SessionsRevokedCheck(_CheckBase):
-    """The role denies everything to sessions issued before a moment after the theft."""
-
-    FACT_FIELDS: ClassVar[tuple[str, ...]] = ("role", "since")
-    FACT_FIELD_KINDS: ClassVar[dict[str, frozenset[str]]] = {
-        "role": frozenset({"finding-role"}), "since": frozenset({"finding-first-seen"})}
-    kind: Literal["role-sessions-revoked"]
-    role: FactName = "role_name"
-    since: FactName = "first_seen"
-
-
-class InstanceRestartedCheck(_CheckBase):
-    """The instance is running and was started (not rebooted) after the revocation."""
-
-    FACT_FIELDS: ClassVar[tuple[str, ...]] = ("instance", "role", "since")
-    FACT_FIELD_KINDS: ClassVar[dict[str, frozenset[str]]] = {
-        "instance": frozenset({"finding-instance"}), "role": frozenset({"finding-role"}),
-        "since": frozenset({"finding-first-seen"})}
-    kind: Literal["instance-restarted"]
-    instance: FactName = "instance_id"
-    role: FactName = "role_name"
-    since: FactName = "first_seen"
-
-
-class KeyRotatedCheck(_CheckBase):
-    """The instance's metadata credentials are new: another key, issued after the revocation."""
-
-    FACT_FIELDS: ClassVar[tuple[str, ...]] = ("instance", "role", "key", "since")
-    FACT_FIELD_KINDS: ClassVar[dict[str, frozenset[str]]] = {
-        "instance": frozenset({"finding-instance"}), "role": frozenset({"finding-role"}),
-        "key": frozenset({"finding-access-key"}), "since": frozenset({"finding-first-seen"})}
-    kind: Literal["instance-key-rotated"]
-    instance: FactName = "instance_id"
-    role: FactName = "role_name"
-    key: FactName = "access_key_id"
-    since: FactName = "first_seen"
-
-
-CHECK_CLASSES: dict[str, type[_CheckBase]] = {
-    cls.model_fields["kind"].annotation.__args__[0]: cls  # type: ignore[union-attr]
-    for cls in (AnswerCheck, FilterOnKeyCheck, SessionsRevokedCheck, InstanceRestartedCheck,
-                KeyRotatedCheck)
-}
-
-CheckSpec = Annotated[
-    AnswerCheck
-    | FilterOnKeyCheck
-    | SessionsRevokedCheck
-    | InstanceRestartedCheck
-    | KeyRotatedCheck,
-    Field(discriminator="kind"),
-]
-
-
 # ----- solutions -----------------------------------------------------------------------------
 
 
@@ -328,6 +220,14 @@ class Operation(Strict):
     description: str | None = Field(default=None, description="What the call does and why.")
 
 
+class Counterexample(Strict):
+    """A declared wrong action: operations like `solve` that must leave the checks unpassed."""
+
+    id: Slug = Field(examples=["reboot-instead"])
+    description: Text = Field(examples=["A reboot keeps the stolen credentials."])
+    apply: list[Operation] = Field(min_length=1, description="Applied in order, as `solve`.")
+
+
 # ----- steps and the scenario ----------------------------------------------------------------
 
 
@@ -341,9 +241,11 @@ class Step(Strict):
         "folder `content/<scenario id>/`; it may not leave that folder.",
         examples=["01-alert.md"],
     )
-    panes: list[PaneName] = Field(
-        default_factory=list, description="Live panes shown beside the instructions."
-    )
+    panes: list[Annotated[str, Field(pattern=SLUG, max_length=64,
+                                     examples=sorted(BUILTIN_PANES))]] = Field(
+        default_factory=list, description="Live panes shown beside the instructions: built-in "
+        f"panes ({', '.join(sorted(BUILTIN_PANES))}) or panes the scenario declares under "
+        "`panes`.", examples=[["findings", "nacl-entries"]])
     questions: list[Question] = Field(default_factory=list)
     checks: list[CheckSpec] = Field(
         default_factory=list, description="What must hold in the account for the step to pass."
@@ -351,6 +253,9 @@ class Step(Strict):
     solve: list[Operation] = Field(
         default_factory=list, description="The AWS calls that complete the step (`labguide solve`)."
     )
+    counterexamples: list[Counterexample] = Field(
+        default_factory=list, description="Wrong actions that must not pass the step's checks: "
+        "`labguide test` applies each from the step's initial state.")
 
 
 class Scenario(Strict):
@@ -362,7 +267,11 @@ class Scenario(Strict):
     region: Annotated[
         str, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$", examples=["ap-southeast-2"])
     ]
-    world: WorldRef
+    world: WorldSpec = Field(description="The simulated world: a bundled one by name "
+                             "(with params), or the scenario's own, described in full.")
+    panes: dict[Slug, PaneSpec] = Field(
+        default_factory=dict, description="Declared panes (kind `table`), by the name steps "
+        "list them under.")
     facts: dict[FactName, FactSpec] = Field(
         default_factory=dict, description="Values the checks discover from the account, by name."
     )

@@ -79,7 +79,18 @@ def _is_tag(tp: Any, element: Any) -> bool:
 
 
 def _pick(tp: Any, tag: str) -> Any:
-    return CHECK_CLASSES.get(tag) or _ANSWER_CLASSES.get(tag)
+    """The member of union `tp` that tag names: its `kind`, an answer's key, a world's form."""
+    options = _unwrap(tp)
+    for option in options if isinstance(options, tuple) else (options,):
+        if not (isinstance(option, type) and issubclass(option, BaseModel)):
+            continue
+        kind = option.model_fields.get("kind")
+        if kind is not None and tag in (typing.get_args(kind.annotation) or ()):
+            return option
+    from labguide.scenario.model import InlineWorld, WorldRef
+
+    return (_ANSWER_CLASSES.get(tag) or {"bundled": WorldRef, "inline": InlineWorld}.get(tag)
+            or CHECK_CLASSES.get(tag))
 
 
 def _model_at(loc: tuple[Any, ...]) -> Any:
@@ -136,11 +147,11 @@ def _message(error: dict[str, Any], loc: tuple[Any, ...]) -> str:
                 return f"unknown key {key!r} (did you mean {close[0]!r}?)"
             return f"unknown key {key!r}; allowed: {', '.join(allowed)}"
         return f"unknown key {key!r}"
-    if kind == "union_tag_invalid":
-        known = ", ".join(sorted(CHECK_CLASSES))
-        return f"unknown check kind {ctx.get('tag')!r}; known: {known}"
-    if kind == "union_tag_not_found":
-        return f"a check needs a 'kind': one of {', '.join(sorted(CHECK_CLASSES))}"
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        what, known = _union_kinds(loc)
+        if kind == "union_tag_invalid":
+            return f"unknown {what} kind {ctx.get('tag')!r}; known: {', '.join(known)}"
+        return f"a {what} needs a 'kind': one of {', '.join(known)}"
     if kind == "string_type":
         quote = isinstance(value, bool | int | float | datetime.date)
         return f"expected text, got {_kind_of(value)}" + (" (put it in quotes)" if quote else "")
@@ -157,6 +168,23 @@ def _message(error: dict[str, Any], loc: tuple[Any, ...]) -> str:
     if kind == "value_error":
         return str(ctx.get("error", error["msg"]))
     return str(error["msg"])
+
+
+def _union_kinds(loc: tuple[Any, ...]) -> tuple[str, list[str]]:
+    """Which tagged union an error is in (by where it is) and its kinds."""
+    from labguide.scenario.kinds import FACT_REGISTRY, PANE_REGISTRY
+    from labguide.scenario.world_model import ACTOR_REGISTRY
+
+    names = [part for part in loc if isinstance(part, str)]
+    if "actors" in names:
+        return "actor", sorted(ACTOR_REGISTRY)
+    if "checks" in names:
+        return "check", sorted(CHECK_CLASSES)
+    if "facts" in names:
+        return "fact", sorted(FACT_REGISTRY)
+    if "panes" in names:
+        return "pane", sorted(n for n, k in PANE_REGISTRY.items() if k.model is not None)
+    return "check", sorted(CHECK_CLASSES)
 
 
 def model_problems(exc: ValidationError, root: Node, display: str) -> list[Problem]:

@@ -16,9 +16,16 @@ from yaml.nodes import Node, ScalarNode
 
 from labguide.scenario.callouts import callout_problems
 from labguide.scenario.content import ContentPathError, confined_path, content_dir_for, read_text
+from labguide.scenario.kinds import BUILTIN_PANES
 from labguide.scenario.model import CHECK_CLASSES, SLUG
 from labguide.scenario.problems import Problem
-from labguide.scenario.templates import CONTENT_VARIABLES, SOLUTION_VARIABLES, template_problems
+from labguide.scenario.templates import (
+    CONTENT_VARIABLES,
+    READ_VARIABLES,
+    ROW_ACTION_VARIABLES,
+    SOLUTION_VARIABLES,
+    template_problems,
+)
 from labguide.scenario.yamltree import locate
 
 
@@ -84,13 +91,64 @@ class _Checker:
                 else:
                     seen_steps[step_id] = self.line_of(self.node("steps", index, "id"))
             self.step(index, step)
+        self.world(self.data.get("world"))
+        self.declared_reads()
         finish = self.data.get("finish")
         if isinstance(finish, str):
             self.check_template(("finish",), finish, CONTENT_VARIABLES)
         return self.problems
 
+    def templates_in(self, loc: tuple, value: Any, variables: tuple[str, ...]) -> None:
+        for sub_loc, text in _strings(value, loc):
+            self.check_template(sub_loc, text, variables)
+
+    def declared_reads(self) -> None:
+        """Templates of `aws` facts and of declared panes use only declared facts."""
+        facts = self.data.get("facts")
+        for name, spec in (facts.items() if isinstance(facts, dict) else ()):
+            if isinstance(spec, dict) and spec.get("kind") == "aws" and \
+                    isinstance(spec.get("call"), dict):
+                self.templates_in(("facts", name, "call", "params"),
+                                  spec["call"].get("params"), READ_VARIABLES)
+        panes = self.data.get("panes")
+        for name, spec in (panes.items() if isinstance(panes, dict) else ()):
+            if not isinstance(spec, dict):
+                continue
+            if isinstance(spec.get("call"), dict):
+                self.templates_in(("panes", name, "call", "params"),
+                                  spec["call"].get("params"), READ_VARIABLES)
+            for a_index, action in _dicts(spec.get("actions")):
+                loc = ("panes", name, "actions", a_index)
+                if isinstance(action.get("call"), dict):
+                    self.templates_in((*loc, "call", "params"), action["call"].get("params"),
+                                      ROW_ACTION_VARIABLES)
+                if isinstance(action.get("confirm"), str):
+                    self.check_template((*loc, "confirm"), action["confirm"],
+                                        ROW_ACTION_VARIABLES)
+
+    def world(self, world: Any) -> None:
+        """A bundled world's params must be ones it declares."""
+        if not isinstance(world, dict) or set(world) - {"name", "params"}:
+            return
+        name, params = world.get("name"), world.get("params")
+        if not isinstance(name, str) or not isinstance(params, dict):
+            return
+        from labguide.errors import UserError
+        from labguide.scenario.worlds import bundled_world
+
+        try:
+            declared = bundled_world(name).params
+        except UserError:
+            return  # an unknown world is the model's to report
+        for key in params:
+            if isinstance(key, str) and key not in declared:
+                self.add(self.node("world", "params", key, at_key=True),
+                         f"world {name!r} has no param {key!r}; known: "
+                         f"{', '.join(sorted(declared))}")
+
     def step(self, index: int, step: dict) -> None:
         base = ("steps", index)
+        self.panes(base, step.get("panes"))
         questions = self.unique_ids(base, "questions", step, "question")
         self.unique_ids(base, "checks", step, "check")
         for q_index, question in _dicts(step.get("questions")):
@@ -109,6 +167,26 @@ class _Checker:
                     self.check_template(sub_loc, text, SOLUTION_VARIABLES, saved)
             if isinstance(operation.get("save_as"), str):
                 saved = saved | {operation["save_as"]}
+        for x_index, example in _dicts(step.get("counterexamples")):
+            kept: set[str] = set()
+            for o_index, operation in _dicts(example.get("apply")):
+                loc = (*base, "counterexamples", x_index, "apply", o_index)
+                for sub_loc, text in _strings(operation.get("params"), (*loc, "params")):
+                    self.check_template(sub_loc, text, SOLUTION_VARIABLES, kept)
+                if isinstance(operation.get("save_as"), str):
+                    kept = kept | {operation["save_as"]}
+
+    def panes(self, base: tuple, panes: Any) -> None:
+        """Each pane a step names is built in or declared under the scenario's `panes`."""
+        if not isinstance(panes, list):
+            return
+        declared = self.data.get("panes") if isinstance(self.data.get("panes"), dict) else {}
+        known = BUILTIN_PANES | {name for name in declared if isinstance(name, str)}
+        for p_index, name in enumerate(panes):
+            if isinstance(name, str) and name not in known:
+                self.add(self.node(*base, "panes", p_index),
+                         f"steps[{base[1]}].panes[{p_index}]: unknown pane {name!r}; known: "
+                         f"{', '.join(sorted(known))}")
 
     def unique_ids(self, base: tuple, key: str, step: dict, what: str) -> set[str] | None:
         items = step.get(key, [])
@@ -154,6 +232,13 @@ class _Checker:
                 self.add(self.node(*loc, "question"),
                          f"answer check names question {question!r}, which this step lacks "
                          f"(its questions: {known})")
+        for field in cls.TEMPLATE_FIELDS:
+            value = check.get(field)
+            if isinstance(value, dict) and field == "call":
+                value = value.get("params")
+                self.templates_in((*loc, field, "params"), value, READ_VARIABLES)
+            elif value is not None:
+                self.templates_in((*loc, field), value, READ_VARIABLES)
         for field in cls.FACT_FIELDS:
             if field in check:
                 where, name, what = (*loc, field), check[field], f"check field {field!r}"

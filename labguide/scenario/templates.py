@@ -166,3 +166,6 @@ def fact_placeholder(name: str) -> str:
 # The variables each kind of template is given (render.py builds them).
 CONTENT_VARIABLES: tuple[str, ...] = ("scenario", "region", "params", "facts")
 SOLUTION_VARIABLES: tuple[str, ...] = ("facts", "results", "now", "region")
+# Declared reads (aws facts and checks, instance commands, table panes) and row actions.
+READ_VARIABLES: tuple[str, ...] = ("facts", "region")
+ROW_ACTION_VARIABLES: tuple[str, ...] = ("facts", "region", "row")

@@ -35,6 +35,13 @@ class LabCommands(Provider):
             if pane_name in step_panes:
                 out.append((title, partial(screen.run_pane_command, pane_name, action),
                             "pane action"))
+        declared = screen.session.scenario.panes
+        for pane_name in step_panes:  # a declared table pane's row actions
+            if pane_name in declared:
+                for index, row_action in enumerate(declared[pane_name].actions):
+                    out.append((f"{declared[pane_name].title}: {row_action.title}",
+                                partial(screen.run_pane_command, pane_name,
+                                        f"row_action({index})"), "pane action"))
         out.append(("Check now", screen.action_check_now, "run the step's checks"))
         out.append(("Use this account from a shell", self.app.action_shell_env,
                     "the AWS CLI in another terminal reaches this account"))

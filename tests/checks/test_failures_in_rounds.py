@@ -92,10 +92,10 @@ def test_an_unexpected_error_in_fact_discovery_is_an_error_not_a_crash(inprocess
                                                                       monkeypatch):
     from labguide.checks import facts
 
-    def broken(ctx, spec, finding_type):
+    def broken(spec, ctx):
         raise RuntimeError("odd answer")
 
-    monkeypatch.setitem(facts._KINDS, "finding-access-key", broken)
+    monkeypatch.setattr(facts, "access_key_fact", broken)
     result = inprocess_lab.round("filter-key")
     (check,) = result.step("filter-key").checks
     assert check.status == "error"

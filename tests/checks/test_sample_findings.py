@@ -6,7 +6,7 @@ import json
 from botocore.stub import Stubber
 
 from labguide.checks.facts import discover
-from labguide.scenario.model import FactSpec
+from labguide.scenario.model import FindingFact as FactSpec
 from labguide.target import Credentials, Target
 
 TYPE = "UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom"

@@ -51,7 +51,7 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
     "duplicate-step-id.yaml": [("27:9", "duplicate step id 'first' (first at line 12)")],
     "empty.yaml": [("1:1", "the file is empty")],
     "finish-template.yaml": [("29:3", "undefined name 'role'")],
-    "huge-int.yaml": [("8:11", "number too large")],
+    "huge-int.yaml": [("8:21", "number too large")],
     "many-problems.yaml": [
         ("5:1", "unknown key 'owner'; allowed: facts, finish, id"),
         ("15:14", "content path '../../x.md' leaves the content folder"),

@@ -52,10 +52,14 @@ def test_the_schema_accepts_the_valid_scenarios(path):
     validator = jsonschema.Draft202012Validator(schema)
     assert [e.message for e in validator.iter_errors(data)] == []
     broken = dict(data, extra=1)
-    broken["steps"] = [dict(data["steps"][0], panes=["console"])]
+    broken["steps"] = [dict(data["steps"][0], panes=["Console"])]
     messages = [e.message for e in validator.iter_errors(broken)]
     assert any("'extra' was unexpected" in m for m in messages)
-    assert any("'console' is not one of" in m for m in messages)
+    assert any("'Console' does not match" in m for m in messages)
+    # A step may name declared panes too, so editors are offered the built-in ones and
+    # `labguide validate` rejects the unknown (tests/scenario/malformed/unknown-pane.yaml).
+    panes = schema["$defs"]["Step"]["properties"]["panes"]["items"]
+    assert {"alerts", "findings", "shell"} <= set(panes["examples"])
 
 
 def test_validate_ok_prints_path_ok(capsys):

@@ -1,23 +1,17 @@
-"""The check kinds, one module each; the registry's names are exactly names.CHECK_KINDS."""
+"""The check kinds, one module each, registered in `labguide.scenario.kinds`.
+
+Every kind runs as `run(spec, ctx, step) -> Verdict`.
+"""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
-from labguide.checks.kinds import (
-    answer,
-    filter_on_key,
-    instance_restarted,
-    key_rotated,
-    sessions_revoked,
-)
-from labguide.scenario.names import CHECK_KINDS
+from labguide.scenario.kinds import CHECK_REGISTRY, implementation
 
-# kind -> run(spec, ctx) -> Verdict; the answer kind also takes the step.
-REGISTRY: dict[str, Callable] = {
-    module.KIND: module.run
-    for module in (answer, filter_on_key, sessions_revoked, instance_restarted, key_rotated)
-}
 
-assert set(REGISTRY) == CHECK_KINDS, (
-    f"check kinds {sorted(REGISTRY)} differ from names.CHECK_KINDS {sorted(CHECK_KINDS)}")
+@functools.cache
+def runner_for(kind: str) -> Callable:
+    """The implementation of check kind `kind` (imported on first use)."""
+    return implementation(CHECK_REGISTRY[kind])

@@ -21,8 +21,6 @@ from labguide.scenario.model import (
 )
 from labguide.target import mask_keys
 
-KIND = "answer"
-
 
 def run(spec: AnswerCheck, ctx: RoundContext, step: Step) -> Verdict:
     question = next((q for q in step.questions if q.id == spec.question), None)

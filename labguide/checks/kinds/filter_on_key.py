@@ -14,14 +14,13 @@ from labguide.checks.context import RoundContext
 from labguide.checks.facts import newest_finding
 from labguide.checks.kinds._common import Unmet, need_fact
 from labguide.checks.results import Verdict
-from labguide.scenario.model import FilterOnKeyCheck
+from labguide.scenario.model import FilterOnKeyCheck, Step
 from labguide.target import AwsCallFailed, mask_key, mask_keys
 
-KIND = "guardduty-filter-on-key"
 KEY_FIELD = "resource.accessKeyDetails.accessKeyId"
 
 
-def run(spec: FilterOnKeyCheck, ctx: RoundContext) -> Verdict:
+def run(spec: FilterOnKeyCheck, ctx: RoundContext, step: Step | None = None) -> Verdict:
     detector = need_fact(ctx, spec.detector, "the GuardDuty detector")
     key = need_fact(ctx, spec.key, "the compromised access key",
                     f"a saved filter on {KEY_FIELD} = the compromised key")

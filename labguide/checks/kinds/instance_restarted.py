@@ -10,9 +10,7 @@ from labguide.checks.facts import describe_instance, instant, parse_instant
 from labguide.checks.kinds._common import Unmet, need_fact, when
 from labguide.checks.policies import Revocation, effective_revocation, role_denies
 from labguide.checks.results import Verdict
-from labguide.scenario.model import InstanceRestartedCheck
-
-KIND = "instance-restarted"
+from labguide.scenario.model import InstanceRestartedCheck, Step
 
 
 def revocation_of(ctx: RoundContext, role: str, since: datetime, expected: str) -> Revocation:
@@ -27,7 +25,7 @@ def revocation_of(ctx: RoundContext, role: str, since: datetime, expected: str) 
     return effective.revocation
 
 
-def run(spec: InstanceRestartedCheck, ctx: RoundContext) -> Verdict:
+def run(spec: InstanceRestartedCheck, ctx: RoundContext, step: Step | None = None) -> Verdict:
     instance_id = need_fact(ctx, spec.instance, "the compromised instance")
     role = need_fact(ctx, spec.role, "the compromised role")
     since = parse_instant(need_fact(ctx, spec.since, "when the stolen key was first used"))

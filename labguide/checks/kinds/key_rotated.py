@@ -13,7 +13,7 @@ from labguide.checks.instance_keys import KeyUnread, current_key, describe, past
 from labguide.checks.kinds._common import Unmet, need_fact, when
 from labguide.checks.kinds.instance_restarted import revocation_of
 from labguide.checks.results import Verdict
-from labguide.scenario.model import FactSpec, KeyRotatedCheck
+from labguide.scenario.model import FactSpec, KeyRotatedCheck, Step
 from labguide.target import AwsCallFailed, mask_key
 
 KIND = "instance-key-rotated"
@@ -41,7 +41,7 @@ def _rotation_read(ctx: RoundContext, instance_id: str, role: str, since_fact: s
     return revocation, instance, launched
 
 
-def run(spec: KeyRotatedCheck, ctx: RoundContext) -> Verdict:
+def run(spec: KeyRotatedCheck, ctx: RoundContext, step: Step | None = None) -> Verdict:
     instance_id = need_fact(ctx, spec.instance, "the compromised instance")
     role = need_fact(ctx, spec.role, "the compromised role")
     stolen = need_fact(ctx, spec.key, "the stolen access key")

@@ -8,12 +8,10 @@ from labguide.checks.facts import parse_instant
 from labguide.checks.kinds._common import need_fact, when
 from labguide.checks.policies import effective_revocation
 from labguide.checks.results import Verdict
-from labguide.scenario.model import SessionsRevokedCheck
-
-KIND = "role-sessions-revoked"
+from labguide.scenario.model import SessionsRevokedCheck, Step
 
 
-def run(spec: SessionsRevokedCheck, ctx: RoundContext) -> Verdict:
+def run(spec: SessionsRevokedCheck, ctx: RoundContext, step: Step | None = None) -> Verdict:
     role = need_fact(ctx, spec.role, "the compromised role")
     since = parse_instant(need_fact(ctx, spec.since, "when the stolen key was first used"))
     expected = (f"a policy on role {role} denying \"*\" on \"*\" with DateLessThan "

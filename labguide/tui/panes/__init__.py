@@ -1,22 +1,20 @@
-"""The live panes, one module each; the registry covers exactly names.PANE_NAMES."""
+"""The live panes, one module each, registered in `labguide.scenario.kinds.PANE_REGISTRY`."""
 
 from __future__ import annotations
 
-from labguide.scenario.names import PANE_NAMES
-from labguide.tui.pane_titles import PANE_TITLES
-from labguide.tui.panes.alerts import AlertsPane
-from labguide.tui.panes.attacker import AttackerPane
+from labguide.scenario.kinds import PANE_REGISTRY, implementation
 from labguide.tui.panes.base import Pane
-from labguide.tui.panes.findings import FindingsPane
-from labguide.tui.panes.instance import InstancePane
-from labguide.tui.panes.role import RolePane
-from labguide.tui.panes.shell import ShellPane
 
-PANES: dict[str, type[Pane]] = {
-    cls.name_: cls
-    for cls in (AlertsPane, FindingsPane, RolePane, InstancePane, ShellPane, AttackerPane)
-}
-assert set(PANES) == PANE_NAMES == set(PANE_TITLES), \
-    f"pane registry {sorted(PANES)}, titles {sorted(PANE_TITLES)} != {sorted(PANE_NAMES)}"
+PANES: dict[str, type[Pane]] = {name: implementation(kind) for name, kind in PANE_REGISTRY.items()}
 
-__all__ = ["PANES", "Pane"]
+
+def pane_class(name: str, scenario: object) -> type[Pane]:
+    """The class of pane `name` in `scenario`: built in, or made for a declared pane."""
+    declared = getattr(scenario, "panes", None) or {}
+    if name in declared:
+        spec = declared[name]
+        return PANES[spec.kind].for_spec(name, spec)  # type: ignore[attr-defined]
+    return PANES[name]
+
+
+__all__ = ["PANES", "Pane", "pane_class"]

@@ -45,6 +45,8 @@ def binding_sections() -> list[tuple[str, list[tuple[str, str]]]]:
         ("Scenario picker", rows(PickerScreen.BINDINGS)),
     ]
     for name, pane in PANES.items():
+        if not pane.title:  # a declared kind (table): its keys are the scenario's
+            continue
         extra = []
         if name == "shell":
             extra = [("Enter", "run the command on the instance")]

@@ -37,11 +37,11 @@ log = logging.getLogger(__name__)
 SHORT_HEIGHT = 36  # below this many rows, text and panes take turns (measured: 80x24, 100x32)
 
 
-def view_bar(pane_names: list[str], showing_panes: bool) -> Text:
+def view_bar(pane_names: list[str], showing_panes: bool, scenario: Any = None) -> Text:
     """Which of the two views is shown on a short screen, and the key to the other."""
-    from labguide.tui.pane_titles import PANE_TITLES
+    from labguide.tui.pane_titles import pane_title
 
-    titles = ", ".join(PANE_TITLES[name] for name in pane_names)
+    titles = ", ".join(pane_title(name, scenario) for name in pane_names)
     text = Text(no_wrap=True, overflow="ellipsis")
     if showing_panes:
         text.append("Live panes", style="bold reverse")
@@ -156,11 +156,11 @@ class LabScreen(Screen):
         if self.on_first_paint is not None:
             self.on_first_paint()
             self.on_first_paint = None
-        from labguide.tui.panes import PANES
+        from labguide.tui.panes import pane_class
 
         tabs = self.query_one(TabbedContent)
         for name in self.pane_names:
-            pane_cls = PANES[name]
+            pane_cls = pane_class(name, self.session.scenario)
             await tabs.add_pane(TabPane(pane_cls.title, pane_cls(self.session), id=f"tab-{name}"))
         self.panes_ready = True
         self._show_step_panes()
@@ -205,7 +205,7 @@ class LabScreen(Screen):
         bar = self.query_one("#view-bar", Static)
         bar.display = self.short and bool(step.panes)
         if bar.display:
-            bar.update(view_bar(step.panes, showing_panes))
+            bar.update(view_bar(step.panes, showing_panes, self.session.scenario))
 
     def on_lab_screen_account_ready(self, _message: AccountReady) -> None:
         self.sub_title = self.session.connection.label()
@@ -520,18 +520,23 @@ class LabScreen(Screen):
 
     def run_pane_command(self, pane_name: str, action: str) -> None:
         """A pane action from the command palette: show its pane, then run it."""
-        from labguide.tui.panes import PANES
+        from labguide.tui.pane_titles import pane_title
 
         step = self.session.scenario.step(self.step_id)
         if pane_name not in step.panes:
-            self.notify(f"The {PANES[pane_name].title} pane is not part of this step.",
-                        severity="warning")
+            self.notify(f"The {pane_title(pane_name, self.session.scenario)} pane is not part "
+                        "of this step.", severity="warning")
             return
         self.query_one(TabbedContent).active = f"tab-{pane_name}"
         if self.short and not self.panes_view:
             self.panes_view = True
             self._layout_main()
-        getattr(self.query_one(PANES[pane_name]), f"action_{action}")()
+        pane = self.query_one(f"#pane-{pane_name}")
+        name, _, argument = action.partition("(")
+        if argument:  # a declared row action: row_action(N)
+            getattr(pane, f"action_{name}")(int(argument.rstrip(")")))
+        else:
+            getattr(pane, f"action_{action}")()
 
     def watch_maximized(self, maximized: Any) -> None:
         """Esc un-zooms before any binding sees it (Textual's rule); when that leaves the
