@@ -98,7 +98,7 @@ def open_class(loaded: Any, state_dir: Path, *, seats: int | None, host: str = "
         raise
     try:
         server.public_url = advertised_url(host, server.port, public_url)
-        worlds = SeatWorlds(state, server, scenario.world.name, dict(scenario.world.params),
+        worlds = SeatWorlds(state, server, scenario.world.source, dict(scenario.world.params),
                             scenario.region)
         room = Classroom(loaded, state, worlds, **({"check_period": check_period}
                                                    if check_period else {}))

@@ -165,6 +165,21 @@ class ElasticIp(Strict):
                                 "plausible EC2 address drawn from the world's seed.")
 
 
+class HostSpec(Strict):
+    """Files, services and users on an instance, over its image's own."""
+
+    files: dict[str, str | None] = Field(
+        default_factory=dict, description="path -> text (null removes the image's file).",
+        examples=[{"/etc/ssh/sshd_config": "PasswordAuthentication yes\n"}])
+    services: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="name -> {description, unit, config: [paths], "
+        "active}.", examples=[{"sshd": {"config": ["/etc/ssh/sshd_config"]}}])
+    users: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="name -> {uid, gid, home, shell, password}.")
+    directories: list[str] = Field(default_factory=list)
+    hostname: str | None = None
+
+
 class Instance(_Resource):
     """An EC2 instance; `name` becomes its Name tag."""
 
@@ -180,9 +195,9 @@ class Instance(_Resource):
         default=None, description="When the instance got the role credentials it holds now "
         "(with a profile; default: at launch).")
     elastic_ip: ElasticIp | None = None
-    files: dict[str, str] = Field(
-        default_factory=dict, description="Files on the instance (path -> text), for the "
-        "instance shell.", examples=[{"/etc/motd": "welcome\n"}])
+    host: HostSpec | None = Field(
+        default=None, description="The instance's operating system as the instance shell "
+        "sees it: files and services over the image's (labguide.sim.hosts).")
 
 
 class S3Object(Strict):

@@ -7,8 +7,9 @@ session's issue denies everything (explicitly), and so does any other deny that 
 the requests (their IP, their region). A stolen session stays valid until its own
 expiration, then every call gets ExpiredToken. CloudTrail records every call; GuardDuty
 sees every call from an address on one of the detector's active threat lists, under the
-finding type of the first declared rule that fits. What each operation does (its IAM action, the resource
-it acts on, and its effect) is in `OPERATIONS`: AWS's semantics, not an exercise's.
+finding type of the first declared rule that fits. What each operation does (its IAM
+action, the resource it acts on, and its effect) is in `OPERATIONS`: AWS's semantics, not
+an exercise's.
 """
 
 from __future__ import annotations

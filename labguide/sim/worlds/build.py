@@ -147,7 +147,7 @@ def _provision(doc: WorldDoc, label: str, values: dict[str, Any], base: dict[str
         learner=Credentials(*learner), attacker=runners.get("attacker"), truth=truth,
         params=values, app=app, epoch=epoch,
     )
-    world.resources, world.actors, world.files = ctx.resources, runners, ctx.files
+    world.resources, world.actors = ctx.resources, runners
     for name, first_at, every, action in schedule:
         world.every(name, every, first_at, action)
     return world

@@ -30,7 +30,6 @@ class BuildContext:
     epoch: datetime
     rng: random.Random
     resources: Namespace = field(default_factory=Namespace)
-    files: dict[str, dict[str, str]] = field(default_factory=dict)  # instance id -> files
 
     def at(self, seconds: float) -> datetime:
         return self.epoch + timedelta(seconds=float(seconds))
@@ -276,8 +275,11 @@ def create_instance(ctx: BuildContext, spec: wm.Instance) -> Namespace:
         issued = spec.launched if spec.credentials_issued is None else spec.credentials_issued
         instance_credentials.issue(ctx.account_id, ctx.region, instance.id, role_arn,
                                    ctx.at(issued))
-    if spec.files:
-        ctx.files[instance.id] = dict(spec.files)
+    if spec.host is not None:
+        from labguide.sim.hosts.models import provision_host
+
+        host = spec.host.model_dump(exclude_defaults=True)
+        provision_host(ctx.account_id, ctx.region, instance.id, **host)
     return _ns("instance", id=instance.id, name=spec.name, public_ip=public_ip,
                private_ip=instance.private_ip, subnet=subnet.id, vpc=subnet.vpc,
                security_groups=groups, profile=profile, image=image,

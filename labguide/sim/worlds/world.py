@@ -56,7 +56,6 @@ class World:
         self.app = app  # the instance's application (its health), when the world has one
         self.resources: dict[str, Any] = {}  # declared id -> what was built (ids, ARNs)
         self.actors: dict[str, Any] = {}  # declared id -> the object acting
-        self.files: dict[str, dict[str, str]] = {}  # instance id -> declared files
         self._schedule: list[Recurring] = []
         self._lock = threading.RLock()
         self._stop = threading.Event()
