@@ -20,7 +20,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlparse
 
 from labguide.sim.iam_revocation.models import GLOBAL_REGION, judge
 
@@ -144,36 +143,15 @@ def _error_code(error: Exception) -> str:
 
 
 def threat_list_with(account_id: str, region: str, address: str) -> tuple[str, str] | None:
-    """(detector id, threat list name) of an active custom threat list holding `address`:
-    the list is the S3 object at its location, one address (or CIDR-less IP) per line."""
+    """(detector id, threat list name) of an active custom threat list holding `address`."""
     from labguide.sim.guardduty.models import guardduty_backends
+    from labguide.sim.guardduty.threat_lists import listing_threat_list
 
-    backend = guardduty_backends[account_id][region]
-    for detector_id, sets in list(backend.threat_intel_sets.items()):
-        for threat_set in list(sets.values()):
-            if threat_set.status == "ACTIVE" and address in _listed_addresses(
-                    account_id, threat_set.location):
-                return detector_id, threat_set.name
+    for detector_id in list(guardduty_backends[account_id][region].threat_intel_sets):
+        name = listing_threat_list(account_id, region, detector_id, address)
+        if name is not None:
+            return detector_id, name
     return None
-
-
-def _listed_addresses(account_id: str, location: str) -> set[str]:
-    url = urlparse(location)
-    if url.scheme == "s3":
-        bucket, key = url.netloc, url.path.lstrip("/")
-    else:  # https://s3.amazonaws.com/BUCKET/KEY or https://BUCKET.s3.amazonaws.com/KEY
-        parts = url.path.lstrip("/").split("/", 1)
-        if url.netloc.startswith("s3.") or url.netloc.startswith("s3-"):
-            if len(parts) != 2:
-                return set()
-            bucket, key = parts
-        else:
-            bucket, key = url.netloc.split(".", 1)[0], url.path.lstrip("/")
-    try:
-        body = _s3(account_id).get_object(bucket, key).value
-    except Exception:  # noqa: BLE001 - a list GuardDuty cannot read matches nothing
-        return set()
-    return {line.strip() for line in body.decode(errors="replace").splitlines() if line.strip()}
 
 
 class Attacker:
