@@ -59,10 +59,10 @@ async def test_it_runs_in_the_app_with_its_table_pane(yaml_scenario, tmp_path):
     async with app.run_test(size=(140, 44)) as pilot:
         await lab_ready(pilot)
         app.screen.go_to("quarantine")
-        await wait_until(pilot, lambda: app.screen.query("#pane-instances"), "the table pane")
+        await wait_until(pilot, lambda: app.screen.query("#pane-instances"), "the table pane", timeout=90)
         pane = app.screen.query_one("#pane-instances")
         table = pane.query_one(DataTable)
-        await wait_until(pilot, lambda: table.row_count == 1, "the instance row")
+        await wait_until(pilot, lambda: table.row_count == 1, "the instance row", timeout=90)
         detail = str(app.screen.query_one("#instances-detail").render())
         assert '"InstanceId": "i-' in detail
         table.focus()
@@ -70,5 +70,5 @@ async def test_it_runs_in_the_app_with_its_table_pane(yaml_scenario, tmp_path):
         await wait_until(pilot, lambda: app.screen.id != "lab", "the confirmation")
         await pilot.click("#confirm")
         await wait_until(pilot, lambda: app.session.state("quarantine") == "done",
-                         "the step done by the row action", timeout=30)
+                         "the step done by the row action", timeout=90)
         assert "true" in [str(cell) for cell in table.get_row_at(0)]
