@@ -59,7 +59,8 @@ async def test_it_runs_in_the_app_with_its_table_pane(yaml_scenario, tmp_path):
     async with app.run_test(size=(140, 44)) as pilot:
         await lab_ready(pilot)
         app.screen.go_to("quarantine")
-        await wait_until(pilot, lambda: app.screen.query("#pane-instances"), "the table pane", timeout=90)
+        await wait_until(pilot, lambda: app.screen.query("#pane-instances"), "the table pane",
+                         timeout=90)
         pane = app.screen.query_one("#pane-instances")
         table = pane.query_one(DataTable)
         await wait_until(pilot, lambda: table.row_count == 1, "the instance row", timeout=90)
