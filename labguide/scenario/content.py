@@ -9,6 +9,7 @@ path inside that folder: no absolute paths, no `..`, no symlink leading out.
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 MAX_FILE_BYTES = 1_000_000
@@ -27,8 +28,45 @@ def content_dir_for(scenario_path: Path, scenario_id: str) -> Path:
     return base / "content" / scenario_id
 
 
+def read_regular(path: Path, limit: int) -> bytes:
+    """Up to `limit` + 1 bytes of a regular file. Anything else (a FIFO, a device, a socket)
+    is refused without blocking: opened non-blocking, checked with fstat before a read.
+    Raises OSError; NotRegularFile for what is not a regular file."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    fd = os.open(path, flags)
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(21, "is a directory, not a file")
+        if not stat.S_ISREG(mode):
+            raise NotRegularFile(6, "not a regular file (a FIFO, device or socket)")
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 16, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+class NotRegularFile(OSError):
+    """A path that names a FIFO, a device or a socket."""
+
+
+def confinement_root(content_dir: Path) -> Path:
+    """The real folder content must stay in: the scenario's folder (the one holding
+    `content/`), symlinks resolved, so a content folder that is itself a symlink out
+    (content/<id> -> /etc) is outside it."""
+    return content_dir.parent.parent.resolve()
+
+
 def confined_path(content_dir: Path, relative: str) -> Path:
-    """The file `relative` names inside `content_dir`; raises ContentPathError if it leaves it."""
+    """The file `relative` names inside `content_dir`; raises ContentPathError if it leaves
+    it, or if the content folder itself leads out of the scenario's folder. Real paths
+    (symlinks resolved) are compared."""
     if "\x00" in relative:
         raise ContentPathError("content path contains a NUL character")
     posix, windows = PurePosixPath(relative), PureWindowsPath(relative)
@@ -42,8 +80,12 @@ def confined_path(content_dir: Path, relative: str) -> Path:
     try:
         root = content_dir.resolve()
         real = path.resolve()
+        outer = confinement_root(content_dir)
     except (OSError, RuntimeError) as exc:  # symlink loops
         raise ContentPathError(f"content path {relative!r} cannot be resolved: {exc}") from None
+    if outer not in root.parents:
+        raise ContentPathError(f"the content folder {content_dir} leads out of the scenario's "
+                               f"folder {outer} (through a symlink, to {root})")
     if real != root and root not in real.parents:
         raise ContentPathError(f"content path {relative!r} leaves the content folder "
                                f"{content_dir} (through a symlink)")
@@ -53,12 +95,11 @@ def confined_path(content_dir: Path, relative: str) -> Path:
 def read_text(path: Path, what: str = "file") -> str:
     """The UTF-8 text of a file; raises ContentPathError with a one-line reason."""
     try:
-        if path.is_dir():
-            raise ContentPathError(f"{what} {path} is a directory, not a file")
-        if not path.exists():
-            raise ContentPathError(f"{what} {path} does not exist")
-        with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+        data = read_regular(path, MAX_FILE_BYTES)
+    except IsADirectoryError:
+        raise ContentPathError(f"{what} {path} is a directory, not a file") from None
+    except FileNotFoundError:
+        raise ContentPathError(f"{what} {path} does not exist") from None
     except OSError as exc:
         raise ContentPathError(f"{what} {path} cannot be read: {exc.strerror or exc}") from None
     if len(data) > MAX_FILE_BYTES:

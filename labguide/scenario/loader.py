@@ -15,7 +15,7 @@ from yaml.nodes import MappingNode
 
 from labguide.errors import ScenarioError, UserError
 from labguide.scenario.bundled import scenario_path
-from labguide.scenario.content import MAX_FILE_BYTES, content_dir_for
+from labguide.scenario.content import MAX_FILE_BYTES, content_dir_for, read_regular
 from labguide.scenario.loaded import LoadedScenario
 from labguide.scenario.model import Scenario
 from labguide.scenario.model_errors import model_problems
@@ -35,10 +35,9 @@ def load_scenario(ref: str | os.PathLike[str]) -> LoadedScenario:
 
 def _read(path: Path, display: str) -> str:
     try:
-        if path.is_dir():
-            raise UserError(f"{display}: is a directory, not a scenario file")
-        with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+        data = read_regular(path, MAX_FILE_BYTES)
+    except IsADirectoryError:
+        raise UserError(f"{display}: is a directory, not a scenario file") from None
     except FileNotFoundError:
         raise UserError(f"{display}: no such file") from None
     except OSError as exc:

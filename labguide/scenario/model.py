@@ -138,10 +138,9 @@ class PatternAnswer(Strict):
     @field_validator("pattern")
     @classmethod
     def _compiles(cls, value: str) -> str:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"invalid regular expression: {exc}") from None
+        from labguide.scenario.patterns import compile_pattern
+
+        compile_pattern(value)  # PatternError (a ValueError) says why it cannot be used
         return value
 
 

@@ -20,12 +20,14 @@ from labguide.errors import UserError
 from labguide.scenario.content import ContentPathError, read_text
 from labguide.scenario.loaded import LoadedScenario
 from labguide.scenario.templates import (
+    BudgetExceeded,
     FactsNamespace,
     ResultsNamespace,
     ScenarioUndefined,
     compile_template,
     error_line,
     fact_placeholder,
+    render_bounded,
 )
 
 
@@ -55,15 +57,17 @@ def content_variables(
     }
 
 
-def _render(source: str, filename: str, variables: Mapping[str, Any], lines: bool = True) -> str:
+def _render(source: str, filename: str, variables: Mapping[str, Any], lines: bool = True,
+            shown: str | None = None) -> str:
+    """Render within the budgets; errors name `shown` (default: the file) and its line."""
     try:
         template = compile_template(source, filename)
-        return template.render(**variables)
+        return render_bounded(template, dict(variables), filename)
     except (TemplateError, ArithmeticError, TypeError, ValueError, AttributeError,
-            RecursionError, MemoryError) as exc:
+            RecursionError, MemoryError, BudgetExceeded) as exc:
         message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
         line = error_line(exc, filename) if lines else None
-        raise ContentError(filename, line, message) from None
+        raise ContentError(shown or filename, line, message) from None
 
 
 def render_step(
@@ -135,7 +139,8 @@ def _render_value(value: Any, variables: dict[str, Any], where: str) -> Any:
     if isinstance(value, str):
         if "{" not in value:
             return value
-        return _render(value, where, variables, lines=False)
+        # One compiled template per text, wherever it appears (aliases repeat a text).
+        return _render(value, "<solution params>", variables, lines=False, shown=where)
     if isinstance(value, Mapping):
         return {key: _render_value(item, variables, f"{where}.{key}")
                 for key, item in value.items()}

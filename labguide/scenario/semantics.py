@@ -24,7 +24,9 @@ from labguide.scenario.templates import (
     READ_VARIABLES,
     ROW_ACTION_VARIABLES,
     SOLUTION_VARIABLES,
+    budget_problems,
     template_problems,
+    trial_variables,
 )
 from labguide.scenario.yamltree import locate
 
@@ -38,6 +40,8 @@ class _Checker:
         self.facts: set[str] | None = (
             {k for k in facts if isinstance(k, str)} if isinstance(facts, dict) else None
         )
+        self.trial = trial_variables(data)
+        self.judged: dict[tuple, list[tuple[int, str]]] = {}
         self.fact_kinds: dict[str, str] = {
             name: spec["kind"] for name, spec in (facts if isinstance(facts, dict) else {}).items()
             if isinstance(spec, dict) and isinstance(spec.get("kind"), str)
@@ -69,7 +73,15 @@ class _Checker:
     def check_template(self, loc: tuple[Any, ...], text: str, variables: tuple[str, ...],
                        results: set[str] | None = None) -> None:
         node = self.node(*loc)
-        for template_line, message in template_problems(text, variables, self.facts, results):
+        # The same text (an alias used many times) is judged once.
+        key = (text, variables, frozenset(results) if results is not None else None)
+        problems = self.judged.get(key)
+        if problems is None:
+            problems = template_problems(text, variables, self.facts, results)
+            if not problems and "{" in text:
+                problems = budget_problems(text, "<scenario template>", self.trial)
+            self.judged[key] = problems
+        for template_line, message in problems:
             line, col = self.template_position(node, template_line)
             self.problems.append(Problem(self.display, line, col, message))
 
@@ -272,7 +284,10 @@ class _Checker:
             self.add(node, str(exc).replace(str(content_dir), str(shown_dir)))
             return
         shown = str(shown_dir / relative)
-        for line, message in template_problems(text, CONTENT_VARIABLES, self.facts):
+        problems = template_problems(text, CONTENT_VARIABLES, self.facts)
+        if not problems:
+            problems = budget_problems(text, str(path), self.trial)
+        for line, message in problems:
             self.problems.append(Problem(shown, line, 1, message))
         for line, message in callout_problems(text):
             self.problems.append(Problem(shown, line, 1, message))

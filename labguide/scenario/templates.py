@@ -10,16 +10,26 @@ syntax errors and names a template uses that it will not be given, so
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
-from types import TracebackType
+import re
+import sys
+import time
+from collections.abc import Callable, Iterable
+from types import FrameType, TracebackType
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
-# Longest string or list arithmetic may build, and largest exponent.
+# Longest string or list arithmetic, a filter or a function may build, and largest exponent.
 MAX_BUILT_LENGTH = 100_000
 MAX_EXPONENT = 1_000
+# What one rendering may produce and how long it may run.
+MAX_OUTPUT_CHARS = 200_000
+MAX_RENDER_SECONDS = 1.0
+
+
+class BudgetExceeded(Exception):
+    """A template went over an evaluation budget (size or time); the message says which."""
 
 
 class FactsNamespace(dict):
@@ -45,12 +55,32 @@ class ScenarioUndefined(StrictUndefined):
         return super()._undefined_message
 
 
-class ScenarioEnvironment(SandboxedEnvironment):
-    """Sandboxed, strict, and bounded in what `*`, `**` and `+` may build."""
+_WIDE = re.compile(r"\d{6,}")
 
-    intercepted_binops = frozenset({"*", "**", "+"})
+
+def check_format_widths(fmt: Any) -> None:
+    """A format string may not ask for a field wider than the budget ('%300000000s')."""
+    if isinstance(fmt, str):
+        for digits in _WIDE.findall(fmt):
+            if int(digits) > MAX_BUILT_LENGTH:
+                raise BudgetExceeded(f"a format asks for a field {digits} wide, more than the "
+                                     f"budget of {MAX_BUILT_LENGTH}")
+
+
+class ScenarioEnvironment(SandboxedEnvironment):
+    """Sandboxed, strict, and bounded in what `*`, `**`, `+` and `%` may build."""
+
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
+
+    def wrap_str_format(self, value: Any) -> Any:  # str.format / format_map in templates
+        wrapped = super().wrap_str_format(value)
+        if wrapped is not None:
+            check_format_widths(value.__self__)
+        return wrapped
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "%":
+            check_format_widths(left)
         if operator == "**" and isinstance(right, int | float) and abs(right) > MAX_EXPONENT:
             raise self.security_error("exponent too large")
         if operator == "*":
@@ -69,11 +99,69 @@ class ScenarioEnvironment(SandboxedEnvironment):
         return SecurityError(message)
 
 
+def _bounded(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    """`function` (a filter, test or global) refusing numbers that would size a huge
+    result (center(300000000), lipsum(3000000), range(10**9)) and results too long."""
+
+    @functools.wraps(function)
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        if name == "format" and args:
+            check_format_widths(args[0])
+        for value in (*args, *kwargs.values()):
+            if isinstance(value, int) and not isinstance(value, bool) \
+                    and abs(value) > MAX_BUILT_LENGTH:
+                raise BudgetExceeded(f"{name}() was given {value}, more than the budget of "
+                                     f"{MAX_BUILT_LENGTH}")
+        result = function(*args, **kwargs)
+        if isinstance(result, str | list | tuple | range) and len(result) > MAX_BUILT_LENGTH:
+            raise BudgetExceeded(f"{name}() built more than {MAX_BUILT_LENGTH} items")
+        return result
+
+    return bounded
+
+
 def make_environment() -> ScenarioEnvironment:
-    return ScenarioEnvironment(
+    env = ScenarioEnvironment(
         undefined=ScenarioUndefined, autoescape=False, keep_trailing_newline=True,
         trim_blocks=False, lstrip_blocks=False,
     )
+    for table in (env.filters, env.tests, env.globals):
+        for name, value in list(table.items()):
+            if callable(value) and not isinstance(value, type):
+                table[name] = _bounded(name, value)
+    env.globals["range"] = _bounded("range", range)
+    return env
+
+
+def render_bounded(template: Any, variables: dict[str, Any], filename: str) -> str:
+    """Render within the budgets: at most MAX_OUTPUT_CHARS of output and
+    MAX_RENDER_SECONDS of time. The time limit is a trace function on the template's
+    own frames (line events only there), so loops that print nothing stop too."""
+    deadline = time.monotonic() + MAX_RENDER_SECONDS
+
+    def on_line(frame: FrameType, event: str, arg: Any) -> Any:
+        if time.monotonic() > deadline:
+            raise BudgetExceeded(f"rendering took longer than {MAX_RENDER_SECONDS:g} s "
+                                 "(the budget of a template)")
+        return on_line
+
+    def on_call(frame: FrameType, event: str, arg: Any) -> Any:
+        return on_line if frame.f_code.co_filename == filename else None
+
+    previous = sys.gettrace()
+    sys.settrace(on_call)
+    try:
+        parts: list[str] = []
+        size = 0
+        for chunk in template.generate(**variables):
+            size += len(chunk)
+            if size > MAX_OUTPUT_CHARS:
+                raise BudgetExceeded(f"the template's output is longer than {MAX_OUTPUT_CHARS} "
+                                     "characters (the budget of a template)")
+            parts.append(chunk)
+        return "".join(parts)
+    finally:
+        sys.settrace(previous)
 
 
 ENVIRONMENT = make_environment()
@@ -145,6 +233,37 @@ def template_problems(
                 problems.append((lineno, f"template uses results.{name}, which no earlier "
                                  f"operation of this step saves (save_as so far: {saved})"))
     return problems
+
+
+def budget_problems(source: str, filename: str, variables: dict[str, Any]) -> list[tuple[int, str]]:
+    """(template line, message) if a trial rendering with these (placeholder) variables goes
+    over a budget; other rendering errors are left to the real rendering, which has the
+    real values."""
+    try:
+        template = compile_template(source, filename)
+        render_bounded(template, variables, filename)
+    except BudgetExceeded as exc:
+        return [(error_line(exc, filename) or 1, f"over budget: {exc}")]
+    except Exception:  # noqa: BLE001 - only budgets are judged here
+        return []
+    return []
+
+
+def trial_variables(data: dict[str, Any]) -> dict[str, Any]:
+    """Placeholder values for every variable a template of this scenario may use."""
+
+    class Anything(dict):  # any key, any attribute: a placeholder
+        def __missing__(self, key: str) -> str:
+            return fact_placeholder(str(key))
+
+    facts = data.get("facts") if isinstance(data.get("facts"), dict) else {}
+    world = data.get("world") if isinstance(data.get("world"), dict) else {}
+    params = world.get("params") if isinstance(world.get("params"), dict) else {}
+    namespace = FactsNamespace({str(name): fact_placeholder(str(name)) for name in facts})
+    region = data.get("region") if isinstance(data.get("region"), str) else "us-east-1"
+    return {"scenario": {"id": data.get("id"), "title": data.get("title"), "region": region},
+            "region": region, "params": dict(params), "facts": namespace,
+            "results": Anything(), "now": "2026-01-01T00:00:00Z"}
 
 
 def _lookups(tree: nodes.Template, namespace: str) -> Iterable[tuple[str, int]]:

@@ -19,6 +19,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 # Alias expansion and nesting are bounded: a scenario is small, a "billion laughs" is not.
 MAX_VALUES = 50_000
 MAX_DEPTH = 64
+# Characters of text the document holds once every alias is expanded (a scenario is ~20 KB).
+MAX_EXPANDED_CHARS = 1_000_000
 MERGE_TAG = "tag:yaml.org,2002:merge"
 _STANDARD_TAGS = {
     f"tag:yaml.org,2002:{name}"
@@ -177,29 +179,43 @@ def _children(node: Node) -> list[Node]:
     return []
 
 
-def _too_large(root: Node) -> Node | None:
-    """The smallest node whose alias expansion exceeds MAX_VALUES, if any (cycles count as 0)."""
-    sizes: dict[int, int] = {}
+def _too_large(root: Node) -> tuple[Node, str] | None:
+    """The smallest node whose alias expansion exceeds MAX_VALUES values or
+    MAX_EXPANDED_CHARS characters, and which; None if none does (cycles count as 0)."""
+    sizes: dict[int, tuple[int, int]] = {}
     visiting: set[int] = set()
 
-    def size(node: Node, depth: int) -> int:
+    def size(node: Node, depth: int) -> tuple[int, int]:
         if id(node) in sizes:
             return sizes[id(node)]
         if id(node) in visiting or depth > MAX_DEPTH:
-            return 0  # reported while building
+            return 0, 0  # reported while building
         visiting.add(id(node))
-        total = 1 + sum(size(child, depth + 1) for child in _children(node))
+        values, chars = 1, len(node.value) if isinstance(node, ScalarNode) else 0
+        for child in _children(node):
+            child_values, child_chars = size(child, depth + 1)
+            values, chars = values + child_values, chars + child_chars
         visiting.discard(id(node))
-        sizes[id(node)] = min(total, MAX_VALUES + 1)
+        sizes[id(node)] = (min(values, MAX_VALUES + 1), min(chars, MAX_EXPANDED_CHARS + 1))
         return sizes[id(node)]
 
-    if size(root, 0) <= MAX_VALUES:
+    def over(node: Node) -> str | None:
+        values, chars = sizes.get(id(node), (0, 0))
+        if values > MAX_VALUES:
+            return f"more than {MAX_VALUES} values"
+        if chars > MAX_EXPANDED_CHARS:
+            return f"more than {MAX_EXPANDED_CHARS} characters of text"
+        return None
+
+    size(root, 0)
+    why = over(root)
+    if why is None:
         return None
     node = root
     while True:
-        bigger = [c for c in _children(node) if sizes.get(id(c), 0) > MAX_VALUES]
+        bigger = [c for c in _children(node) if over(c) == why]
         if not bigger:
-            return node
+            return node, why
         node = bigger[0]
 
 
@@ -211,9 +227,10 @@ def to_data(root: Node) -> tuple[Any, list[YamlProblem]]:
     except RecursionError:
         return None, [YamlProblem(0, 0, "YAML nesting is too deep")]
     if blame is not None:
-        return None, [YamlProblem(blame.start_mark.line, blame.start_mark.column,
-                                  f"this value expands to more than {MAX_VALUES} values "
-                                  "through aliases")]
+        node, why = blame
+        return None, [YamlProblem(node.start_mark.line, node.start_mark.column,
+                                  f"this value expands to {why} through aliases "
+                                  "(over the scenario size budget)")]
     try:
         data = builder.build(root)
     except YamlProblem as fatal:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -101,7 +101,8 @@ def test_entries_are_private_and_per_file(scenario_tree, cache, tmp_path):
     other.mkdir()
     (other / "scenarios").mkdir()
     (other / "scenarios" / "minimal.yaml").write_text(_yaml(scenario_tree).read_text())
-    os.symlink(scenario_tree / "content", other / "content")
+    # (A copy: a content folder symlinked out of the scenario's folder is refused.)
+    shutil.copytree(scenario_tree / "content", other / "content")
     load_scenario_cached(_yaml(scenario_tree), cache)
     load_scenario_cached(other / "scenarios" / "minimal.yaml", cache)
     entries = list(cache.glob("scenario-*.pickle"))

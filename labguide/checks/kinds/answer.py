@@ -4,8 +4,6 @@ Headless, with no answer given, the check is `manual`."""
 
 from __future__ import annotations
 
-import re
-
 from labguide.checks.context import RoundContext
 from labguide.checks.instance_keys import KEY_ID, pasted_key
 from labguide.checks.kinds import key_rotated
@@ -19,6 +17,7 @@ from labguide.scenario.model import (
     Question,
     Step,
 )
+from labguide.scenario.patterns import full_match
 from labguide.target import mask_keys
 
 
@@ -51,7 +50,7 @@ def judge(question: Question, given: str, ctx: RoundContext) -> Verdict:
         ok = _pick(given, expect) in {_norm(c) for c in expect.correct}
         expected = "one of the listed choices"
     elif isinstance(expect, PatternAnswer):
-        ok = re.fullmatch(expect.pattern, given.strip(), re.IGNORECASE) is not None
+        ok = full_match(expect.pattern, given.strip())
         expected = "an answer of the expected form"
     else:  # pragma: no cover - the model admits only the three kinds
         return Verdict("error", f"unknown expectation {type(expect).__name__}")
