@@ -7,10 +7,13 @@ contains, matches, count, all, any (labguide.scenario.kinds.Expectation).
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from labguide.scenario.kinds import Expectation
+from labguide.scenario.patterns import full_match
+
+# An account value longer than this is never matched against a scenario's pattern.
+MAX_MATCHED_TEXT = 1_000_000
 
 MAX_SHOWN = 5
 
@@ -52,7 +55,8 @@ def meets(value: Any, expect: Expectation, wanted: Any = None) -> bool:
     if key == "matches":
         items = value if isinstance(value, list) else [value]
         return any(isinstance(item, str | int | float) and
-                   re.fullmatch(expect.matches or "", _text(item), re.DOTALL) is not None
+                   full_match(expect.matches or "", _text(item), ignore_case=False,
+                              dot_all=True, limit=MAX_MATCHED_TEXT)
                    for item in items if item is not None)
     if key == "count":
         size = 0 if value is None else len(value) if isinstance(value, list | dict | str) else 1

@@ -14,7 +14,6 @@ Adding a kind is adding its model class and one `Kind` line below.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal, Union
 
@@ -90,10 +89,9 @@ class Expectation(Strict):
             raise ValueError(f"an expectation needs exactly one of {', '.join(EXPECT_KEYS)}"
                              + (f" (got {', '.join(given)})" if given else ""))
         if self.matches is not None:
-            try:
-                re.compile(self.matches)
-            except re.error as exc:
-                raise ValueError(f"invalid regular expression: {exc}") from None
+            from labguide.scenario.patterns import compile_pattern
+
+            compile_pattern(self.matches, False, True)  # PatternError says why not
         return self
 
     @property

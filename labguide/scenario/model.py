@@ -9,7 +9,6 @@ checked by `labguide.scenario.semantics`, which needs the whole file.
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from pydantic import (

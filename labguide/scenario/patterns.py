@@ -25,21 +25,22 @@ class PatternError(ValueError):
     """The pattern cannot be used; the message says why."""
 
 
-def _options(ignore_case: bool) -> re2.Options:
+def _options(ignore_case: bool, dot_all: bool = False) -> re2.Options:
     options = re2.Options()
     options.log_errors = False
     options.case_sensitive = not ignore_case
+    options.dot_nl = dot_all
     options.max_mem = MAX_PATTERN_MEMORY
     return options
 
 
 @functools.lru_cache(maxsize=256)
-def compile_pattern(pattern: str, ignore_case: bool = True):
+def compile_pattern(pattern: str, ignore_case: bool = True, dot_all: bool = False):
     """The compiled pattern; PatternError for one RE2 cannot run or one too long."""
     if len(pattern) > MAX_PATTERN_LENGTH:
         raise PatternError(f"pattern longer than {MAX_PATTERN_LENGTH} characters")
     try:
-        return re2.compile(pattern, options=_options(ignore_case))
+        return re2.compile(pattern, options=_options(ignore_case, dot_all))
     except re2.error as exc:
         reason = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(
             exc.args[0], bytes) else str(exc)
@@ -47,12 +48,9 @@ def compile_pattern(pattern: str, ignore_case: bool = True):
                            f"no back-references or look-around): {reason}") from None
 
 
-def full_match(pattern: str, text: str, ignore_case: bool = True) -> bool:
-    """Whether all of `text` matches; an over-long text never matches."""
-    if len(text) > MAX_ANSWER_LENGTH:
+def full_match(pattern: str, text: str, ignore_case: bool = True, dot_all: bool = False,
+               limit: int = MAX_ANSWER_LENGTH) -> bool:
+    """Whether all of `text` matches; a text over `limit` characters never matches."""
+    if len(text) > limit:
         return False
-    return compile_pattern(pattern, ignore_case).fullmatch(text) is not None
-
-
-def search(pattern: str, text: str, ignore_case: bool = False) -> bool:
-    return compile_pattern(pattern, ignore_case).search(text) is not None
+    return compile_pattern(pattern, ignore_case, dot_all).fullmatch(text) is not None
