@@ -38,6 +38,9 @@ def test_every_documented_command_parses() -> None:
         ["check", "compromised-iam-credentials", "--step", "filter-key", "--json", "--sim"],
         ["solve", "compromised-iam-credentials", "--step", "filter-key", "--aws", "--yes"],
         ["sim", "serve", "compromised-iam-credentials", "--accounts", "2", "--env-file", "x"],
+        ["test", "compromised-iam-credentials", "--step", "filter-key", "--json"],
+        ["new", "my-lab", "--dir", "labs"],
+        ["run", "my-lab.yaml", "--watch"],
     ):
         assert parser.parse_args(argv).command == argv[0]
 

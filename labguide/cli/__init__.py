@@ -63,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--allow-changes", action="store_true",
                      help="on a real account, let pane actions change it (each asks first)")
     run.add_argument("--reset", action="store_true", help="start the scenario over")
+    run.add_argument("--watch", action="store_true",
+                     help="reload the scenario file and its content when they change, keeping "
+                     "the account and progress; problems are shown in place")
 
     sub.add_parser("list", help="list bundled scenarios")
 

@@ -25,6 +25,12 @@ def run_app(args: argparse.Namespace) -> int:
     kind = getattr(args, "target", None) or "sim"
     scenario = getattr(args, "scenario", None)
     _check_target_options(kind, args)
+    watch = bool(getattr(args, "watch", False))
+    if watch:
+        from pathlib import Path
+
+        if scenario is None or not Path(scenario).is_file():
+            raise UserError("--watch needs the path of a scenario file to watch")
     connection = None
     loaded = None
     region = None
@@ -52,6 +58,7 @@ def run_app(args: argparse.Namespace) -> int:
         profile=getattr(args, "profile", None), region=getattr(args, "region", None),
         allow_changes=bool(getattr(args, "allow_changes", False)),
         reset=bool(getattr(args, "reset", False)), connection=connection, loaded=loaded,
+        watch=watch,
     )
     app.run()
     _exit_within(EXIT_GRACE_SECONDS, app.return_code or (2 if app.startup_error else 0))

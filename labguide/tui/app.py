@@ -80,6 +80,8 @@ class LabGuideApp(App):
         self.preconnected = connection
         self.connection: Connection | None = None
         self.session: Any = None
+        self.watch_path: str | None = None  # a scenario file to reload when it changes
+        self.watcher: Any = None
         self.unexpected_errors: list[str] = []
         self._start_after_lab_paint: Any = None  # starts the simulator once the lab is drawn
         self.startup_error: str | None = None  # a scenario given at start that cannot load
@@ -109,6 +111,11 @@ class LabGuideApp(App):
             self.ref, self.loaded, self.error = ref, loaded, error
 
     def on_mount(self) -> None:
+        if self.watch_path is not None:  # labguide run PATH --watch
+            from labguide.tui.watch import ScenarioWatcher
+
+            self.watcher = ScenarioWatcher(self, self.watch_path)
+            self.call_after_refresh(self.watcher.start)
         if self.scenario_ref and self.preloaded is None:
             self.preloaded = self._cached(self.scenario_ref)
         if self.scenario_ref and self.preloaded is None:
@@ -407,6 +414,7 @@ def build_app(
     connection: Connection | None = None,
     realtime: bool = True,
     loaded: Any = None,
+    watch: bool = False,
 ) -> LabGuideApp:
     """The app for one command line (or one test): scenario None opens the picker."""
     # The simulator's HTTP server must never write to the terminal the app draws on.
@@ -414,8 +422,10 @@ def build_app(
     spec = TargetSpec(kind=target, endpoint=endpoint, profile=profile, region=region,
                       allow_changes=allow_changes)
     store = ProgressStore(store_path or progress_db_path())
-    return LabGuideApp(
+    app = LabGuideApp(
         scenario=scenario, spec=spec, store=store, reset=reset, seed=seed, epoch=epoch,
         clock=clock, poll_interval=poll_interval, check_interval=check_interval,
         connection=connection, realtime=realtime, loaded=loaded,
     )
+    app.watch_path = scenario if watch else None
+    return app
