@@ -11,7 +11,9 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 def scenario_json_schema() -> dict[str, Any]:
     """The schema YAML editors can use (e.g. `# yaml-language-server: $schema=...`)."""
-    schema = Scenario.model_json_schema(mode="validation")
+    from labguide.scenario.schema_docs import document
+
+    schema = document(Scenario.model_json_schema(mode="validation"))
     return {
         "$schema": DIALECT,
         **schema,
