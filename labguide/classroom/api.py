@@ -75,7 +75,7 @@ class ClassApi:
         key = (request.method, route)
         if key == ("GET", "health"):
             return {"status": "ok", "scenario": self.room.scenario.id,
-                    "seats": len(self.room.state.seats())}
+                    "seats": len(self.room.state.seats()), "check_rounds": self.room.rounds}
         if key == ("POST", "join"):
             return self._join(request, _json(request))
         credential = _bearer(request)

@@ -20,6 +20,26 @@ from labguide.sim.errors import ExtensionError
 NAME = "botocore-data-cache"
 _lock = threading.Lock()
 _cache: dict[tuple, Any] = {}
+_key_locks: dict[tuple, threading.Lock] = {}  # one per entry: concurrent first loads wait
+
+
+def _cached(key: tuple, load: Any) -> Any:
+    """The entry for `key`, loaded once: a class's first requests all arrive together, and
+    without a lock per key each of them decoded the same large model (issue 12: 30 seats'
+    first DescribeInstances took 6-7 s sent together, 0.7 s one after another)."""
+    value = _cache.get(key, _MISSING)
+    if value is not _MISSING:
+        return value
+    with _lock:
+        key_lock = _key_locks.setdefault(key, threading.Lock())
+    with key_lock:
+        value = _cache.get(key, _MISSING)
+        if value is _MISSING:
+            value = _cache[key] = load()
+    return value
+
+
+_MISSING = object()
 _installed = False
 
 
@@ -49,15 +69,11 @@ def install() -> None:
         def load_service_model(self: Any, service_name: str, type_name: str,
                                api_version: str | None = None) -> Any:
             key = _key(self, "model", service_name, type_name, api_version)
-            if key not in _cache:
-                _cache[key] = load_model(self, service_name, type_name, api_version)
-            return _cache[key]
+            return _cached(key, lambda: load_model(self, service_name, type_name, api_version))
 
         def load_data_with_path(self: Any, name: str) -> Any:
             key = _key(self, "data", name)
-            if key not in _cache:
-                _cache[key] = load_data(self, name)
-            return _cache[key]
+            return _cached(key, lambda: load_data(self, name))
 
         loader_class.load_service_model = load_service_model
         loader_class.load_data_with_path = load_data_with_path

@@ -28,3 +28,31 @@ def test_changed_loader_fails_loudly(monkeypatch):
     monkeypatch.setattr(botocore.loaders.Loader, "load_service_model", lambda *a, **k: {})
     with pytest.raises(ExtensionError, match="load_service_model"):
         datacache.install()
+
+
+def test_concurrent_first_loads_decode_once(monkeypatch):
+    """Issue 12: a class's first requests arrive together; each decoded the model itself."""
+    import threading
+
+    install_extensions()
+    calls = []
+    barrier = threading.Barrier(8)
+
+    def slow_load():
+        calls.append(1)
+        threading.Event().wait(0.05)
+        return {"decoded": True}
+
+    key = ("test-key", threading.get_ident())
+    results = []
+
+    def first_request():
+        barrier.wait()
+        results.append(datacache._cached(key, slow_load))
+
+    threads = [threading.Thread(target=first_request) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 1 and all(r is results[0] for r in results)
