@@ -34,9 +34,12 @@ class ApiError(Exception):
 class ClassApi:
     """The WSGI app of `/class/` for one Classroom."""
 
-    def __init__(self, room: Classroom, token: str):
+    def __init__(self, room: Classroom, token: str,
+                 worker_of: Callable[[int], str | None] | None = None):
         self.room = room
         self._token = token
+        # seat -> the worker URL serving it, when not this process (a sharded class)
+        self._worker_of = worker_of or (lambda seat: None)
         self._participant: dict[tuple[str, str], Callable] = {
             ("POST", "join"): self._join, ("POST", "report"): self._report,
             ("GET", "messages"): self._messages, ("POST", "answer"): self._answer,
@@ -91,16 +94,29 @@ class ClassApi:
             return Response(data, mimetype=kind)
         if key in self._instructor:
             self._need_instructor(credential)
-            return self._instructor[key](request, _json(request) if request.method == "POST"
-                                         else {})
+            body = _json(request) if request.method == "POST" else {}
+            if route in _SEAT_WORLD_ROUTES and isinstance(body.get("seat"), int):
+                worker = self._worker_of(body["seat"])
+                if worker is not None:
+                    return _forward(worker, request)
+            if route == "attackers":
+                for worker in self._workers():
+                    _forward(worker, request)
+            return self._instructor[key](request, body)
         if key in self._participant:
             if credential is None:
                 raise ApiError(401, "this route needs your join code (Authorization: Bearer CODE)")
             record = self.room.seat_for_code(credential)
             if record is None:
                 raise ApiError(401, "unknown join code")
+            if route == "answer" and self._worker_of(record.seat) is not None:
+                return _forward(self._worker_of(record.seat), request)
             return self._participant[key](request, record)
         raise ApiError(404, f"no class route {request.method} {request.path}")
+
+    def _workers(self) -> list[str]:
+        return sorted({url for r in self.room.state.seats()
+                       if (url := self._worker_of(r.seat)) is not None})
 
     def _need_instructor(self, credential: str | None) -> None:
         if credential is None:
@@ -176,6 +192,32 @@ class ClassApi:
                                body.get("operation"), body.get("params"))
         except ReadRefused as exc:
             raise ApiError(403, str(exc)) from None
+
+
+_SEAT_WORLD_ROUTES = ("check", "solve", "reset", "aws")
+
+
+def _forward(worker: str, request: Request) -> Response:
+    """The same request, sent to the worker process that holds the seat's world."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(worker)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+    headers = {k: v for k, v in request.headers.items()
+               if k.lower() in ("authorization", "content-type")}
+    try:
+        path = request.full_path.rstrip("?")
+        connection.request(request.method, path, body=request.get_data(cache=True),
+                           headers=headers)
+        answer = connection.getresponse()
+        data = answer.read()
+    except OSError as exc:
+        raise ApiError(502, f"the worker at {worker} did not answer: {exc}") from None
+    finally:
+        connection.close()
+    return Response(data, status=answer.status,
+                    mimetype=answer.getheader("Content-Type") or "application/json")
 
 
 def _now() -> str:

@@ -184,6 +184,7 @@ class Classroom:
             after_write = seat in self._after_write
             self._after_write.discard(seat)
         self._record(seat, result, after_write)
+        self.state.update_seat(seat, attacker=json.dumps(_attacker(self.worlds.world(seat))))
         return result
 
     def _record(self, seat: int, result: Any, after_write: bool) -> None:
@@ -472,7 +473,8 @@ class Classroom:
             "help": bool(seat["help"]), "help_text": seat["help_text"],
             "help_since": seat["help_since"], "error": seat["error"] or "",
             "status": "done" if done else None,
-            "attacker": _attacker(world), "steps": cells,
+            "attacker": _attacker(world) if world is not None
+            else json.loads(seat.get("attacker") or "{}"), "steps": cells,
             "answers": [{"step": a["step"], "question": a["question"], "value": a["value"],
                          "correct": None if a["correct"] is None else bool(a["correct"]),
                          "at": a["at"], "source": a["source"]} for a in answers],

@@ -11,7 +11,10 @@ from __future__ import annotations
 import csv
 import io
 import secrets
-from dataclasses import dataclass
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -60,12 +63,20 @@ class ClassServer:
     state: ClassState
     token_file: Path
     restored: bool
+    workers: list[Any] = field(default_factory=list)  # worker processes (--workers W > 1)
 
     @property
     def url(self) -> str:
         return self.server.endpoint_url
 
     def stop(self) -> None:
+        for worker in self.workers:
+            worker.terminate()
+        for worker in self.workers:
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
         self.room.stop()
         self.server.stop()
         self.state.close()
@@ -74,7 +85,7 @@ class ClassServer:
 def open_class(loaded: Any, state_dir: Path, *, seats: int | None, host: str = "127.0.0.1",
                port: int = 0, roster: list[dict[str, str]] | None = None,
                public_url: str | None = None, check_period: float | None = None,
-               token_copy: Path | None = None) -> ClassServer:
+               token_copy: Path | None = None, workers: int = 1) -> ClassServer:
     """Serve the class in `state_dir`: restored if it holds one, else created with `seats`."""
     from labguide.sim.addresses import advertised_url
     from labguide.sim.heap import built_to_last
@@ -103,13 +114,22 @@ def open_class(loaded: Any, state_dir: Path, *, seats: int | None, host: str = "
         room = Classroom(loaded, state, worlds, **({"check_period": check_period}
                                                    if check_period else {}))
         server.routes[PREFIX] = ClassApi(room, token)
-        with built_to_last():
-            if restored:
-                for record in state.seats():
-                    worlds.restore(record)
-                    state.update_seat(record.seat, endpoint_url=server.endpoint_url)
-            else:
-                _provision(state, worlds, scenario, seats or 0, roster or [])
+        processes: list[Any] = []
+        if workers > 1:
+            if not restored:
+                _plan_seats(state, scenario, seats or 0, roster or [])
+            processes = _start_workers(state, Path(state_dir), workers, host, scenario.id)
+            urls = {i: state.meta(f"worker.{i}.url") for i in range(workers)}
+            server.routes[PREFIX] = ClassApi(room, token,
+                                             worker_of=lambda seat: urls[(seat - 1) % workers])
+        else:
+            with built_to_last():
+                if restored:
+                    for record in state.seats():
+                        worlds.restore(record)
+                        state.update_seat(record.seat, endpoint_url=server.endpoint_url)
+                else:
+                    _provision(state, worlds, scenario, seats or 0, roster or [])
         _write_seats_csv(state, Path(state_dir) / SEATS_FILE)
         if token_copy is not None and token_copy.resolve() != token_file.resolve():
             token_copy.parent.mkdir(parents=True, exist_ok=True)
@@ -120,7 +140,53 @@ def open_class(loaded: Any, state_dir: Path, *, seats: int | None, host: str = "
         server.stop()
         state.close()
         raise
-    return ClassServer(server, room, state, token_file, restored)
+    return ClassServer(server, room, state, token_file, restored, processes)
+
+
+def _plan_seats(state: ClassState, scenario: Any, seats: int,
+                roster: list[dict[str, str]]) -> None:
+    """A sharded class's seats, decided here and built by the workers: seed, keys, ids."""
+    from labguide.classroom.seats import new_join_code
+    from labguide.classroom.state import SeatRecord
+    from labguide.sim.server import allocate_account_id, random_credentials
+
+    _check_seats(seats, roster)
+    state.set_meta("scenario", scenario.id)
+    state.set_meta("started_at", now_iso())
+    for seat in range(1, seats + 1):
+        person = _person(roster, seat)
+        keys = random_credentials()
+        state.add_seat(SeatRecord(
+            seat=seat, name=person["name"], email=person["email"], join_code=new_join_code(),
+            account_id=allocate_account_id(), access_key_id=keys.access_key_id,
+            secret_access_key=keys.secret_access_key, seed=secrets.randbits(31), epoch=None,
+            worker=0, endpoint_url=""), list(scenario.step_ids))
+
+
+def _start_workers(state: ClassState, state_dir: Path, count: int, host: str,
+                   scenario_id: str) -> list[Any]:
+    """W worker processes, each serving its share; returns once every one is serving."""
+    for index in range(count):
+        state.set_meta(f"worker.{index}.url", "")
+    processes = [subprocess.Popen([sys.executable, "-m", "labguide.classroom.worker",
+                                   str(state_dir), str(index), str(count), host, scenario_id],
+                                  stdout=subprocess.DEVNULL)
+                 for index in range(count)]
+    deadline = time.monotonic() + 900
+    try:
+        while not all(state.meta(f"worker.{i}.url") for i in range(count)):
+            failed = [p for p in processes if p.poll() is not None]
+            if failed:
+                raise UserError(f"a class worker stopped while starting (exit "
+                                f"{failed[0].returncode})")
+            if time.monotonic() > deadline:
+                raise UserError("the class workers did not start in 15 minutes")
+            time.sleep(0.2)
+    except BaseException:
+        for process in processes:
+            process.kill()
+        raise
+    return processes
 
 
 def _token(path: Path) -> str:
@@ -134,17 +200,24 @@ def _token(path: Path) -> str:
     return token
 
 
-def _provision(state: ClassState, worlds: SeatWorlds, scenario: Any, seats: int,
-               roster: list[dict[str, str]]) -> None:
+def _check_seats(seats: int, roster: list[dict[str, str]]) -> None:
     if not 1 <= seats <= MAX_SEATS:
         raise UserError(f"--seats must be from 1 to {MAX_SEATS}, not {seats}")
     if roster and len(roster) > seats:
         raise UserError(f"the roster names {len(roster)} people but --seats is {seats}")
+
+
+def _person(roster: list[dict[str, str]], seat: int) -> dict[str, str]:
+    return roster[seat - 1] if seat <= len(roster) else {"name": f"seat {seat}", "email": ""}
+
+
+def _provision(state: ClassState, worlds: SeatWorlds, scenario: Any, seats: int,
+               roster: list[dict[str, str]]) -> None:
+    _check_seats(seats, roster)
     state.set_meta("scenario", scenario.id)
     state.set_meta("started_at", now_iso())
     for seat in range(1, seats + 1):
-        person = roster[seat - 1] if seat <= len(roster) else {"name": f"seat {seat}",
-                                                               "email": ""}
+        person = _person(roster, seat)
         record = worlds.provision(seat, person["name"], person["email"], worker=0)
         state.add_seat(record, list(scenario.step_ids))
 

@@ -38,7 +38,8 @@ CREATE TABLE IF NOT EXISTS seats (
     endpoint_url TEXT NOT NULL DEFAULT '',
     joined_at TEXT, last_seen TEXT, current_step TEXT,
     help INTEGER NOT NULL DEFAULT 0, help_text TEXT NOT NULL DEFAULT '', help_since TEXT,
-    error TEXT NOT NULL DEFAULT '', message_cursor INTEGER NOT NULL DEFAULT 0);
+    error TEXT NOT NULL DEFAULT '', message_cursor INTEGER NOT NULL DEFAULT 0,
+    attacker TEXT NOT NULL DEFAULT '{}');
 CREATE TABLE IF NOT EXISTS steps (
     seat INTEGER NOT NULL, step TEXT NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0,

@@ -146,7 +146,7 @@ def _add_class(class_sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--public-url", metavar="URL",
                        help="the URL participants use, if not this host and port")
     serve.add_argument("--workers", type=int, default=None,
-                       help="processes serving the seats (default: 1)")
+                       help="processes sharing the seats (default: the machine's cores)")
 
     def instructor(name: str, help_text: str) -> argparse.ArgumentParser:
         command = class_sub.add_parser(name, help=help_text)

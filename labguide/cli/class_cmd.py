@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
@@ -32,9 +33,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if not 0 <= args.port <= 65535:
         raise UserError(f"--port must be from 0 to 65535, not {args.port}")
-    if args.workers is not None and args.workers != 1:
-        raise UserError("--workers: this version serves a class in one process (--workers 1); "
-                        "sharding seats across processes is not built yet")
+    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
+    if not 1 <= workers <= 64:
+        raise UserError(f"--workers must be from 1 to 64, not {workers}")
     roster = read_roster(Path(args.roster)) if args.roster else []
     seats = args.seats if args.seats is not None else (len(roster) or None)
     state_dir = Path(args.state).expanduser() if args.state else data_dir() / "class"
@@ -47,7 +48,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise UserError("--seats N is needed for a new class (or --roster FILE)")
     served = open_class(loaded, state_dir, seats=seats, host=args.host, port=args.port,
                         roster=roster, public_url=args.public_url,
-                        token_copy=default_token_file())
+                        token_copy=default_token_file(), workers=workers)
     try:
         records = served.state.seats()
         if served.restored and seats is not None and seats != len(records):

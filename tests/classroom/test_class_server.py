@@ -221,3 +221,30 @@ def test_restart_brings_back_seats_keys_progress_and_worlds(loaded, tmp_path):
         assert seat["name"] == "Grace" and seat["answers"][0]["question"] == "finding-type"
     finally:
         again.stop()
+
+
+def test_seats_sharded_across_two_worker_processes(loaded, tmp_path):
+    """--workers 2: each seat's world lives in its worker; the class API aggregates."""
+    sharded = serve(loaded, tmp_path, seats=2, workers=2)
+    try:
+        token = token_of(sharded)
+        one, two = (_join(sharded, seat) for seat in (1, 2))
+        assert one["endpoint_url"] != two["endpoint_url"]
+        assert seat_client(two, "sts").get_caller_identity()["Account"] == two["account_id"]
+        elsewhere = seat_client({**one, "endpoint_url": two["endpoint_url"]}, "sts")
+        with pytest.raises(ClientError) as caught:
+            elsewhere.get_caller_identity()  # seat 1's key at seat 2's worker: not held there
+        assert caught.value.response["Error"]["Code"] == "InvalidClientTokenId"
+        status, solved = call(sharded, "POST", "/class/solve", {"seat": 2, "step": "filter-key"},
+                              token=token)
+        assert status == 200 and solved["actions"], solved
+        assert call(sharded, "POST", "/class/check", {"seat": 2}, token=token)[0] == 200
+        status, judged = call(sharded, "POST", "/class/answer", {
+            "question": "finding-type",
+            "value": "UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom"}, token=one["code"])
+        assert status == 200 and judged["correct"]
+        _, board = call(sharded, "GET", "/class/status", token=token)
+        assert board["seats"][1]["steps"][1]["status"] == "done"
+        assert board["seats"][0]["steps"][0]["status"] in ("done", "in-progress")
+    finally:
+        sharded.stop()
