@@ -150,11 +150,7 @@ def _plan_seats(state: ClassState, scenario: Any, seats: int,
     from labguide.classroom.state import SeatRecord
     from labguide.sim.server import allocate_account_id, random_credentials
 
-    _check_seats(seats, roster)
-    state.set_meta("scenario", scenario.id)
-    state.set_meta("started_at", now_iso())
-    for seat in range(1, seats + 1):
-        person = _person(roster, seat)
+    for seat, person in _begin(state, scenario, seats, roster):
         keys = random_credentials()
         state.add_seat(SeatRecord(
             seat=seat, name=person["name"], email=person["email"], join_code=new_join_code(),
@@ -200,24 +196,22 @@ def _token(path: Path) -> str:
     return token
 
 
-def _check_seats(seats: int, roster: list[dict[str, str]]) -> None:
+def _begin(state: ClassState, scenario: Any, seats: int,
+           roster: list[dict[str, str]]) -> list[tuple[int, dict[str, str]]]:
+    """A new class's meta written; its (seat, person) pairs, names from the roster."""
     if not 1 <= seats <= MAX_SEATS:
         raise UserError(f"--seats must be from 1 to {MAX_SEATS}, not {seats}")
     if roster and len(roster) > seats:
         raise UserError(f"the roster names {len(roster)} people but --seats is {seats}")
-
-
-def _person(roster: list[dict[str, str]], seat: int) -> dict[str, str]:
-    return roster[seat - 1] if seat <= len(roster) else {"name": f"seat {seat}", "email": ""}
+    state.set_meta("scenario", scenario.id)
+    state.set_meta("started_at", now_iso())
+    return [(seat, roster[seat - 1] if seat <= len(roster)
+             else {"name": f"seat {seat}", "email": ""}) for seat in range(1, seats + 1)]
 
 
 def _provision(state: ClassState, worlds: SeatWorlds, scenario: Any, seats: int,
                roster: list[dict[str, str]]) -> None:
-    _check_seats(seats, roster)
-    state.set_meta("scenario", scenario.id)
-    state.set_meta("started_at", now_iso())
-    for seat in range(1, seats + 1):
-        person = _person(roster, seat)
+    for seat, person in _begin(state, scenario, seats, roster):
         record = worlds.provision(seat, person["name"], person["email"], worker=0)
         state.add_seat(record, list(scenario.step_ids))
 
