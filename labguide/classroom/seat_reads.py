@@ -31,12 +31,8 @@ class ReadRefused(UserError):
 
 
 def _is_read(service: str, operation: str) -> bool:
-    from labguide.actions.base import READ_PREFIXES
+    from labguide.readops import is_read  # the one allow-list of read operations
 
-    try:
-        from labguide.readops import is_read  # the one allow-list, where it exists
-    except ImportError:
-        return operation.startswith(READ_PREFIXES)
     return bool(is_read(service, operation))
 
 

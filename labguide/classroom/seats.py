@@ -140,7 +140,7 @@ class SeatWorlds:
     def _observe(self, environ: dict[str, Any], body: bytes, status: int) -> None:
         if not 200 <= status < 300:
             return
-        key, _ = request_credential(environ)
+        key, service = request_credential(environ)
         with self._lock:
             seat = self._by_key.get(key or "")
             world = self._worlds.get(seat) if seat is not None else None
@@ -149,7 +149,7 @@ class SeatWorlds:
         if environ.get("HTTP_" + CHECKER_HEADER.upper().replace("-", "_")) == self.checker_token:
             return  # the server's own check round
         operation = operation_name(environ, body)
-        if not changes_state(operation, environ.get("PATH_INFO", "")):
+        if not changes_state(service, operation, environ.get("PATH_INFO", "")):
             return
         entry = request_entry(environ, body, operation or "", world)
         self.state.append_journal(seat, iso(datetime.now(UTC)) or "", entry)

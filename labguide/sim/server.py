@@ -24,6 +24,7 @@ import itertools
 import logging
 import os
 import socket
+import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -145,7 +146,12 @@ class _Application:
         except Exception as exc:  # noqa: BLE001 - one line per failed request, never a traceback
             _log.warning("%s %s: %s", environ.get("REQUEST_METHOD"),
                          _printable(environ.get("PATH_INFO", ""))[:200], _one_line(exc))
-            return aws_errors.answer(environ, start_response, b"", "InternalFailure",
+            failure = sys.exc_info()
+
+            def restart(status: str, headers: list, exc_info: Any = None) -> Any:
+                return start_response(status, headers, failure)  # headers may be out already
+
+            return aws_errors.answer(environ, restart, b"", "InternalFailure",
                                      "The request processing has failed because of an "
                                      "unknown error, exception or failure.", 500)
 
@@ -199,7 +205,14 @@ class _Application:
         result = self._moto(environ, capture)
         if status_holder:
             for observer in observers:
-                observer(environ, body, status_holder[0])
+                try:
+                    observer(environ, body, status_holder[0])
+                except Exception as exc:  # noqa: BLE001 - the answer stands; say what broke
+                    _log.warning("observer %s failed on %s %s: %s",
+                                 getattr(observer, "__name__", type(observer).__name__),
+                                 environ.get("REQUEST_METHOD"),
+                                 _printable(environ.get("PATH_INFO", ""))[:200],
+                                 _one_line(exc))
         return result
 
 

@@ -77,8 +77,8 @@ def test_a_participant_on_the_aws_cli_finishes_with_labguide_answer(classroom):
                                   Credentials(exports["AWS_ACCESS_KEY_ID"],
                                               exports["AWS_SECRET_ACCESS_KEY"]),
                                   exports["AWS_DEFAULT_REGION"])
-    with CheckRunner(loaded, target) as runner:  # only to render the guide's snippets
-        facts = runner.run_round().facts
+    runner = CheckRunner(loaded, target)  # to render the snippets and know the facts
+    facts = runner.run_round().facts
     for step in loaded.scenario.steps:
         script = "\n".join(_cli_snippets(render_step(loaded, step.id, facts)))
         script = script.replace("<USER_NAME>", facts["role_name"])
@@ -86,6 +86,7 @@ def test_a_participant_on_the_aws_cli_finishes_with_labguide_answer(classroom):
             done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], env=shell,
                                   cwd=tmp_path, capture_output=True, text=True, timeout=300)
             assert done.returncode == 0, (step.id, done.stderr[-2000:])
+            facts = {**facts, **{k: v for k, v in runner.run_round().facts.items() if v}}
         for question in step.questions:
             expect = question.expect
             if isinstance(expect, FactAnswer):
@@ -97,6 +98,7 @@ def test_a_participant_on_the_aws_cli_finishes_with_labguide_answer(classroom):
             answered = _labguide(shell, "answer", SCENARIO, f"{step.id}/{question.id}", value)
             assert answered.returncode == 0, (question.id, answered.stdout, answered.stderr)
             assert "class server (seat 1): right" in answered.stdout
+    runner.close()
     wrong = _labguide(shell, "answer", SCENARIO, "finding-type", "Recon:EC2/PortProbe")
     assert wrong.returncode == 1 and "not right" in wrong.stdout
 
