@@ -24,6 +24,7 @@ from botocore import xform_name
 from botocore.config import Config
 from botocore.utils import validate_region_name
 
+from labguide import deadline
 from labguide.errors import UserError
 from labguide.readops import describe as describe_operation
 from labguide.readops import is_read
@@ -313,6 +314,8 @@ class Target:
                                     "(e.g. us-east-1): check --region") from None
                 except ValueError as exc:  # botocore: an endpoint URL it cannot use
                     raise UserError(f"cannot use endpoint {self.endpoint_url!r}: {exc}") from None
+                deadline.install(client)
+                client.meta.events.register("after-call.*.*", deadline.check_whole)
                 if not self.may_change:  # first, before any other handler sees the call
                     client.meta.events.register_first("before-parameter-build.*.*",
                                                       self._refuse_changes)
@@ -330,14 +333,34 @@ class Target:
         for client in clients:
             client.meta.events.register(event, handler)
 
+    @property
+    def call_deadline(self) -> float:
+        """Seconds one call may take in all (connect, send, every read, retries)."""
+        return 10.0 if self.kind == "sim" else 30.0
+
     def call(self, service: str, operation: str, **params: Any) -> dict[str, Any]:
-        """Call `service.Operation(**params)`; failures raise AwsCallFailed with a reason."""
+        """Call `service.Operation(**params)` within `call_deadline`; failures raise
+        AwsCallFailed with a reason (a stalled or cut answer names the endpoint)."""
         client = self.client(service)
-        try:
-            return getattr(client, xform_name(operation))(**params)
-        except (bex.BotoCoreError, bex.ClientError) as exc:
-            raise explain_failure(exc, _iam_prefix(client), operation,
-                                  self.endpoint_url) from exc
+        where = self.endpoint_url or client.meta.endpoint_url
+        action = f"{_iam_prefix(client)}:{operation}"
+        with deadline.deadline(self.call_deadline) as expired:
+            try:
+                return getattr(client, xform_name(operation))(**params)
+            except (bex.BotoCoreError, bex.ClientError) as exc:
+                if expired.is_set():
+                    raise AwsCallFailed(
+                        f"no complete answer from {where} to {action} within "
+                        f"{self.call_deadline:g} s: the endpoint is stalled or too slow",
+                        code="DeadlineExceeded", service=_iam_prefix(client),
+                        operation=operation) from exc
+                raise explain_failure(exc, _iam_prefix(client), operation,
+                                      self.endpoint_url) from exc
+            except deadline.NotWhole as exc:
+                raise AwsCallFailed(
+                    f"the answer from {where} to {action} is not whole: {exc}",
+                    code="IncompleteResponse", service=_iam_prefix(client),
+                    operation=operation) from None
 
     # ----- identity and time -----------------------------------------------------------------
 
