@@ -58,11 +58,41 @@ from labguide.target import Target  # noqa: E402
 SCENARIO = "compromised-iam-credentials"
 
 
-def _serve(seats: int, state: Path, env: dict) -> tuple[subprocess.Popen, str, list[str]]:
+def _family_cpu(pid: int) -> float:
+    """CPU seconds of a process and its children (the class's worker processes)."""
+    total = _cpu_seconds(pid)
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                total += _cpu_seconds(int(entry))
+    return total
+
+
+def _family_rss(pid: int) -> float:
+    total = _rss_mb(pid)
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+                if int(fields[1]) == pid:
+                    total += _rss_mb(int(entry))
+            except OSError:
+                continue
+    return round(total, 1)
+
+
+def _serve(seats: int, state: Path, env: dict,
+           workers: int) -> tuple[subprocess.Popen, str, list[str]]:
     server = subprocess.Popen(
         [sys.executable, "-m", "labguide", "class", "serve", SCENARIO, "--seats", str(seats),
-         "--state", str(state)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True)
+         "--state", str(state), "--workers", str(workers)], env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
     lines: list[str] = []
     deadline = time.monotonic() + 900
     for line in server.stdout:  # bounded by the server's own output and the deadline
@@ -180,6 +210,7 @@ def main() -> None:
     parser.add_argument("--solved", type=float, default=0.5)
     parser.add_argument("--threads", type=int, default=32, help="replay client threads")
     parser.add_argument("--stampede-threads", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=1, help="class serve --workers W")
     args = parser.parse_args()
     loaded = load_scenario(SCENARIO)
     folder = Path(tempfile.mkdtemp(prefix="labguide-class-load-"))
@@ -187,22 +218,22 @@ def main() -> None:
     env["LABGUIDE_HOME"] = str(folder / "home")
     load_before = os.getloadavg()
     started = time.perf_counter()
-    server, url, codes = _serve(args.seats, folder / "state", env)
+    server, url, codes = _serve(args.seats, folder / "state", env, args.workers)
     try:
         provisioned = time.perf_counter() - started
-        rss_ready = _rss_mb(server.pid)
+        rss_ready = _family_rss(server.pid)
         token = (folder / "state" / "instructor.token").read_text().strip()
         accounts = [_account(ClassClient(url, code=code).join(code, f"load {i}"))
                     for i, code in enumerate(codes, 1)]
         # 1. the stampede: every seat's first round together, the server cold
         with ThreadPoolExecutor(8) as pool:
             runners = list(pool.map(lambda a: _runner(loaded, a), accounts))
-        stampede_cpu = _cpu_seconds(server.pid)
+        stampede_cpu = _family_cpu(server.pid)
         stampede_started = time.perf_counter()
         with ThreadPoolExecutor(args.stampede_threads) as pool:
             first = list(pool.map(_first_round, runners))
         stampede_s = time.perf_counter() - stampede_started
-        stampede_cpu = _cpu_seconds(server.pid) - stampede_cpu
+        stampede_cpu = _family_cpu(server.pid) - stampede_cpu
         with ThreadPoolExecutor(args.stampede_threads) as pool:  # the same, warm
             second = list(pool.map(_first_round, runners))
         for runner in runners:
@@ -226,13 +257,13 @@ def main() -> None:
             parts.hostname, parts.port, token, rounds,
             {"period": args.period, "duration": args.duration, "threads": args.threads,
              "status_period": 2.0}, results))
-        server_cpu = _cpu_seconds(server.pid)
+        server_cpu = _family_cpu(server.pid)
         client.start()
         figures = results.get(timeout=args.duration + 300)
         client.join(timeout=30)
-        server_cpu = _cpu_seconds(server.pid) - server_cpu
+        server_cpu = _family_cpu(server.pid) - server_cpu
         after = ClassClient(url).health()
-        rss_loaded = _rss_mb(server.pid)
+        rss_loaded = _family_rss(server.pid)
         check_rounds = after["check_rounds"] - health["check_rounds"]
         requests_per_round = sum(map(len, rounds)) / len(rounds)
         served = figures["requests"] + len(figures["status_s"]) + \
@@ -245,7 +276,7 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             server.kill()
     print(json.dumps({
-        "seats": args.seats, "provisioned_s": round(provisioned, 1),
+        "seats": args.seats, "workers": args.workers, "provisioned_s": round(provisioned, 1),
         "server_rss_mb_ready": rss_ready, "server_rss_mb_loaded": rss_loaded,
         "server_rss_mb_per_seat": round(rss_loaded / args.seats, 2),
         "stampede": {"seats": len(first), "threads": args.stampede_threads,

@@ -39,7 +39,14 @@ def cmd_join(args: argparse.Namespace) -> int:
     run_args = build_parser().parse_args(["run", seat.scenario, "--endpoint", seat.endpoint_url,
                                           "--region", seat.region])
     run_args.target = "endpoint"
-    return run_app(run_args)
+    from labguide.classroom.reporter import ClassReporter
+
+    reporter = ClassReporter(ClassClient(seat.url, code=seat.code))
+    run_args.observers = (reporter,)  # the app's LabEvent observers (AppOptions.observers)
+    try:
+        return run_app(run_args)
+    finally:
+        reporter.close()
 
 
 def _split(question: str) -> tuple[str | None, str]:
