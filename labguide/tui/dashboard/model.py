@@ -12,6 +12,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from labguide.awstime import instant, to_utc
@@ -26,8 +27,19 @@ FLAGS = ("help", "failing", "stuck", "idle")
 def _when(value: Any) -> datetime | None:
     if value in (None, ""):
         return None
+    if isinstance(value, str):
+        return _parsed(value)
     try:
         return instant(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@lru_cache(maxsize=16384)
+def _parsed(text: str) -> datetime | None:
+    """The same few thousand instants come back every refresh: parse each once."""
+    try:
+        return instant(text)
     except (TypeError, ValueError):
         return None
 
