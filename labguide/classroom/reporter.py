@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -59,6 +60,8 @@ class ClassReporter:
         self.last_message_id = 0
         self.sent = 0
         self.failures = 0
+        self.failures_in_row = 0  # since the server last answered (the app's "class ⚠")
+        self.last_ok: float | None = None  # time.monotonic() of the server's last answer
         self._sending = False
         self._queue: queue.Queue[dict[str, Any]] = queue.Queue(MAX_QUEUED)
         self._stop = threading.Event()
@@ -127,9 +130,11 @@ class ClassReporter:
                     messages = (answer or {}).get("messages") or []
                 else:
                     messages = self.client.messages(after=self.last_message_id)
+                self.last_ok, self.failures_in_row = time.monotonic(), 0
                 self._deliver(messages)
             except Exception as exc:  # noqa: BLE001 - the server may be away; retry later
                 self.failures += 1
+                self.failures_in_row += 1
                 log.info("class reporter: %s", exc)
                 self._stop.wait(min(30.0, 1.0 * self.failures))
             finally:

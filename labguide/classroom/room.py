@@ -430,6 +430,9 @@ class Classroom:
         self.record(seat)
         self.state.update_seat(seat, help=0, help_text="", help_since=None)
         self.state.add_event(seat, "help-answered", None, {})
+        # The participant's app lowers the hand on this kind (labguide/tui/class_seat.py).
+        self.state.add_message(seat, "The instructor has seen your request for help.",
+                               "help-answered")
         return {"ok": True, "seat": seat}
 
     # ----- status and export -------------------------------------------------------------------

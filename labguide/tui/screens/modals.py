@@ -51,10 +51,10 @@ class PromptModal(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, title: str, body: str, label: str, *, default: str = "",
-                 empty_message: str = "A name is needed.") -> None:
+                 empty_message: str = "A name is needed.", allow_empty: bool = False) -> None:
         super().__init__(classes="modal")
         self.title_text, self.body, self.label, self.default = title, body, label, default
-        self.empty_message = empty_message
+        self.empty_message, self.allow_empty = empty_message, allow_empty
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -81,7 +81,7 @@ class PromptModal(ModalScreen[str | None]):
 
     def _finish(self) -> None:
         value = self.query_one(Input).value.strip()
-        if not value:
+        if not value and not self.allow_empty:
             self.query_one(Input).add_class("error")
             self.notify(self.empty_message, severity="error")
             return
