@@ -12,6 +12,7 @@ import threading
 
 # The extension modules, each with an `install()`.
 EXTENSION_MODULES: tuple[str, ...] = (
+    "labguide.sim.moto_internals",  # every moto name labguide imports or calls, checked first
     "labguide.sim.datacache",  # botocore's decoded data shared by sessions (cold start)
     "labguide.sim.thread_random",  # a world rebuilt while others serve gets the same ids
     "labguide.sim.account_lookup",  # access key -> account in O(1) (many accounts per server)
