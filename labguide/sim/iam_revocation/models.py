@@ -95,12 +95,14 @@ class SessionRegistry:
 
 
 def _account_of(access_key_id: str) -> str | None:
+    """The account holding the key, found as moto finds it (indexed by account_lookup)."""
     from moto.iam import models as iam_models
 
-    for account_id, by_partition in list(dict.items(iam_models.iam_backends)):
-        for backend in list(dict.values(by_partition)):
-            if access_key_id in backend.access_keys:
-                return account_id
+    account_id = iam_models.get_account_id_from(access_key_id)
+    by_partition = dict.get(iam_models.iam_backends, account_id)
+    for backend in list(dict.values(by_partition)) if by_partition is not None else ():
+        if access_key_id in backend.access_keys:
+            return account_id
     return None
 
 
