@@ -22,8 +22,8 @@ def add_parsers(class_sub: Any) -> None:
         _common(sub)
         sub.add_argument("--seat", type=int, required=True, metavar="K")
     attackers = class_sub.add_parser("attackers", help="pause or resume every seat's attacker")
-    attackers.add_argument("state", choices=("pause", "resume"))
     _common(attackers)
+    attackers.add_argument("state", choices=("pause", "resume"))
 
 
 def _common(parser: argparse.ArgumentParser) -> None:

@@ -99,16 +99,17 @@ async def test_each_action_asks_shows_its_command_line_and_posts(recorded):
         await pilot.press("down")  # seat 2, on filter-key
         expected = {
             "c": ("/class/check", {"seat": 2},
-                  f"labguide class check --seat 2 {recorded.url} --token-file /tmp/t.token"),
-            "h": ("/class/hint", {"seat": 2}, "class hint --seat 2"),
+                  f"labguide class check {recorded.url} --seat 2 --token-file /tmp/t.token"),
+            "h": ("/class/hint", {"seat": 2}, f"class hint {recorded.url} --seat 2"),
             "v": ("/class/solve", {"seat": 2, "step": "filter-key"},
-                  "class solve --seat 2 --step filter-key"),
+                  f"class solve {recorded.url} --seat 2 --step filter-key"),
             "r": ("/class/reset", {"seat": 2, "step": "filter-key"},
-                  "class reset --seat 2 --step filter-key"),
-            "R": ("/class/reset", {"seat": 2}, "class reset --seat 2 "),
-            "a": ("/class/help-answered", {"seat": 2}, "class help-answered --seat 2"),
-            "p": ("/class/attackers", {"paused": True}, "class attackers pause"),
-            "P": ("/class/attackers", {"paused": False}, "class attackers resume"),
+                  f"class reset {recorded.url} --seat 2 --step filter-key"),
+            "R": ("/class/reset", {"seat": 2}, f"class reset {recorded.url} --seat 2 --token-file"),
+            "a": ("/class/help-answered", {"seat": 2},
+                  f"class help-answered {recorded.url} --seat 2"),
+            "p": ("/class/attackers", {"paused": True}, f"class attackers {recorded.url} pause"),
+            "P": ("/class/attackers", {"paused": False}, f"class attackers {recorded.url} resume"),
         }
         for key, (path, body, cli) in expected.items():
             before = len(recorded.posts)
@@ -181,3 +182,23 @@ async def test_server_strings_are_text_not_markup(recorded):
         await wait_until(pilot, lambda: board.view is not None, "the first status")
         name = board.query_one("#seat-table").get_row("2")[1]
         assert str(name) == "Ben [bold]x[/]"
+
+
+def test_every_action_line_is_a_command_that_parses():
+    """The command line shown with each action is one the CLI accepts, meaning the same."""
+    import shlex
+
+    from labguide.cli import build_parser
+    from labguide.tui.dashboard.actions import ACTIONS, Request
+
+    parser = build_parser()
+    for action in ACTIONS:
+        request = Request(action, 3, "Ada", "filter-key", "a message") \
+            if action.scope == "seat" else Request(action, text="a message")
+        args = parser.parse_args(shlex.split(request.cli("http://h:1", "/t"))[1:])
+        assert args.url == "http://h:1" and args.token_file == "/t", action.id
+        assert getattr(args, "seat", None) == (3 if action.scope == "seat" else None), action.id
+        if action.needs_text:
+            assert args.text == "a message"
+        if action.needs_step and action.id != "hint":
+            assert args.step == "filter-key"

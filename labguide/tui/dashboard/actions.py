@@ -35,7 +35,8 @@ class Request:
         return self.action.describe(self)
 
     def cli(self, url: str, token_file: str | None) -> str:
-        words = ["labguide", "class", *self.action.words(self), url]
+        command, *rest = self.action.words(self)
+        words = ["labguide", "class", command, url, *rest]  # as the commands parse them
         if token_file:
             words += ["--token-file", token_file]
         return shlex.join(words)
