@@ -56,6 +56,9 @@ class RoundContext:
     facts: Any = None  # labguide.checks.facts.Facts, set by the runner
     # Survives across rounds of one runner: verdicts that stay true while their key holds.
     lasting: dict[Hashable, Any] = field(default_factory=dict)
+    # The app's shared findings read (labguide.checks.findings.FindingsRead), when it has
+    # one for this refresh: checks pick their findings from it instead of asking again.
+    findings: Callable[[], Any] | None = None
 
     def once(self, key: Hashable, compute: Callable[[], T]) -> T:
         return self.memo.get(key, compute)

@@ -102,7 +102,10 @@ def discover(target: Target, specs: Mapping[str, FactSpec], *,
 
 def detector_id(ctx: RoundContext) -> Fact:
     def read() -> Fact:
-        ids = ctx.target.call("guardduty", "ListDetectors").get("DetectorIds", [])
+        if ctx.findings is not None:
+            ids = [d for d in [ctx.findings().detector] if d]
+        else:
+            ids = ctx.target.call("guardduty", "ListDetectors").get("DetectorIds", [])
         if not ids:
             return Fact(None, f"GuardDuty is not enabled in {ctx.target.region} (no detector)")
         return Fact(ids[0])
@@ -119,6 +122,11 @@ def newest_finding(ctx: RoundContext, finding_type: str | None) -> tuple[dict | 
         detector = detector_id(ctx)
         if detector.value is None:
             return None, detector.reason
+        shared = ctx.findings() if ctx.findings is not None else None
+        if shared is not None:
+            of_type = [f for f in shared.findings if f.get("Type") == finding_type]
+            if shared.complete or any(not is_sample(f) for f in of_type):
+                return _newest_real(of_type, finding_type)
         listed = ctx.target.call(
             "guardduty", "ListFindings", DetectorId=detector.value,
             FindingCriteria={"Criterion": {"type": {"Eq": [finding_type]}}},
@@ -130,15 +138,19 @@ def newest_finding(ctx: RoundContext, finding_type: str | None) -> tuple[dict | 
             return None, f"no GuardDuty finding of type {finding_type} yet"
         findings = ctx.target.call("guardduty", "GetFindings", DetectorId=detector.value,
                                    FindingIds=ids[:MAX_FINDINGS]).get("Findings", [])
-        findings = [f for f in findings if f.get("Type") == finding_type]
-        real = [f for f in findings if not is_sample(f)]
-        if not real:
-            return None, (f"no GuardDuty finding of type {finding_type} yet"
-                          + (" (only sample findings, which are ignored)" if findings else ""))
-        findings = real
-        return max(findings, key=lambda f: instant(f.get("UpdatedAt"))), ""
+        return _newest_real([f for f in findings if f.get("Type") == finding_type],
+                            finding_type)
 
     return ctx.once(("finding", finding_type), read)
+
+
+def _newest_real(findings: list[dict], finding_type: str) -> tuple[dict | None, str]:
+    """The newest of `findings` (all of `finding_type`) that is not a sample, or why none."""
+    real = [f for f in findings if not is_sample(f)]
+    if not real:
+        return None, (f"no GuardDuty finding of type {finding_type} yet"
+                      + (" (only sample findings, which are ignored)" if findings else ""))
+    return max(real, key=lambda f: instant(f.get("UpdatedAt"))), ""
 
 
 SAMPLE_ACCESS_KEY = "GeneratedFindingAccessKeyId"

@@ -4,8 +4,9 @@ sharing one round context so each fact and shared read is fetched once."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 
 from labguide.checks.context import Memo, RoundContext
 from labguide.checks.facts import discover
@@ -51,10 +52,13 @@ class CheckRunner:
         return [self.scenario.step(s) for s in step_ids]
 
     def run_round(self, step_ids: Sequence[str] | None = None,
-                  answers: Mapping[tuple[str, str], str] | None = None) -> RoundResult:
+                  answers: Mapping[tuple[str, str], str] | None = None, *,
+                  findings: Callable[[], Any] | None = None) -> RoundResult:
+        """Judge the steps; `findings` (a FindingsRead source) is a findings read shared
+        with the app's panes (see labguide.checks.findings)."""
         steps = self.steps_for(step_ids)
         ctx = RoundContext(target=self.target, answers=dict(answers or {}), memo=Memo(),
-                           lasting=self._lasting)
+                           lasting=self._lasting, findings=findings)
         facts = discover(self.target, self.scenario.facts, ctx=ctx)
         identity = self._pool.submit(self._account_changed)
         fact_jobs = [self._pool.submit(facts.get, name) for name in facts.names]

@@ -17,9 +17,10 @@ EXIT_GRACE_SECONDS = 2.0
 
 def run_app(args: argparse.Namespace) -> int:
     """Build and run the app; configuration problems exit 2 before the screen opens."""
+    from labguide.lab.connection import Connection, TargetSpec
+    from labguide.lab.options import AppOptions
     from labguide.progress.logs import setup_file_logging
     from labguide.tui.app import build_app
-    from labguide.tui.connection import Connection, TargetSpec
 
     setup_file_logging()
     kind = getattr(args, "target", None) or "sim"
@@ -34,6 +35,10 @@ def run_app(args: argparse.Namespace) -> int:
     connection = None
     loaded = None
     region = None
+    spec = TargetSpec(kind=kind, endpoint=getattr(args, "endpoint", None),
+                      profile=getattr(args, "profile", None),
+                      region=getattr(args, "region", None),
+                      allow_changes=bool(getattr(args, "allow_changes", False)))
     if kind in ("endpoint", "aws"):
         # The account is reached before the app starts, in the scenario's region by default.
         if scenario is not None:
@@ -41,10 +46,6 @@ def run_app(args: argparse.Namespace) -> int:
 
             loaded = load_scenario(scenario)
             region = loaded.scenario.region
-        spec = TargetSpec(kind=kind, endpoint=getattr(args, "endpoint", None),
-                          profile=getattr(args, "profile", None),
-                          region=getattr(args, "region", None),
-                          allow_changes=bool(getattr(args, "allow_changes", False)))
         connection = Connection(spec, region or "")  # "": the profile or environment chooses
         try:
             connection.connect_remote()
@@ -53,13 +54,9 @@ def run_app(args: argparse.Namespace) -> int:
         except Exception as exc:
             reason = getattr(exc, "reason", None) or str(exc)
             raise UserError(f"cannot reach the account: {reason}") from None
-    app = build_app(
-        scenario=scenario, target=kind, endpoint=getattr(args, "endpoint", None),
-        profile=getattr(args, "profile", None), region=getattr(args, "region", None),
-        allow_changes=bool(getattr(args, "allow_changes", False)),
-        reset=bool(getattr(args, "reset", False)), connection=connection, loaded=loaded,
-        watch=watch,
-    )
+    options = AppOptions(scenario=scenario, target=spec,
+                         reset=bool(getattr(args, "reset", False)), watch=watch)
+    app = build_app(options, connection=connection, loaded=loaded)
     app.run()
     _exit_within(EXIT_GRACE_SECONDS, app.return_code or (2 if app.startup_error else 0))
     if app.startup_error:  # the scenario given could not be loaded: exit 2 with its lines

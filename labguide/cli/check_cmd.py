@@ -22,6 +22,7 @@ from labguide.checks.context import Memo, RoundContext
 from labguide.checks.facts import discover
 from labguide.cli import SIM_NOTE
 from labguide.errors import UserError
+from labguide.lab.targets import remote_target, simulator_target
 from labguide.scenario import ContentError, load_scenario
 from labguide.target import Target, check_simulated_region
 
@@ -39,13 +40,10 @@ def open_target(args: argparse.Namespace, loaded, *, allow_changes: bool = False
     scenario = loaded.scenario
     region = getattr(args, "region", None) or scenario.region
     kind = getattr(args, "target", None) or "sim"
-    if kind == "endpoint":
-        yield Target.for_endpoint(args.endpoint, region=args.region, profile=args.profile,
-                                  default_region=scenario.region)
-        return
-    if kind == "aws":
-        yield Target.for_aws(region=args.region, profile=args.profile,
-                             default_region=scenario.region, allow_changes=allow_changes)
+    if kind in ("endpoint", "aws"):
+        yield remote_target(kind, endpoint=args.endpoint, region=args.region,
+                            profile=args.profile, default_region=scenario.region,
+                            allow_changes=allow_changes if kind == "aws" else None)
         return
     if args.profile:
         raise UserError("--profile applies to --endpoint and --aws, not to --sim")
@@ -55,8 +53,7 @@ def open_target(args: argparse.Namespace, loaded, *, allow_changes: bool = False
     sim = start_embedded(scenario.world.source, dict(scenario.world.params), region, seed=0,
                          realtime=False)
     try:
-        yield Target.for_simulator(sim.endpoint_url, sim.world.learner, region,
-                                   clock=sim.world.clock.now)
+        yield simulator_target(sim, region)
     finally:
         sim.stop()
 

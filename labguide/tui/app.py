@@ -1,7 +1,8 @@
 """The labguide Textual app, built by `build_app`.
 
-The app owns the progress store, the connection to the account and the lab
-session; screens ask it to open a scenario and to run pane actions. An
+The app is built from one AppOptions (labguide.lab.options). It owns the progress
+store, the connection to the account and the lab session; screens ask it to open a
+scenario, and run their panes' actions themselves (labguide.tui.screens.action_host). An
 unexpected error never reaches the screen as a traceback: it is logged (secrets
 masked) and shown in a dialog while the app keeps running.
 """
@@ -10,24 +11,21 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from rich.text import Text
 from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
+from textual.worker import get_current_worker
 
+from labguide.lab.connection import Connection
+from labguide.lab.options import AppOptions
 from labguide.progress import ProgressStore, journal_path, log_path, progress_db_path
 from labguide.tui.commands import LabCommands
-from labguide.tui.connection import Connection, TargetSpec
 
 log = logging.getLogger(__name__)
-
-POLL_INTERVALS = {"sim": 3.0, "endpoint": 5.0, "aws": 20.0}
 
 
 class LabGuideApp(App):
@@ -42,45 +40,27 @@ class LabGuideApp(App):
         Binding("ctrl+e", "shell_env", "Use this account from a shell", show=False),
     ]
 
-    class ActionFinished(Message):
-        def __init__(self, pane: Any, action: Any, result: Any, error: str | None,
-                     on_done: Any) -> None:
-            super().__init__()
-            self.pane, self.action, self.result = pane, action, result
-            self.error, self.on_done = error, on_done
-
-    def __init__(
-        self,
-        *,
-        scenario: str | None = None,
-        spec: TargetSpec | None = None,
-        store: ProgressStore | None = None,
-        reset: bool = False,
-        seed: int | None = None,
-        epoch: datetime | None = None,
-        clock: Callable[[], datetime] | None = None,
-        poll_interval: float | None = None,
-        check_interval: float | None = None,
-        connection: Connection | None = None,
-        realtime: bool = True,
-        loaded: Any = None,
-    ) -> None:
+    def __init__(self, options: AppOptions, *, connection: Connection | None = None,
+                 loaded: Any = None) -> None:
+        """`connection`: an account reached already (the CLI reaches --endpoint and --aws
+        before the screen opens); `loaded`: the scenario, loaded already."""
         super().__init__()
-        self.realtime = realtime
+        self.options = options
+        self.realtime = options.realtime
         self.preloaded = loaded
-        self.scenario_ref = scenario
-        self.spec = spec or TargetSpec()
-        self.store = store or ProgressStore(progress_db_path())
-        self.reset = reset
-        self.seed, self.epoch = seed, epoch
-        self.clock = clock or (lambda: datetime.now(UTC))
-        kind_interval = POLL_INTERVALS.get(self.spec.kind, 5.0)
-        self.poll_interval = poll_interval or kind_interval
-        self.check_interval = check_interval or kind_interval
+        self.scenario_ref = options.scenario
+        self.spec = options.target
+        self.store = ProgressStore(options.store_path or progress_db_path())
+        self.reset = options.reset
+        self.seed, self.epoch = options.seed, options.epoch
+        self.clock = options.clock or (lambda: datetime.now(UTC))
+        self.poll_interval = options.poll_every
+        self.check_interval = options.check_every
         self.preconnected = connection
         self.connection: Connection | None = None
         self.session: Any = None
-        self.watch_path: str | None = None  # a scenario file to reload when it changes
+        # A scenario file to reload when it changes (labguide run PATH --watch).
+        self.watch_path: str | None = options.scenario if options.watch else None
         self.watcher: Any = None
         self.unexpected_errors: list[str] = []
         self._start_after_lab_paint: Any = None  # starts the simulator once the lab is drawn
@@ -158,7 +138,8 @@ class LabGuideApp(App):
         except Exception as exc:  # a bad file: exit 2 with its lines (run_app prints them)
             lines = getattr(exc, "lines", None)
             loaded, error = None, "\n".join(lines) if lines else str(exc)
-        self.post_message(self.ScenarioLoaded(ref, loaded, error))
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.ScenarioLoaded(ref, loaded, error))
 
     def on_lab_guide_app_scenario_loaded(self, message: ScenarioLoaded) -> None:
         if message.error is not None:
@@ -194,7 +175,7 @@ class LabGuideApp(App):
 
     def _progress_account_for_listing(self) -> str | None:
         if self.spec.kind == "sim":
-            from labguide.tui.connection import SIM_ACCOUNT_KEY
+            from labguide.lab.connection import SIM_ACCOUNT_KEY
 
             return SIM_ACCOUNT_KEY
         if self.preconnected is not None and self.preconnected.ready:
@@ -214,8 +195,8 @@ class LabGuideApp(App):
 
     def open_scenario(self, ref: str, *, from_picker: bool = True) -> None:
         """Load a scenario and open its lab screen; a bad file is shown, never raised."""
+        from labguide.lab.session import LabSession
         from labguide.tui.screens.lab import LabScreen
-        from labguide.tui.session import LabSession
 
         try:
             if self.preloaded is not None and ref == self.scenario_ref:
@@ -241,6 +222,8 @@ class LabGuideApp(App):
         if connection.is_simulator and not connection.ready and connection.embedded is None:
             self._start_simulator_after_first_frame(connection, loaded, progress)
         self.session = LabSession(loaded, connection, self.store, progress)
+        for observer in self.options.observers:
+            self.session.events.subscribe(observer)
         screen = LabScreen(self.session, on_first_paint=self._start_after_lab_paint)
         self._start_after_lab_paint = None
         if from_picker:
@@ -283,80 +266,6 @@ class LabGuideApp(App):
         """A session that has just been (re)started has no current step yet."""
         return progress.current_step is None
 
-    # ----- pane actions -------------------------------------------------------------------
-
-    def run_pane_action(self, pane: Any, action: Any, *, on_done: Any = None,
-                        acknowledge: str | None = None) -> None:
-        from labguide.tui.screens.modals import ConfirmModal
-
-        connection = self.connection
-        if connection is None or not connection.ready:
-            self.notify("The account is not ready yet.", severity="warning")
-            return
-        changes = bool(getattr(action, "changes_account", False))
-        what = action.describe()
-        if changes and connection.is_real_account and not connection.spec.allow_changes:
-            pane.add_class("error")
-            self.notify(
-                f"Not done: {what}. This is a real AWS account and labguide only reads it. "
-                f"Restart with --allow-changes, or run it yourself:\n{action.cli}",
-                title="Read-only account", severity="error", timeout=12,
-            )
-            return
-        real_change = changes and connection.is_real_account
-        if acknowledge or real_change:
-            where = connection.label()
-            body = f"{what}\n\nAccount: {where}\nAWS CLI equivalent:\n  {action.cli}"
-            modal = ConfirmModal(
-                "Revoke active sessions?" if acknowledge else "Change the account?", body,
-                confirm_label="Revoke active sessions" if acknowledge else "Yes, do it",
-                acknowledge=acknowledge,
-            )
-
-            def confirmed(ok: bool | None) -> None:
-                if ok:
-                    self._action_worker(pane, action, on_done)
-                else:
-                    self.notify("Cancelled: nothing was changed.")
-
-            self.push_screen(modal, confirmed)
-            return
-        self._action_worker(pane, action, on_done)
-
-    @work(thread=True, group="actions", exit_on_error=False)
-    def _action_worker(self, pane: Any, action: Any, on_done: Any) -> None:
-        from labguide.tui.panes.base import describe_error
-
-        target = self.connection.target if self.connection else None
-        try:
-            action = action.for_target(target)
-            result = action.run(target, confirmed=True)
-        except Exception as exc:  # shown on the pane that asked
-            log.warning("action %s failed: %s", action.describe(), describe_error(exc))
-            self.post_message(self.ActionFinished(pane, action, None, describe_error(exc),
-                                                  on_done))
-        else:
-            self.post_message(self.ActionFinished(pane, action, result, None, on_done))
-
-    def on_lab_guide_app_action_finished(self, message: ActionFinished) -> None:
-        pane, action = message.pane, message.action
-        if message.error:
-            pane.add_class("error")
-            pane.set_status(Text(f"⚠ {action.describe()} failed: {message.error}"), error=True)
-            self.notify(message.error, title=f"{action.describe()} failed", severity="error",
-                        timeout=10)
-        else:
-            pane.remove_class("error")
-            self.notify(f"$ {action.cli}", title=f"Done: {action.describe()}", timeout=8)
-            pane.log_action(action, message.result)
-        if message.on_done is not None and message.result is not None:
-            message.on_done(message.result)
-        from labguide.tui.screens.lab import LabScreen
-
-        for screen in self.screen_stack:
-            if isinstance(screen, LabScreen):
-                screen.after_action(pane)
-
     # ----- keys -------------------------------------------------------------------------
 
     def action_help(self) -> None:
@@ -396,36 +305,9 @@ class LabGuideApp(App):
             self.connection.close()
 
 
-def build_app(
-    *,
-    scenario: str | None = None,
-    target: str = "sim",
-    endpoint: str | None = None,
-    profile: str | None = None,
-    region: str | None = None,
-    allow_changes: bool = False,
-    reset: bool = False,
-    store_path: Path | None = None,
-    seed: int | None = None,
-    epoch: datetime | None = None,
-    clock: Callable[[], datetime] | None = None,
-    poll_interval: float | None = None,
-    check_interval: float | None = None,
-    connection: Connection | None = None,
-    realtime: bool = True,
-    loaded: Any = None,
-    watch: bool = False,
-) -> LabGuideApp:
-    """The app for one command line (or one test): scenario None opens the picker."""
+def build_app(options: AppOptions | None = None, *, connection: Connection | None = None,
+              loaded: Any = None) -> LabGuideApp:
+    """The app for one command line (or one test): `options.scenario` None opens the picker."""
     # The simulator's HTTP server must never write to the terminal the app draws on.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    spec = TargetSpec(kind=target, endpoint=endpoint, profile=profile, region=region,
-                      allow_changes=allow_changes)
-    store = ProgressStore(store_path or progress_db_path())
-    app = LabGuideApp(
-        scenario=scenario, spec=spec, store=store, reset=reset, seed=seed, epoch=epoch,
-        clock=clock, poll_interval=poll_interval, check_interval=check_interval,
-        connection=connection, realtime=realtime, loaded=loaded,
-    )
-    app.watch_path = scenario if watch else None
-    return app
+    return LabGuideApp(options or AppOptions(), connection=connection, loaded=loaded)

@@ -7,10 +7,10 @@ from types import SimpleNamespace
 
 import pytest
 
+from labguide.lab.connection import Connection, TargetSpec
+from labguide.lab.targets import simulator_target
 from labguide.scenario import load_scenario
 from labguide.sim.server import SimServer
-from labguide.target import Target
-from labguide.tui.connection import Connection, TargetSpec
 from tests.tui.helpers import EPOCH, SCENARIO, SEED
 
 # Its own account id: ids and texts in snapshots must not depend on which tests ran first
@@ -31,9 +31,10 @@ def frozen_sim(request):
                              region=scenario.region, account_id=account, seed=SEED,
                              epoch=EPOCH)
     connection = Connection(TargetSpec(), scenario.region)
-    connection.embedded = SimpleNamespace(world=world, stop=server.stop)
+    connection.embedded = SimpleNamespace(world=world, stop=server.stop,
+                                          endpoint_url=server.endpoint_url)
     connection.account_id = world.account_id
-    connection.target = Target.for_simulator(server.endpoint_url, world.learner, scenario.region)
+    connection.target = simulator_target(connection.embedded, scenario.region)  # as the app
     connection._set_ready()
     yield connection
     connection.close()

@@ -52,15 +52,30 @@ async def lab_ready(pilot) -> None:
                      "the lab screen")
 
 
+_SPEC_FIELDS = ("target", "endpoint", "profile", "region", "allow_changes")
+
+
+def make_app(*, connection=None, loaded=None, **settings):
+    """build_app with the AppOptions given as keywords; `target`, `endpoint`, `profile`,
+    `region` and `allow_changes` make its TargetSpec (as the command line's do)."""
+    from labguide.lab.connection import TargetSpec
+    from labguide.lab.options import AppOptions
+    from labguide.tui.app import build_app
+
+    spec = {name: settings.pop(name) for name in _SPEC_FIELDS if name in settings}
+    if "target" in spec:
+        spec["kind"] = spec.pop("target")
+    return build_app(AppOptions(target=TargetSpec(**spec), **settings),
+                     connection=connection, loaded=loaded)
+
+
 def frozen_lab_app(tmp_path, connection, *, poll_interval: float = 600,
                    check_interval: float = 600):
     """The app on the scenario, on an account given as `connection` (e.g. the frozen_sim
     fixture), with the tests' seed, epoch and frozen clock."""
-    from labguide.tui.app import build_app
-
-    return build_app(scenario=SCENARIO, store_path=tmp_path / "p.db", seed=SEED, epoch=EPOCH,
-                     clock=frozen_clock, poll_interval=poll_interval,
-                     check_interval=check_interval, connection=connection)
+    return make_app(scenario=SCENARIO, store_path=tmp_path / "p.db", seed=SEED, epoch=EPOCH,
+                    clock=frozen_clock, poll_interval=poll_interval,
+                    check_interval=check_interval, connection=connection)
 
 
 async def iam_alert_email(pilot, app) -> dict[str, str]:

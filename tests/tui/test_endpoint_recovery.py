@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import socket
 
+from labguide.lab.connection import Connection, TargetSpec
 from labguide.scenario import load_scenario
 from labguide.sim.server import SimServer
-from labguide.tui.app import build_app
-from labguide.tui.connection import Connection, TargetSpec
 from labguide.tui.panes.alerts import AlertsPane
-from tests.tui.helpers import EPOCH, SCENARIO, SEED, frozen_clock, lab_ready, wait_until
+from tests.tui.helpers import EPOCH, SCENARIO, SEED, frozen_clock, lab_ready, make_app, wait_until
 
 
 async def test_endpoint_stopped_and_restarted_mid_lab(tmp_path, monkeypatch):
@@ -25,11 +24,12 @@ async def test_endpoint_stopped_and_restarted_mid_lab(tmp_path, monkeypatch):
         spec = TargetSpec(kind="endpoint", endpoint=server.endpoint_url)
         connection = Connection(spec, scenario.region)
         connection.connect_remote()
-        app = build_app(scenario=SCENARIO, target="endpoint", endpoint=server.endpoint_url,
+        app = make_app(scenario=SCENARIO, target="endpoint", endpoint=server.endpoint_url,
                         store_path=tmp_path / "p.db", clock=frozen_clock, poll_interval=0.2,
                         check_interval=0.2, connection=connection)
         async with app.run_test(size=(100, 32)) as pilot:
             await lab_ready(pilot)
+            await pilot.press("t")  # 100x32 shows text or panes: only shown panes poll
             alerts = app.screen.query_one(AlertsPane)
             await wait_until(pilot, lambda: alerts.loaded and alerts.last_data, "alerts")
             port = server.port
@@ -47,7 +47,7 @@ async def test_endpoint_stopped_and_restarted_mid_lab(tmp_path, monkeypatch):
                              "the pane's 'cannot reach' error")
             await pilot.press("n")  # the rest keeps working
             await wait_until(pilot, lambda: app.screen.step_id == "filter-key", "step 2")
-            await pilot.press("p")
+            await pilot.press("p", "t")
             placeholder.close()
             second = SimServer(port=port).start()
             await wait_until(pilot, lambda: not alerts.has_class("error") and alerts.failures == 0,

@@ -8,12 +8,11 @@ import threading
 import traceback
 from datetime import UTC, datetime
 
-from labguide.tui.app import build_app
-from tests.tui.helpers import SCENARIO, lab_ready, wait_until
+from tests.tui.helpers import SCENARIO, lab_ready, make_app, wait_until
 
 
 async def test_a_fresh_world_runs_on_the_wall_clock_and_stops_on_exit(tmp_path):
-    app = build_app(scenario=SCENARIO, store_path=tmp_path / "p.db", poll_interval=0.5,
+    app = make_app(scenario=SCENARIO, store_path=tmp_path / "p.db", poll_interval=0.5,
                     check_interval=0.5)
     async with app.run_test(size=(120, 40)) as pilot:
         await lab_ready(pilot)
@@ -51,7 +50,7 @@ def test_times_shown_read_naive_datetimes_as_utc(monkeypatch):
     monkeypatch.setenv("TZ", "Asia/Kolkata")
     time.tzset()
     try:
-        app = build_app(store_path=None)
+        app = make_app(store_path=None)
         assert app.format_time(datetime(2026, 3, 1, 9, 0, 5)) == "09:00:05 UTC"
         aware = datetime(2026, 3, 1, 9, 0, 5, tzinfo=UTC)
         assert app.format_time(aware) == "09:00:05 UTC"

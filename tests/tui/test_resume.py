@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
-from labguide.tui.app import build_app
+from labguide.lab.session import DONE, NOT_STARTED
 from labguide.tui.panes import gd
 from labguide.tui.panes.findings import FindingsPane
 from labguide.tui.screens.modals import PromptModal
-from labguide.tui.session import DONE, NOT_STARTED
 from tests.tui.helpers import (
     EPOCH,
     SCENARIO,
@@ -17,19 +16,20 @@ from tests.tui.helpers import (
     frozen_clock,
     iam_alert_email,
     lab_ready,
+    make_app,
     wait_until,
 )
 from tests.tui.test_walkthrough import answer
 
 
-def make_app(tmp_path, **kwargs):
-    return build_app(scenario=SCENARIO, store_path=tmp_path / "p.db", seed=SEED, epoch=EPOCH,
-                     clock=frozen_clock, poll_interval=0.5, check_interval=0.5,
-                     realtime=False, **kwargs)
+def resumable_app(tmp_path, **kwargs):
+    return make_app(scenario=SCENARIO, store_path=tmp_path / "p.db", seed=SEED, epoch=EPOCH,
+                    clock=frozen_clock, poll_interval=0.5, check_interval=0.5,
+                    realtime=False, **kwargs)
 
 
 async def test_progress_and_world_resume_after_a_restart(tmp_path):
-    app = make_app(tmp_path)
+    app = resumable_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await lab_ready(pilot)
         await wait_until(pilot, lambda: app.session.connection.ready, "the simulator")
@@ -49,7 +49,7 @@ async def test_progress_and_world_resume_after_a_restart(tmp_path):
         await wait_until(pilot, lambda: app.session.state("filter-key") == DONE, "filter done")
 
     # A new app and a new simulated account: the journal rebuilds the saved filter.
-    again = make_app(tmp_path)
+    again = resumable_app(tmp_path)
     async with again.run_test(size=(120, 40)) as pilot:
         await lab_ready(pilot)
         assert again.screen.step_id == "filter-key"  # the current step
@@ -64,7 +64,7 @@ async def test_progress_and_world_resume_after_a_restart(tmp_path):
         assert gd.access_key_details(findings.last_data[1][0])["AccessKeyId"]
 
     # --reset: progress and world start over.
-    fresh = make_app(tmp_path, reset=True)
+    fresh = resumable_app(tmp_path, reset=True)
     async with fresh.run_test(size=(120, 40)) as pilot:
         await lab_ready(pilot)
         assert fresh.screen.step_id == "alert"

@@ -7,9 +7,8 @@ import asyncio
 
 from textual.widgets import Input
 
+from labguide.lab.connection import Connection, TargetSpec
 from labguide.progress import log_path
-from labguide.tui.app import build_app
-from labguide.tui.connection import Connection, TargetSpec
 from labguide.tui.panes.role import RolePane
 from labguide.tui.screens.modals import ConfirmModal, ErrorModal
 from labguide.tui.screens.picker import PickerScreen
@@ -20,6 +19,7 @@ from tests.tui.helpers import (
     frozen_clock,
     frozen_lab_app,
     lab_ready,
+    make_app,
     wait_until,
 )
 
@@ -29,7 +29,7 @@ SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 async def test_a_bad_scenario_file_is_shown_in_the_picker(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("id: Not A Slug\ntitle: x\n")
-    app = build_app(store_path=tmp_path / "p.db", clock=frozen_clock)
+    app = make_app(store_path=tmp_path / "p.db", clock=frozen_clock)
     async with app.run_test(size=(100, 32)) as pilot:
         assert isinstance(app.screen, PickerScreen)
         await pilot.press("o")
@@ -50,7 +50,7 @@ async def test_an_unexpected_error_opens_a_dialog_and_is_logged_masked(tmp_path)
     from labguide.progress.logs import setup_file_logging
 
     setup_file_logging()
-    app = build_app(store_path=tmp_path / "p.db", clock=frozen_clock)
+    app = make_app(store_path=tmp_path / "p.db", clock=frozen_clock)
     async with app.run_test(size=(100, 32)):
         def boom() -> None:
             raise RuntimeError(f"broken with SecretAccessKey={SECRET}")
@@ -77,7 +77,7 @@ async def test_a_real_account_is_read_only_without_allow_changes(tmp_path, froze
     connection._set_ready()
     sent: list[str] = []
     connection.target.on_event("before-call.iam.PutRolePolicy", lambda **kw: sent.append("put"))
-    app = build_app(scenario=SCENARIO, target="aws", store_path=tmp_path / "p.db", seed=SEED,
+    app = make_app(scenario=SCENARIO, target="aws", store_path=tmp_path / "p.db", seed=SEED,
                     epoch=EPOCH, clock=frozen_clock, poll_interval=600, check_interval=600,
                     connection=connection)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -12,14 +12,13 @@ from datetime import datetime
 from textual.command import CommandList, CommandPalette
 from textual.widgets import Static
 
+from labguide.lab.connection import Connection, TargetSpec
 from labguide.progress import sim_env_path
 from labguide.scenario import load_scenario
 from labguide.target import Target
-from labguide.tui.app import build_app
-from labguide.tui.connection import Connection, TargetSpec
 from labguide.tui.screens.shell_env import ShellEnvScreen
 from tests.sim.awscli import AWS_CLI
-from tests.tui.helpers import SCENARIO, lab_ready, wait_until
+from tests.tui.helpers import SCENARIO, lab_ready, make_app, wait_until
 
 
 def exports(path) -> dict[str, str]:
@@ -40,7 +39,7 @@ def sourced_aws(path, *args: str) -> dict:
 
 
 async def test_the_shell_file_reaches_the_embedded_account(tmp_path):
-    app = build_app(scenario=SCENARIO, store_path=tmp_path / "p.db", poll_interval=0.5,
+    app = make_app(scenario=SCENARIO, store_path=tmp_path / "p.db", poll_interval=0.5,
                     check_interval=0.5)
     async with app.run_test(size=(120, 40)) as pilot:
         await lab_ready(pilot)
@@ -96,7 +95,7 @@ async def test_on_an_endpoint_nothing_is_written(tmp_path):
     connection.target = Target.for_simulator("http://127.0.0.1:9", _Keys(), region)
     connection.account_id = "123456789012"
     connection._set_ready()
-    app = build_app(scenario=SCENARIO, store_path=tmp_path / "p.db", connection=connection,
+    app = make_app(scenario=SCENARIO, store_path=tmp_path / "p.db", connection=connection,
                     clock=lambda: datetime(2026, 3, 1), poll_interval=600, check_interval=600)
     async with app.run_test(size=(120, 40)) as pilot:
         await lab_ready(pilot)

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import pytest
 
+from labguide.lab.connection import Connection, TargetSpec
 from labguide.scenario import load_scenario
 from labguide.target import Credentials, Target
-from labguide.tui.app import build_app
-from labguide.tui.connection import Connection, TargetSpec
 from labguide.tui.panes.base import Pane
 from tests.tui.helpers import (
     SCENARIO,
     frozen_clock,
     frozen_lab_app,
     lab_ready,
+    make_app,
     wait_for_workers,
     wait_until,
 )
@@ -30,13 +30,15 @@ def lab_app(tmp_path, connection):
 
 
 async def settle(pilot) -> None:
-    """Panes loaded, checks run, workers done, notifications gone."""
+    """Shown panes loaded, checks run, workers done, notifications gone."""
     app = pilot.app
     await wait_until(pilot, lambda: app.session is not None and app.session.last_refresh or
                      getattr(app.screen, "check_error", None), "a check round")
     await lab_ready(pilot)
+    # Only the panes on screen poll (and so load).
     await wait_until(pilot, lambda: all(p.loaded or p.has_class("error")
-                                        for p in app.screen.query(Pane)), "panes", timeout=10)
+                                        for p in app.screen.query(Pane) if p.showing),
+                     "panes", timeout=10)
     quiet = 0
     while quiet < 3:  # workers may start more work (a round's new facts re-poll panes)
         await wait_for_workers(app)
@@ -56,7 +58,7 @@ async def steady(pilot, probe) -> None:
 
 
 def test_picker(snap_compare, tmp_path):
-    app = build_app(scenario=None, store_path=tmp_path / "p.db", clock=frozen_clock)
+    app = make_app(scenario=None, store_path=tmp_path / "p.db", clock=frozen_clock)
     assert snap_compare(app, terminal_size=SIZE)
 
 

@@ -3,11 +3,10 @@ first frame, its text comes before the live panes, and the questions after the t
 
 from __future__ import annotations
 
-from labguide.tui.app import build_app
 from labguide.tui.screens.lab import LabScreen
 from labguide.tui.widgets.questions import QuestionCard
 from labguide.tui.widgets.stepview import StepView
-from tests.tui.helpers import SCENARIO, lab_ready
+from tests.tui.helpers import SCENARIO, lab_ready, make_app
 
 
 def _recording(app) -> list[str]:
@@ -37,7 +36,7 @@ async def test_the_second_launch_opens_on_the_lab_screen(tmp_path, frozen_sim):
 
     for launch in ("first", "second"):
         events.clear()
-        app = build_app(scenario=SCENARIO, store_path=tmp_path / "p.db", connection=frozen_sim,
+        app = make_app(scenario=SCENARIO, store_path=tmp_path / "p.db", connection=frozen_sim,
                         realtime=False)
         pushed = _recording(app)
         app_show, app_panes = StepView._show_body, LabScreen._mount_panes

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from textual.widgets import Input, OptionList
 
+from labguide.lab.session import DONE, IN_PROGRESS
 from labguide.tui.panes.alerts import AlertsPane
-from labguide.tui.session import DONE, IN_PROGRESS
 from tests.tui.helpers import (
     frozen_lab_app,
     iam_alert_email,

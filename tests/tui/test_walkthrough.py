@@ -7,19 +7,19 @@ import re
 
 from textual.widgets import Checkbox, DataTable, Input, RichLog
 
-from labguide.tui.app import build_app
+from labguide.lab.session import DONE
 from labguide.tui.panes import gd
 from labguide.tui.panes.alerts import AlertsPane, email_lines
 from labguide.tui.panes.findings import FindingsPane
 from labguide.tui.panes.instance import InstancePane
 from labguide.tui.screens.modals import ConfirmModal, PromptModal
-from labguide.tui.session import DONE
 from tests.tui.helpers import (
     EPOCH,
     SCENARIO,
     SEED,
     frozen_clock,
     lab_ready,
+    make_app,
     wait_for_workers,
     wait_until,
 )
@@ -34,7 +34,7 @@ async def answer(pilot, app, question_id: str, text: str) -> None:
 
 
 async def test_walk_the_whole_scenario_with_pane_actions_and_answers(tmp_path):
-    app = build_app(scenario=SCENARIO, store_path=tmp_path / "p.db", seed=SEED, epoch=EPOCH,
+    app = make_app(scenario=SCENARIO, store_path=tmp_path / "p.db", seed=SEED, epoch=EPOCH,
                     clock=frozen_clock, poll_interval=0.5, check_interval=0.5)
     async with app.run_test(size=(120, 40)) as pilot:
         await lab_ready(pilot)

@@ -40,6 +40,7 @@ def email_lines(finding: dict) -> list[tuple[str, str]]:
 class AlertsPane(Pane):
     name_ = "alerts"
     title = PANE_TITLES["alerts"]
+    follows_round = True  # the round's findings read is this pane's
     BINDINGS = [
         Binding("y", "copy_key", "Copy key id"),
         Binding("Y", "copy_type", "Copy type", show=False),
@@ -53,8 +54,7 @@ class AlertsPane(Pane):
             yield Static("Select an e-mail to read it.", id="alerts-body")
 
     def fetch(self, target: Any) -> Any:
-        _, findings = gd.all_findings(target)
-        return findings
+        return list(self.session.findings.read(target).findings)
 
     def show(self, findings: list[dict]) -> None:
         table = self.query_one(DataTable)

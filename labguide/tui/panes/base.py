@@ -4,7 +4,9 @@ A pane reads the account in `fetch(target)` on a worker thread (AWS calls
 only, through the Target's clients) and gets the result back as a message on
 the app's thread, where `show(data)` updates its widgets. The next poll is set
 with `set_timer` once the last one has ended, so polls never overlap; after a
-failure the pane keeps polling with a growing delay and recovers by itself.
+failure the pane keeps polling with a growing delay and recovers by itself. Only a pane
+the learner can see polls (as dolphie polls only its active tab): a hidden one marks
+itself stale and polls when it is shown again (`wake`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Static
+from textual.worker import get_current_worker
 
 from labguide.awstime import to_utc
 from labguide.tui.describe import describe_error
@@ -163,6 +166,11 @@ class Pane(Vertical, can_focus=False):
 
     name_: ClassVar[str] = ""
     title: ClassVar[str] = ""
+    # bench/keypress.py sets it to measure the worst case: every pane polling at once.
+    poll_hidden: ClassVar[bool] = False
+    # Re-polled by its screen after each check round (it reads what the round reads: one
+    # read per refresh, labguide.lab.feed) instead of on its own timer.
+    follows_round: ClassVar[bool] = False
 
     class Fetched(Message):
         def __init__(self, pane: Pane, data: Any) -> None:
@@ -182,6 +190,7 @@ class Pane(Vertical, can_focus=False):
         self.loaded = False  # True once a fetch succeeded
         self._timer: Any = None
         self._stopped = False
+        self.stale = False  # a poll came due while hidden: poll when shown (wake)
 
     # ----- layout ---------------------------------------------------------------------------
 
@@ -220,12 +229,30 @@ class Pane(Vertical, can_focus=False):
     def interval(self) -> float:
         return self.app.poll_interval  # type: ignore[attr-defined]
 
+    @property
+    def showing(self) -> bool:
+        """On screen: its tab active, the panes shown, its screen current (or under a
+        dialog)."""
+        if not self.is_attached:
+            return False
+        current = self.app.screen
+        if current is not self.screen and not current.is_modal:
+            return False
+        return all(node.display for node in self.ancestors_with_self
+                   if node is not self.screen and hasattr(node, "display"))
+
     def poll_now(self) -> None:
-        """Fetch now (exclusive: a poll still running is superseded)."""
+        """Fetch now if shown (exclusive: a poll still running is superseded); a hidden
+        pane fetches when it is shown again."""
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
         self._poll()
+
+    def wake(self) -> None:
+        """Shown again: poll now if a poll came due while hidden."""
+        if self.stale:
+            self.poll_now()
 
     def _schedule(self, delay: float) -> None:
         if self._stopped or not self.is_attached:
@@ -238,6 +265,10 @@ class Pane(Vertical, can_focus=False):
         self._timer = None
         if self._stopped:
             return
+        if not (self.showing or self.poll_hidden):
+            self.stale = True
+            return
+        self.stale = False
         target = self.session.target
         if target is None:
             conn = self.session.connection
@@ -256,9 +287,11 @@ class Pane(Vertical, can_focus=False):
             data = self.fetch(target)
         except Exception as exc:  # shown in the pane; polling continues with backoff
             log.warning("pane %s: %s", self.name_, describe_error(exc))
-            self.post_message(self.FetchFailed(self, describe_error(exc)))
+            message: Message = self.FetchFailed(self, describe_error(exc))
         else:
-            self.post_message(self.Fetched(self, data))
+            message = self.Fetched(self, data)
+        if not get_current_worker().is_cancelled:  # superseded by a newer poll: it tells
+            self.post_message(message)
 
     def on_pane_fetched(self, message: Fetched) -> None:
         if message.pane is not self:
@@ -271,7 +304,8 @@ class Pane(Vertical, can_focus=False):
         try:
             self.show(message.data)
         finally:
-            self._schedule(self.interval)
+            if not self.follows_round:
+                self._schedule(self.interval)
 
     def on_pane_fetch_failed(self, message: FetchFailed) -> None:
         if message.pane is not self:
@@ -284,7 +318,8 @@ class Pane(Vertical, can_focus=False):
                           f"  (retrying in {delay:.0f} s)"),
             error=True,
         )
-        self._schedule(delay)
+        if not self.follows_round:
+            self._schedule(delay)
 
     # ----- what each pane defines -------------------------------------------------------------
 
@@ -317,7 +352,20 @@ class Pane(Vertical, can_focus=False):
                                       ("$ " + action.cli, "dim")))
 
     def run_action(self, action: Any, *, on_done: Any = None, acknowledge: str | None = None,
-                   ) -> None:
-        """Run a pane action: refuse on a read-only account, confirm when asked, then a worker."""
-        self.app.run_pane_action(self, action, on_done=on_done,  # type: ignore[attr-defined]
-                                 acknowledge=acknowledge)
+                   confirm: str | None = None) -> None:
+        """Ask the screen to run a pane action (labguide.lab.guard decides: refuse on a
+        read-only account, confirm when asked, else run on a worker)."""
+        from labguide.lab.guard import ActionRequest
+        from labguide.tui.messages import ActionRequested
+
+        self.post_message(ActionRequested(
+            self, ActionRequest(action, acknowledge=acknowledge, confirm=confirm), on_done))
+
+    # The ActionRequester protocol (labguide.tui.messages): the screen's answer.
+
+    def action_succeeded(self, action: Any, result: Any) -> None:
+        self.remove_class("error")
+        self.log_action(action, result)
+
+    def action_failed(self, action: Any, error: str) -> None:
+        self.set_status(Text(f"⚠ {action.describe()} failed: {error}"), error=True)

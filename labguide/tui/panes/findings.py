@@ -105,6 +105,7 @@ def finding_detail(finding: dict) -> Text:
 class FindingsPane(Pane):
     name_ = "findings"
     title = PANE_TITLES["findings"]
+    follows_round = True  # the round's findings read is this pane's
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter"),
         Binding("s", "save_filter", "Save filter"),
@@ -142,8 +143,7 @@ class FindingsPane(Pane):
         return self.query_one("#findings-value", Input).value.strip()
 
     def fetch(self, target: Any) -> Any:
-        detector, findings = gd.all_findings(target)
-        return detector, findings
+        return self.session.findings.read(target).as_pair
 
     def visible(self) -> list[dict]:
         if not self.last_data:

@@ -1,41 +1,10 @@
-"""GuardDuty reads shared by the alerts and findings panes (worker threads only)."""
+"""Reading GuardDuty findings' fields, for the alerts and findings panes (the findings
+themselves come from labguide.lab.feed: one read per refresh)."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
-
-
-def detector_id(target: Any) -> str | None:
-    ids = target.call("guardduty", "ListDetectors").get("DetectorIds", [])
-    return ids[0] if ids else None
-
-
-def all_findings(target: Any, limit: int = 200) -> tuple[str | None, list[dict]]:
-    """(detector id, findings newest first) of the region's detector."""
-    detector = detector_id(target)
-    if detector is None:
-        return None, []
-    ids: list[str] = []
-    token = None
-    while len(ids) < limit:
-        params: dict[str, Any] = {"DetectorId": detector, "MaxResults": 50}
-        if token:
-            params["NextToken"] = token
-        page = target.call("guardduty", "ListFindings", **params)
-        ids.extend(page.get("FindingIds", []))
-        token = page.get("NextToken")
-        if not token:
-            break
-    findings: list[dict] = []
-    for start in range(0, len(ids), 50):
-        chunk = ids[start:start + 50]
-        findings.extend(
-            target.call("guardduty", "GetFindings", DetectorId=detector, FindingIds=chunk)
-            .get("Findings", [])
-        )
-    findings.sort(key=lambda f: (str(f.get("UpdatedAt", "")), f.get("Type", "")), reverse=True)
-    return detector, findings
 
 
 def access_key_details(finding: dict) -> dict:

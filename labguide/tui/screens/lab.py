@@ -26,8 +26,11 @@ from textual.widgets import (
     TabbedContent,
     TabPane,
 )
+from textual.worker import get_current_worker
 
 from labguide.tui.describe import describe_error
+from labguide.tui.messages import ClassMessage
+from labguide.tui.screens.action_host import ActionHost
 from labguide.tui.widgets.questions import QuestionCard
 from labguide.tui.widgets.steplist import StepList
 from labguide.tui.widgets.stepview import CHECK_ICONS, StepView
@@ -71,7 +74,7 @@ def status_text(target: str, checks: Text, refreshed: str, width: int) -> Text:
     return Text.assemble(head, checks, tail)
 
 
-class LabScreen(Screen):
+class LabScreen(ActionHost, Screen):
     BINDINGS = [
         Binding("n", "next_step", "Next step"),
         Binding("p", "previous_step", "Prev step"),
@@ -116,6 +119,7 @@ class LabScreen(Screen):
         self._settled = False  # the heap frozen again once the lab has settled
         self.pane_names = self._pane_order()
         self.panes_view = False  # on a short screen: the live panes instead of the text
+        self.received: list[tuple[str, str]] = []  # ClassMessages, oldest first
 
     def _pane_order(self) -> list[str]:
         names: list[str] = []
@@ -206,6 +210,8 @@ class LabScreen(Screen):
         bar.display = self.short and bool(step.panes)
         if bar.display:
             bar.update(view_bar(step.panes, showing_panes, self.session.scenario))
+        if tabs.display:
+            self.call_after_refresh(self._wake_panes)
 
     def on_lab_screen_account_ready(self, _message: AccountReady) -> None:
         self.sub_title = self.session.connection.label()
@@ -219,6 +225,7 @@ class LabScreen(Screen):
     # ----- steps ------------------------------------------------------------------------
 
     def open_step(self, step_id: str) -> None:
+        in_panes = self._leave_panes()
         self.step_id = step_id
         self.panes_view = False  # a new step: its instructions first
         self.session.set_current(step_id)
@@ -226,11 +233,29 @@ class LabScreen(Screen):
         self.query_one(StepList).select(step_id)
         self.query_one(StepView).show_step(step_id)
         self._layout_main()
-        self._show_step_panes()
+        self._show_step_panes(refocus=in_panes)
         self.update_status()
         self.run_checks()
 
-    def _show_step_panes(self) -> None:
+    def _leave_panes(self) -> bool:
+        """Take the focus off a pane before a step change hides it; True if it was there.
+
+        At once (set_focus, not focus(), which is deferred): a focused widget that is hidden
+        hands the focus to the next one of its own pane, whose tab then became active again
+        under the new step's tabs, with its keys in the footer (issue 11.1)."""
+        focused = self.focused
+        from textual.css.query import NoMatches
+
+        try:
+            tabs = self.query_one(TabbedContent)
+        except NoMatches:
+            return False
+        if focused is None or tabs not in focused.ancestors:
+            return False
+        self.set_focus(self.query_one(StepView))
+        return True
+
+    def _show_step_panes(self, refocus: bool = False) -> None:
         if not self.panes_ready:
             return
         step = self.session.scenario.step(self.step_id)
@@ -243,8 +268,9 @@ class LabScreen(Screen):
         self._layout_main()
         if step.panes:
             tabs.active = f"tab-{step.panes[0]}"
-            # Hiding the active tab activates another one afterwards: insist once settled.
-            self.call_after_refresh(self._activate_tab, f"tab-{step.panes[0]}")
+            # Hiding the active tab activates another one afterwards: insist once settled,
+            # then give the focus back to the panes if they had it (and are shown).
+            self.call_after_refresh(self._activate_tab, f"tab-{step.panes[0]}", refocus)
 
     def _realign_tab_underline(self) -> None:
         """Tabs place their underline when a tab is activated; activated while hidden,
@@ -256,8 +282,26 @@ class LabScreen(Screen):
             if realign is not None:
                 realign(animate=False)
 
-    def _activate_tab(self, tab_id: str) -> None:
-        self.query_one(TabbedContent).active = tab_id
+    def _activate_tab(self, tab_id: str, focus: bool = False) -> None:
+        tabs = self.query_one(TabbedContent)
+        if tab_id.removeprefix("tab-") not in self.session.scenario.step(self.step_id).panes:
+            return  # another step opened meanwhile
+        tabs.active = tab_id
+        if focus and tabs.display:
+            pane = tabs.active_pane
+            from labguide.tui.panes.base import Pane
+
+            for live in pane.query(Pane) if pane is not None else []:
+                # After the switch's own layout, which resets a focus it finds hidden.
+                self.call_after_refresh(live.focus_default)
+        self._wake_panes()
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self) -> None:
+        self.call_after_refresh(self._wake_panes)
+
+    def on_screen_resume(self) -> None:
+        self._wake_panes()
 
     def go_to(self, step_id: str) -> None:
         """Open a step; past the first, wait for the account to be ready."""
@@ -272,7 +316,8 @@ class LabScreen(Screen):
     @work(thread=True, exclusive=True, group="wait-ready", exit_on_error=False)
     def _wait_then_open(self, step_id: str) -> None:
         self.session.connection.wait_ready(120)
-        self.app.call_from_thread(self.open_step, step_id)
+        if not get_current_worker().is_cancelled:  # another step was asked for meanwhile
+            self.app.call_from_thread(self.open_step, step_id)
 
     @on(OptionList.OptionSelected, "#steps")
     def _step_chosen(self, event: OptionList.OptionSelected) -> None:
@@ -304,6 +349,7 @@ class LabScreen(Screen):
             self._check_timer = None
         if not self.session.connection.ready:
             return
+        self.session.findings.advance()  # a new refresh: one findings read, shared
         self._round_worker()
 
     @work(thread=True, exclusive=True, group="checks", exit_on_error=False)
@@ -312,9 +358,28 @@ class LabScreen(Screen):
             result = self.session.run_round()
         except Exception as exc:  # shown in the status line; polling continues
             log.warning("check round failed: %s", describe_error(exc), exc_info=True)
-            self.post_message(self.RoundFailed(describe_error(exc)))
+            message: Message = self.RoundFailed(describe_error(exc))
         else:
-            self.post_message(self.RoundDone(result))
+            message = self.RoundDone(result)
+        if not get_current_worker().is_cancelled:  # a newer round replaced this one
+            self.post_message(message)
+
+    def _live_panes(self) -> list[Any]:
+        from labguide.tui.panes.base import Pane
+
+        return list(self.query(Pane)) if self.panes_ready else []
+
+    def _poll_round_followers(self) -> None:
+        """The panes that show what the round read (the findings): now, from its read."""
+        for pane in self._live_panes():
+            if pane.follows_round:
+                pane.poll_now()
+
+    def _wake_panes(self) -> None:
+        """Panes just shown poll if a poll came due while they were hidden."""
+        for pane in self._live_panes():
+            if pane.showing:
+                pane.wake()
 
     def on_lab_screen_round_done(self, message: RoundDone) -> None:
         if not self._settled and self.session.connection.embedded is not None:
@@ -327,11 +392,14 @@ class LabScreen(Screen):
         facts_before = dict(self.session.facts)
         newly_done = self.session.apply_round(message.result, self.app.now())
         if self.session.facts != facts_before and self.panes_ready:
-            # Newly discovered facts (the role, the instance) let panes show more: now.
+            # Newly discovered facts (the role, the instance) let panes show more: now
+            # (the hidden ones once shown).
             from labguide.tui.panes.base import Pane
 
             for pane in self.query(Pane):
-                pane.poll_now()
+                if not pane.follows_round:
+                    pane.poll_now()
+        self._poll_round_followers()
         for step_id in newly_done:
             title = self.session.scenario.step(step_id).title
             self.notify(f"✓ Step done: {title}", title="Well done", timeout=6)
@@ -347,6 +415,7 @@ class LabScreen(Screen):
 
     def on_lab_screen_round_failed(self, message: RoundFailed) -> None:
         self.check_error = message.cause
+        self._poll_round_followers()  # each says in place what it cannot read
         self._schedule_checks(backoff=True)
         self.update_status()
 
@@ -367,9 +436,13 @@ class LabScreen(Screen):
         self.query_one(StepList).refresh_states()
         self.run_checks()
 
-    def after_action(self, pane: Any) -> None:
-        pane.poll_now()
+    def after_action(self, requester: Any) -> None:
+        """An action ended: check now (a new refresh) and re-read the pane that asked."""
+        from labguide.tui.panes.base import Pane
+
         self.run_checks()
+        if isinstance(requester, Pane) and not requester.follows_round:
+            requester.poll_now()
 
     # ----- status -----------------------------------------------------------------------
 
@@ -545,6 +618,11 @@ class LabScreen(Screen):
         if maximized is None and isinstance(self.focused, Input) and \
                 any(isinstance(a, QuestionCard) for a in self.focused.ancestors):
             self.show_instructions()
+
+    def on_class_message(self, message: ClassMessage) -> None:
+        """A message from outside the lab (the instructor): shown until dismissed, plain."""
+        self.received.append((message.sender, message.text))
+        self.notify(message.text, title=f"Message from {message.sender}", timeout=30)
 
     def action_leave_field(self) -> None:
         """Esc: out of a text field (or a pane) back to the instructions."""

@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
-from labguide.tui.session import DONE, STATE_ICONS
+from labguide.lab.session import DONE, STATE_ICONS
 
 
 def step_prompt(number: int, title: str, state: str, width: int = 80) -> Text:

@@ -3,7 +3,8 @@
 The embedded simulator starts in a background thread after the first frame,
 so the world never delays the interface; everything that needs the account
 asks `target` (None until ready) or waits on `wait_ready`. Textual-free, so it
-is tested on its own.
+is tested on its own (and a
+dashboard or the CLI can use it).
 """
 
 from __future__ import annotations
@@ -111,18 +112,12 @@ class Connection:
 
     def connect_remote(self) -> None:
         """Endpoint or real AWS: build the target and read its identity (blocking)."""
-        from labguide.target import Target
+        from labguide.lab.targets import remote_target
 
         spec = self.spec
-        if spec.kind == "endpoint":
-            self.target = Target.for_endpoint(
-                spec.endpoint, region=self.region or None, profile=spec.profile,
-                allow_changes=spec.allow_changes or None,
-            )
-        else:
-            self.target = Target.for_aws(
-                region=self.region or None, profile=spec.profile, allow_changes=spec.allow_changes
-            )
+        self.target = remote_target(spec.kind, endpoint=spec.endpoint, region=self.region or None,
+                                    profile=spec.profile, default_region=None,
+                                    allow_changes=spec.allow_changes or None)
         self.region = self.target.region
         self.account_id = self.target.identity().account_id
         self._set_ready()
@@ -135,9 +130,9 @@ class Connection:
 
         def start() -> None:
             try:
+                from labguide.lab.targets import simulator_target
                 from labguide.sim.embedded import start_embedded
                 from labguide.sim.heap import built_to_last, release
-                from labguide.target import Target
 
                 with built_to_last():  # no 100-270 ms full collections stalling the UI
                     sim = start_embedded(
@@ -151,7 +146,7 @@ class Connection:
                         return
                     self.embedded = sim
                 self.account_id = sim.world.account_id
-                self.target = Target.for_simulator(sim.endpoint_url, sim.world.learner, self.region)
+                self.target = simulator_target(sim, self.region)
             except BaseException as exc:  # shown to the learner by the app
                 log.exception("the simulated account did not start")
                 self.error = exc
@@ -163,10 +158,10 @@ class Connection:
         else:
             start()
 
-    def account_now(self, target: Any) -> datetime:
-        """The account's current time: the embedded world's clock, else the server's."""
-        if self.embedded is not None:
-            return self.embedded.world.clock.now()
+    @staticmethod
+    def account_now(target: Any) -> datetime:
+        """The account's current time: the world's clock on the simulator (the target
+        carries it), else the account's own."""
         return target.now()
 
     def close(self) -> None:

@@ -3,7 +3,8 @@
 The screen asks the session what to show and tells it what the learner did;
 the session saves every change through the progress store at once. Check
 rounds run in worker threads (`run_round`), their results are applied on the
-app's thread (`apply_round`). Textual-free.
+app's thread (`apply_round`). Every change it saves is also a LabEvent for
+its observers (`session.events.subscribe`: class reporting). Textual-free.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from labguide.lab import events as ev
+from labguide.lab.connection import Connection
+from labguide.lab.feed import FindingsFeed
 from labguide.progress import Progress, ProgressStore
 from labguide.scenario.model import Question, Step
-from labguide.tui.connection import Connection
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +50,13 @@ class LabSession:
         self._runner: Any = None
         self._closed = False
         self._runner_lock = threading.Lock()  # a round starting as the app closes
+        self.events = ev.Observers()
+        self.findings = FindingsFeed()  # one findings read per refresh: panes and rounds
+
+    def emit(self, kind: str, step_id: str, question_id: str | None = None,
+             **detail: Any) -> None:
+        """Tell the observers what the learner did (see labguide.lab.events)."""
+        self.events.emit(ev.LabEvent(kind, self.scenario.id, step_id, question_id, detail))
 
     @property
     def account(self) -> str:
@@ -71,6 +81,7 @@ class LabSession:
         if step_id != self.progress.current_step:
             self.store.set_current_step(self.scenario.id, self.account, step_id)
             self._reload()
+        self.emit(ev.STEP_OPENED, step_id)
 
     def state(self, step_id: str) -> str:
         if step_id in self.progress.steps_done:
@@ -105,11 +116,13 @@ class LabSession:
         shown = min(self.hints_shown(step_id, question.id) + 1, len(question.hints))
         self.store.reveal_hint(self.scenario.id, self.account, step_id, question.id, shown)
         self._reload()
+        self.emit(ev.HINT_SHOWN, step_id, question.id, shown=shown)
         return shown
 
     def reveal_answer(self, step_id: str, question: Question) -> None:
         self.store.reveal_answer(self.scenario.id, self.account, step_id, question.id)
         self._reload()
+        self.emit(ev.ANSWER_REVEALED, step_id, question.id)
 
     def judge(self, question: Question, answer: str) -> AnswerVerdict:
         """Judge a typed answer with the checks layer's answer logic, on the facts as last read."""
@@ -135,6 +148,7 @@ class LabSession:
             self.scenario.id, self.account, step_id, question.id, answer.strip(), verdict.correct
         )
         self._reload()
+        self.emit(ev.ANSWER_JUDGED, step_id, question.id, correct=verdict.correct)
         return verdict
 
     # ----- checks -------------------------------------------------------------------------
@@ -158,8 +172,11 @@ class LabSession:
             runner.close(wait=False)
 
     def run_round(self) -> Any:
-        """A full check round with the learner's answers (blocking: call from a worker)."""
-        return self.runner().run_round(answers=self.progress.answer_texts())
+        """A full check round with the learner's answers (blocking: call from a worker),
+        on this refresh's findings read (`findings.advance()` begins a refresh)."""
+        runner = self.runner()
+        return runner.run_round(answers=self.progress.answer_texts(),
+                                findings=self.findings.source(runner.target))
 
     def apply_round(self, result: Any, now: datetime) -> list[str]:
         """Keep a round's results, save what passed; returns the steps newly done."""
@@ -168,6 +185,7 @@ class LabSession:
         self.last_refresh = now
         newly_done: list[str] = []
         for step_result in result.steps:
+            self._emit_check_changes(self.results.get(step_result.id), step_result)
             self.results[step_result.id] = step_result
             passed = [c.id for c in step_result.checks if c.status == "passed"]
             complete = self._step_complete(step_result)
@@ -180,7 +198,16 @@ class LabSession:
                 if complete and step_result.id not in self.progress.steps_done:
                     newly_done.append(step_result.id)
         self._reload()
+        for step_id in newly_done:
+            self.emit(ev.STEP_DONE, step_id)
         return newly_done
+
+    def _emit_check_changes(self, before: Any, after: Any) -> None:
+        old = {c.id: c.status for c in getattr(before, "checks", [])}
+        for check in after.checks:
+            if old.get(check.id) != check.status:
+                self.emit(ev.CHECK_JUDGED, after.id, check=check.id, status=check.status,
+                          summary=check.summary)
 
     def _step_complete(self, step_result: Any) -> bool:
         step = self.scenario.step(step_result.id)
