@@ -52,6 +52,8 @@ async def test_seat_panes_read_the_account_through_the_class_api(frozen_sim):
             screen = app.screen
             await wait_until(pilot, lambda: screen.query(FindingsPane), "the seat's panes")
             pane = screen.query_one(FindingsPane)
+            # Only a pane on screen polls (labguide.tui.panes.base): show its tab.
+            screen.query_one("#seat-tabs").active = "tab-pane-findings"
             await wait_until(pilot, lambda: pane.loaded, "findings read through /class/aws")
             assert pane.last_data
             assert not pane.has_class("error")

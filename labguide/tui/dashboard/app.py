@@ -69,9 +69,12 @@ class DashboardApp(App):
     def now(self) -> datetime:
         return self.options.clock()
 
-    def run_pane_action(self, pane: Any, action: Any, **_: Any) -> None:
-        """The seat's panes are read-only here: the instructor acts through the seat's
-        actions (solve, reset…), each confirmed with its command line."""
+    def on_action_requested(self, message: Any) -> None:
+        """A pane's action (labguide.tui.messages.ActionRequested, bubbled up): the seat's
+        panes are read-only here: the instructor acts through the seat's actions (solve,
+        reset…), each confirmed with its command line."""
+        message.stop()
+        action = message.request.action
         self.notify(f"Not done: {action.describe()}. The seat's panes are read-only here; "
                     "use the seat's actions (v solve, r reset step, m message).",
                     severity="warning")

@@ -54,7 +54,7 @@ class AlertsPane(Pane):
             yield Static("Select an e-mail to read it.", id="alerts-body")
 
     def fetch(self, target: Any) -> Any:
-        return list(self.session.findings.read(target).findings)
+        return list(self.read_findings(target).findings)
 
     def show(self, findings: list[dict]) -> None:
         table = self.query_one(DataTable)

@@ -304,7 +304,7 @@ class Pane(Vertical, can_focus=False):
         try:
             self.show(message.data)
         finally:
-            if not self.follows_round:
+            if not self.round_driven:
                 self._schedule(self.interval)
 
     def on_pane_fetch_failed(self, message: FetchFailed) -> None:
@@ -318,8 +318,24 @@ class Pane(Vertical, can_focus=False):
                           f"  (retrying in {delay:.0f} s)"),
             error=True,
         )
-        if not self.follows_round:
+        if not self.round_driven:
             self._schedule(delay)
+
+    @property
+    def round_driven(self) -> bool:
+        """Polled by its screen's check rounds: a follower on a lab session (which has the
+        shared findings read); elsewhere (a dashboard's seat) it polls on its own timer."""
+        return self.follows_round and getattr(self.session, "findings", None) is not None
+
+    def read_findings(self, target: Any) -> Any:
+        """The GuardDuty findings (labguide.checks.findings.FindingsRead): this refresh's
+        shared read on a lab session, else a read of its own."""
+        feed = getattr(self.session, "findings", None)
+        if feed is not None:
+            return feed.read(target)
+        from labguide.checks.findings import read_findings
+
+        return read_findings(target)
 
     # ----- what each pane defines -------------------------------------------------------------
 

@@ -143,7 +143,7 @@ class FindingsPane(Pane):
         return self.query_one("#findings-value", Input).value.strip()
 
     def fetch(self, target: Any) -> Any:
-        return self.session.findings.read(target).as_pair
+        return self.read_findings(target).as_pair
 
     def visible(self) -> list[dict]:
         if not self.last_data:

@@ -372,7 +372,7 @@ class LabScreen(ActionHost, Screen):
     def _poll_round_followers(self) -> None:
         """The panes that show what the round read (the findings): now, from its read."""
         for pane in self._live_panes():
-            if pane.follows_round:
+            if pane.round_driven:
                 pane.poll_now()
 
     def _wake_panes(self) -> None:
@@ -397,7 +397,7 @@ class LabScreen(ActionHost, Screen):
             from labguide.tui.panes.base import Pane
 
             for pane in self.query(Pane):
-                if not pane.follows_round:
+                if not pane.round_driven:
                     pane.poll_now()
         self._poll_round_followers()
         for step_id in newly_done:
@@ -441,7 +441,7 @@ class LabScreen(ActionHost, Screen):
         from labguide.tui.panes.base import Pane
 
         self.run_checks()
-        if isinstance(requester, Pane) and not requester.follows_round:
+        if isinstance(requester, Pane) and not requester.round_driven:
             requester.poll_now()
 
     # ----- status -----------------------------------------------------------------------
