@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input
 
-from labguide.tui.connection import Connection, TargetSpec
+from labguide.lab.connection import Connection, TargetSpec
 from tests.cli.test_real_account_reads import STAGES, _stage
 from tests.cli.test_real_account_reads import server as server  # noqa: F401 - the fixture
-from tests.tui.helpers import SCENARIO, lab_ready, wait_until
+from tests.tui.helpers import SCENARIO, lab_ready, make_app, wait_until
 
 
 async def _visit_every_step(pilot, app) -> None:
@@ -33,13 +33,11 @@ async def _visit_every_step(pilot, app) -> None:
 async def test_the_app_on_a_read_only_real_account_only_reads(server, monkeypatch, tmp_path):  # noqa: F811
     """One session through the four stages: the exercise is advanced beside the app (as
     the learner would from the console), and every step is opened at each stage."""
-    from labguide.tui.app import build_app
-
     account = _stage(server, monkeypatch, "untouched")
     connection = Connection(TargetSpec(kind="aws"), "ap-southeast-2")
     connection.connect_remote()
-    app = build_app(scenario=SCENARIO, target="aws", store_path=tmp_path / "p.db",
-                    poll_interval=0.5, check_interval=0.5, connection=connection)
+    app = make_app(scenario=SCENARIO, target="aws", store_path=tmp_path / "p.db",
+                   poll_interval=0.5, check_interval=0.5, connection=connection)
     async with app.run_test(size=(120, 40)) as pilot:
         await lab_ready(pilot)
         for stage in STAGES:
