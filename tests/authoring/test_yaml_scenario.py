@@ -53,11 +53,10 @@ def test_labguide_test_bad_input_is_exit_2(tmp_path, capsys):
 async def test_it_runs_in_the_app_with_its_table_pane(yaml_scenario, tmp_path):
     from textual.widgets import DataTable
 
-    from labguide.tui.app import build_app
-    from tests.tui.helpers import lab_ready, wait_until
+    from tests.tui.helpers import lab_ready, make_app, wait_until
 
-    app = build_app(scenario=str(yaml_scenario), store_path=tmp_path / "p.db", seed=1,
-                    poll_interval=0.2, check_interval=0.5, realtime=False)
+    app = make_app(scenario=str(yaml_scenario), store_path=tmp_path / "p.db", seed=1,
+                   poll_interval=0.2, check_interval=0.5, realtime=False)
     async with app.run_test(size=(140, 44)) as pilot:
         await lab_ready(pilot)
         app.screen.go_to("quarantine")
