@@ -114,13 +114,15 @@ def _load(app: Any, watcher: ScenarioWatcher, path: Path) -> None:
 
 async def replace_lab(app: Any, loaded: Any) -> None:
     """The lab screen again, on the new scenario: same account, progress and step."""
+    from labguide.lab.session import LabSession
     from labguide.tui.screens.lab import LabScreen
-    from labguide.tui.session import LabSession
 
     old = app.session
     screens = [s for s in app.screen_stack if isinstance(s, LabScreen)]
     step_id = screens[-1].step_id if screens else None
     session = LabSession(loaded, old.connection, old.store, old.progress)
+    for observer in app.options.observers:
+        session.events.subscribe(observer)
     if step_id in loaded.scenario.step_ids:
         session.set_current(step_id)
     app.session = session

@@ -15,13 +15,13 @@ def test_watch_is_a_run_option():
 
 
 async def test_edits_reload_and_errors_show_in_place(yaml_scenario, tmp_path):
-    from labguide.tui.app import build_app
+    from tests.tui.helpers import make_app
 
     folder = tmp_path / "lab"
     shutil.copytree(yaml_scenario.parent, folder)
     path = folder / yaml_scenario.name
-    app = build_app(scenario=str(path), store_path=tmp_path / "p.db", seed=1,
-                    poll_interval=5, check_interval=5, realtime=False, watch=True)
+    app = make_app(scenario=str(path), store_path=tmp_path / "p.db", seed=1,
+                   poll_interval=5, check_interval=5, realtime=False, watch=True)
     async with app.run_test(size=(140, 44)) as pilot:
         await lab_ready(pilot)
         await wait_until(pilot, lambda: app.watcher and app.watcher.scenario_id, "the watcher")
