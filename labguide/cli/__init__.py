@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from labguide import __version__
 from labguide.errors import ScenarioError, UserError
+from labguide.textsafe import visible
 
 # The one note on --sim's lifetime: in `check`/`solve` help, and printed by `solve --sim`
 # (check_cmd.SESSION_NOTE). It lives here so that building the parser imports nothing heavy.
@@ -252,10 +253,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         return dispatch(args)
     except ScenarioError as exc:
-        print("\n".join(exc.lines), file=sys.stderr)
+        print("\n".join(visible(line, lines=False) for line in exc.lines), file=sys.stderr)
         return exc.exit_code
     except UserError as exc:
-        print(f"labguide: {exc}", file=sys.stderr)
+        print(f"labguide: {visible(exc)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("labguide: interrupted", file=sys.stderr)

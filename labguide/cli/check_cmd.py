@@ -25,6 +25,7 @@ from labguide.errors import UserError
 from labguide.lab.targets import remote_target, simulator_target
 from labguide.scenario import ContentError, load_scenario
 from labguide.target import Target, check_simulated_region
+from labguide.textsafe import visible
 
 ICONS = {"passed": ("✓", "+"), "failed": ("✗", "x"), "error": ("!", "!"), "manual": ("?", "?")}
 
@@ -81,14 +82,16 @@ def print_round(scenario_id: str, target: Target, result: RoundResult,
     where = target.describe()
     account = f" account {where['account_id']}" if "account_id" in where else ""
     write(f"{scenario_id}: {target.kind}{account} in {target.region}")
-    for step in result.steps:
-        write(f"{_icon(step.status)} {step.status:<6}  step {step.id}: {step.title}")
+    for step in result.steps:  # scenario and AWS text: control characters made visible
+        write(f"{_icon(step.status)} {step.status:<6}  step {step.id}: "
+              f"{visible(step.title, lines=False)}")
         for check in step.checks:
-            write(f"    {_icon(check.status)} {check.status:<6}  {check.id}: {check.summary}")
+            write(f"    {_icon(check.status)} {check.status:<6}  {check.id}: "
+                  f"{visible(check.summary, lines=False)}")
             if check.status in ("failed", "error") and check.expected:
-                write(f"        expected: {check.expected}")
+                write(f"        expected: {visible(check.expected, lines=False)}")
                 if check.observed:
-                    write(f"        observed: {check.observed}")
+                    write(f"        observed: {visible(check.observed, lines=False)}")
 
 
 def cmd_check(args: argparse.Namespace) -> int:

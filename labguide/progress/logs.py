@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from labguide.progress.paths import log_path
+from labguide.textsafe import visible
 
 _SECRET_FIELD = re.compile(
     r"""(?ix)
@@ -51,7 +52,7 @@ class SecretMaskingFilter(logging.Filter):
         if record.stack_info:
             message = f"{message}\n{record.stack_info}"
             record.stack_info = None
-        record.msg = mask_secrets(message)
+        record.msg = visible(mask_secrets(message))  # no terminal escapes in the log either
         record.args = None
         return True
 

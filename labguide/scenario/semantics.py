@@ -29,6 +29,7 @@ from labguide.scenario.templates import (
     trial_variables,
 )
 from labguide.scenario.yamltree import locate
+from labguide.textsafe import control_characters
 
 
 class _Checker:
@@ -284,6 +285,9 @@ class _Checker:
             self.add(node, str(exc).replace(str(content_dir), str(shown_dir)))
             return
         shown = str(shown_dir / relative)
+        for line, col, escape in control_characters(text)[:1]:
+            self.problems.append(Problem(shown, line, col, f"the content holds the control "
+                                         f"character {escape} (it would reach a terminal)"))
         problems = template_problems(text, CONTENT_VARIABLES, self.facts)
         if not problems:
             problems = budget_problems(text, str(path), self.trial)

@@ -16,6 +16,8 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from labguide.textsafe import control_characters
+
 # Alias expansion and nesting are bounded: a scenario is small, a "billion laughs" is not.
 MAX_VALUES = 50_000
 MAX_DEPTH = 64
@@ -151,7 +153,14 @@ class _Builder:
         if node.tag not in _STANDARD_TAGS:
             return self._unsupported(node)
         try:
-            return self.constructor.construct_object(node, deep=True)
+            value = self.constructor.construct_object(node, deep=True)
+            if isinstance(value, str):
+                found = control_characters(value)
+                if found:
+                    self._add(node, f"text holds the control character {found[0][2]} "
+                              "(scenario text may not: it would reach a terminal)")
+                    return None
+            return value
         except ValueError as exc:
             if "digits" in str(exc):
                 self._add(node, "number too large")

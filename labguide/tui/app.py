@@ -23,6 +23,7 @@ from textual.worker import get_current_worker
 from labguide.lab.connection import Connection
 from labguide.lab.options import AppOptions
 from labguide.progress import ProgressStore, journal_path, log_path, progress_db_path
+from labguide.textsafe import visible
 from labguide.tui.commands import LabCommands
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,8 @@ class LabGuideApp(App):
         """Every notification is plain text: they carry CLI lines (`["ASIA…"]`), AWS values
         and error messages, which Textual would read as markup; a MarkupError while the
         toast is drawn broke the screen's message loop and froze the app."""
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+        super().notify(visible(message), title=visible(title, lines=False), severity=severity,
+                       timeout=timeout, markup=False)  # control characters made visible
 
     # ----- time -------------------------------------------------------------------------
 

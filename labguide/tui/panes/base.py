@@ -26,6 +26,7 @@ from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
 from labguide.awstime import to_utc
+from labguide.textsafe import visible
 from labguide.tui.describe import describe_error
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ MAX_BACKOFF = 30.0
 
 def cell_text(value: Any) -> Text:
     """A cell as a Text (a str would be read as markup), one line, `…` where it is cut."""
-    text = value.copy() if isinstance(value, Text) else Text(str(value))
+    text = value.copy() if isinstance(value, Text) else Text(visible(value, lines=False))
     text.no_wrap, text.overflow = True, "ellipsis"
     return text
 

@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Input, RichLog
 
+from labguide.textsafe import visible
 from labguide.tui.pane_titles import PANE_TITLES
 from labguide.tui.panes.base import Pane
 
@@ -61,7 +62,7 @@ class ShellPane(Pane):
         self.history.append(command)
         from labguide.actions import redact_secrets
 
-        log.write(Text(f"sh-4.2$ {redact_secrets(command)}", style="bold"))
+        log.write(Text(f"sh-4.2$ {visible(redact_secrets(command))}", style="bold"))
         from labguide.tui.pane_actions import shell_command_action
 
         self.run_action(shell_command_action(instance_id, command), on_done=self._output)
@@ -75,9 +76,9 @@ class ShellPane(Pane):
         self.last_output = output
         log = self.query_one(RichLog)
         if output:
-            log.write(Text(output))
+            log.write(Text(visible(output)))  # the instance's output: no escapes
         if error:
-            log.write(Text(error, style="bold"))
+            log.write(Text(visible(error), style="bold"))
 
     def action_clear(self) -> None:
         self.query_one(RichLog).clear()
