@@ -221,3 +221,20 @@ def refresh_if_due(account_id: str, region: str, instance_id: str, now: datetime
         return False
     issue(account_id, region, instance_id, held.session.role_arn, now)
     return True
+
+
+def on_profile_associated(ec2_backend: Any, association: Any) -> None:
+    """EC2 association listener (AssociateIamInstanceProfile, ReplaceIam...Association): a
+    running instance given a profile whose role differs from its current credentials'
+    gets that role's credentials now; a stopped one gets them when it starts."""
+    from labguide.sim.clock import clock_for
+
+    instance = association.instance
+    roles = association.iam_instance_profile.roles
+    if not roles or instance.state != "running":
+        return
+    account_id, region = ec2_backend.account_id, ec2_backend.region_name
+    held = current(account_id, instance.id, region)
+    if held is not None and held.session.role_arn == roles[0].arn:
+        return
+    issue(account_id, region, instance.id, roles[0].arn, clock_for(account_id).now())

@@ -198,6 +198,9 @@ def test_a_stopped_instance_is_named(inprocess_lab):
     lab.solve("revoke-sessions")
     lab.advance(30)
     lab.call("ec2", "StopInstances", InstanceIds=[lab.truth.instance_id])
+    stopping = lab.round("restart-instance")
+    assert "is stopping" in only(stopping.step("restart-instance")).summary
+    lab.advance(10)  # stopping -> stopped on the world clock
     result = lab.round("restart-instance", "verify-rotation")
     assert only(result.step("restart-instance")).summary.endswith("is stopped; start it")
     assert only(result.step("verify-rotation")).status == "failed"

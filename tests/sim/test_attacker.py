@@ -128,8 +128,9 @@ def test_restart_without_revocation_leaves_the_stolen_key_working(
     before = findings(world)
     ec2 = learner(world, "ec2")
     ec2.stop_instances(InstanceIds=[world.truth.instance_id])
+    world.advance(10)  # stopping -> stopped (a stopping instance cannot be started)
     ec2.start_instances(InstanceIds=[world.truth.instance_id])
-    world.advance(120)
+    world.advance(110)
     assert last_round(world) == WORKSHOP_ROUND  # GetObject allowed, the rest as before
     rotated = instance_credentials.current(world.account_id, world.truth.instance_id)
     assert rotated.access_key_id != world.truth.stolen_access_key_id

@@ -69,9 +69,13 @@ def test_the_exercise_with_the_aws_cli(served_theft_world, theft_server):
     aws_cli(world, url, "ec2", "stop-instances", "--instance-ids", instance_id)
     advance(url, world, 30)
     aws_cli(world, url, "ec2", "start-instances", "--instance-ids", instance_id)
+    start_moment = world.clock.now().strftime("%Y-%m-%dT%H:%M:%S")
+    pending = aws_cli(world, url, "ec2", "describe-instances", "--instance-ids", instance_id)
+    assert pending["Reservations"][0]["Instances"][0]["State"]["Name"] == "pending"
+    advance(url, world, 5)  # pending -> running on the world clock
     started = aws_cli(world, url, "ec2", "describe-instances", "--instance-ids", instance_id)
-    assert started["Reservations"][0]["Instances"][0]["LaunchTime"].startswith(
-        world.clock.now().strftime("%Y-%m-%dT%H:%M:%S"))
+    assert started["Reservations"][0]["Instances"][0]["State"]["Name"] == "running"
+    assert started["Reservations"][0]["Instances"][0]["LaunchTime"].startswith(start_moment)
 
     # Verify: the instance's metadata now holds a new key, issued after the revocation.
     command = aws_cli(world, url, "ssm", "send-command", "--instance-ids", instance_id,

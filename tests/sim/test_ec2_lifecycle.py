@@ -12,6 +12,11 @@ import pytest
 from botocore.exceptions import ClientError
 
 from labguide.sim import instance_credentials
+from labguide.sim.ec2_lifecycle.models import (
+    PENDING_SECONDS,
+    STATUS_INITIALIZING_SECONDS,
+    STOPPING_SECONDS,
+)
 
 
 def _ec2(world, endpoint_url=None):
@@ -23,6 +28,12 @@ def _ec2(world, endpoint_url=None):
 def _launch_time(ec2, instance_id):
     reservations = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
     return reservations[0]["Instances"][0]["LaunchTime"]
+
+
+def _state(ec2, instance_id):
+    state = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0][
+        "Instances"][0]["State"]
+    return state["Name"], state["Code"]
 
 
 def _exercise_restart(world, role_client, endpoint_url=None):
@@ -38,22 +49,47 @@ def _exercise_restart(world, role_client, endpoint_url=None):
     assert instance_credentials.current(world.account_id, instance_id) == stolen
 
     world.advance(60)
-    ec2.stop_instances(InstanceIds=[instance_id])
+    stopping = ec2.stop_instances(InstanceIds=[instance_id])["StoppingInstances"][0]
+    assert (stopping["PreviousState"]["Name"], stopping["CurrentState"]["Name"]) == \
+        ("running", "stopping")
+    assert _state(ec2, instance_id) == ("stopping", 64)
+    with pytest.raises(ClientError) as refused:  # a stopping instance cannot be started
+        ec2.start_instances(InstanceIds=[instance_id])
+    assert refused.value.response["Error"]["Code"] == "IncorrectInstanceState"
     assert instance_credentials.current(world.account_id, instance_id) == stolen
+    world.advance(STOPPING_SECONDS)
+    assert _state(ec2, instance_id) == ("stopped", 80)
     world.advance(30)
-    ec2.start_instances(InstanceIds=[instance_id])
+    starting = ec2.start_instances(InstanceIds=[instance_id])["StartingInstances"][0]
+    assert (starting["PreviousState"]["Name"], starting["CurrentState"]["Name"]) == \
+        ("stopped", "pending")
     started_at = world.clock.now()
     assert _launch_time(ec2, instance_id) == started_at
+    assert _state(ec2, instance_id) == ("pending", 0)
+    assert ec2.describe_instance_status(InstanceIds=[instance_id])["InstanceStatuses"] == []
+    # Still the old credentials while pending: the instance has not booted yet.
+    assert instance_credentials.current(world.account_id, instance_id) == stolen
+    world.advance(PENDING_SECONDS)
+    running_at = started_at + timedelta(seconds=PENDING_SECONDS)
+    assert _state(ec2, instance_id) == ("running", 16)
+    status = ec2.describe_instance_status(InstanceIds=[instance_id])["InstanceStatuses"][0]
+    assert status["InstanceStatus"]["Status"] == status["SystemStatus"]["Status"] == \
+        "initializing"
+    assert status["AvailabilityZone"] == f"{world.region}a"
 
     rotated = instance_credentials.current(world.account_id, instance_id)
     assert rotated.access_key_id != stolen.access_key_id
     assert rotated.access_key_id.startswith("ASIA") and len(rotated.access_key_id) == 20
-    assert rotated.last_updated == started_at
-    assert rotated.expiration == started_at + timedelta(hours=6)
+    assert rotated.last_updated == running_at
+    assert rotated.expiration == running_at + timedelta(hours=6)
     document = rotated.imds_document()
     assert list(document) == ["Code", "LastUpdated", "Type", "AccessKeyId", "SecretAccessKey",
                               "Token", "Expiration"]
-    assert document["LastUpdated"] == started_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert document["LastUpdated"] == running_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    world.advance(STATUS_INITIALIZING_SECONDS)
+    status = ec2.describe_instance_status(InstanceIds=[instance_id])["InstanceStatuses"][0]
+    assert status["InstanceStatus"] == {"Status": "ok", "Details": [
+        {"Name": "reachability", "Status": "passed"}]}
 
     # The new key routes to the world's account and is the instance's role session.
     identity = role_client("sts", rotated, endpoint_url).get_caller_identity()
@@ -66,9 +102,11 @@ def _exercise_restart(world, role_client, endpoint_url=None):
     role_client("s3", rotated, endpoint_url).get_object(
         Bucket=world.truth.data_bucket, Key="config.py")
 
-    # Starting a running instance changes nothing.
+    # Starting a running instance changes nothing: running -> running.
     world.advance(30)
-    ec2.start_instances(InstanceIds=[instance_id])
+    again = ec2.start_instances(InstanceIds=[instance_id])["StartingInstances"][0]
+    assert (again["PreviousState"], again["CurrentState"]) == (
+        {"Code": 16, "Name": "running"}, {"Code": 16, "Name": "running"})
     assert _launch_time(ec2, instance_id) == started_at
     assert instance_credentials.current(world.account_id, instance_id) == rotated
 
@@ -141,3 +179,40 @@ def test_install_fails_loudly_when_sts_sessions_changed(monkeypatch):
     monkeypatch.setattr(AssumedRole, "__init__", lambda self, account_id: None)
     with pytest.raises(ExtensionError, match="AssumedRole"):
         ec2_lifecycle.install()
+
+
+def test_an_instance_given_a_profile_gets_its_roles_credentials(moto_in_process,
+                                                                build_theft_world):
+    """AssociateIamInstanceProfile on a running instance: IMDS serves the role's
+    credentials (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/iam-roles-for-amazon-ec2.html
+    "attach an IAM role to an instance"); without a profile there are none."""
+    world = build_theft_world()
+    ec2 = _ec2(world)
+    host = world.truth.attacker_instance_id  # runs without a profile
+    assert instance_credentials.current(world.account_id, host) is None
+    associated = ec2.associate_iam_instance_profile(
+        InstanceId=host, IamInstanceProfile={"Name": world.truth.instance_profile_name})
+    given = instance_credentials.current(world.account_id, host)
+    assert given is not None and given.session.role_arn == world.truth.role_arn
+    assert given.last_updated == world.clock.now()
+    # Replacing it with the same profile issues nothing new; the set stays.
+    world.advance(60)
+    ec2.replace_iam_instance_profile_association(
+        AssociationId=associated["IamInstanceProfileAssociation"]["AssociationId"],
+        IamInstanceProfile={"Name": world.truth.instance_profile_name})
+    assert instance_credentials.current(world.account_id, host) == given
+
+
+def test_the_world_is_in_a_zone_of_its_region(moto_in_process, build_theft_world):
+    world = build_theft_world()
+    ec2 = _ec2(world)
+    zone = f"{world.region}a"
+    subnet = ec2.describe_subnets(SubnetIds=[world.truth.subnet_id])["Subnets"][0]
+    assert subnet["AvailabilityZone"] == zone
+    instance = ec2.describe_instances(InstanceIds=[world.truth.instance_id])[
+        "Reservations"][0]["Instances"][0]
+    assert instance["Placement"]["AvailabilityZone"] == zone
+    assert world.attacker.plan.instance_details["availabilityZone"] == zone
+    # A subnet created without a zone lands in this Region too (AWS picks one of its zones).
+    other = ec2.create_subnet(VpcId=world.truth.vpc_id, CidrBlock="10.0.1.0/24")["Subnet"]
+    assert other["AvailabilityZone"].startswith(world.region)

@@ -44,6 +44,7 @@ def test_the_learners_response_survives_a_restart(tmp_path):
                                     "aws:TokenIssueTime": revoked_at}}}]}))
         sim.world.advance(60)
         ec2.stop_instances(InstanceIds=[truth.instance_id])
+        sim.world.advance(10)  # stopping -> stopped
         ec2.start_instances(InstanceIds=[truth.instance_id])
         counts = {f["Type"]: f["Service"]["Count"] for f in gd.get_findings(
             DetectorId=truth.detector_id,
@@ -63,6 +64,7 @@ def test_the_learners_response_survives_a_restart(tmp_path):
                                      PolicyName="AWSRevokeOlderSessions")["PolicyDocument"]
         assert policy["Statement"][0]["Condition"]["DateLessThan"][
             "aws:TokenIssueTime"] == revoked_at
+        resumed.world.advance(5)  # the replayed start is pending for a few seconds
         instance = ec2.describe_instances(InstanceIds=[truth.instance_id])[
             "Reservations"][0]["Instances"][0]
         assert instance["State"]["Name"] == "running"

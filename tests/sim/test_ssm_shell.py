@@ -267,6 +267,10 @@ def test_a_pending_command_runs_after_the_restart_with_the_new_key(
     assert caught.value.response["Error"]["Code"] == "InvalidInstanceId"
     world.advance(60)
     ec2.start_instances(InstanceIds=[world.truth.instance_id])
+    pending = ssm.get_command_invocation(CommandId=command_id,
+                                         InstanceId=world.truth.instance_id)
+    assert pending["Status"] == "Pending"  # the instance is still booting (pending)
+    world.advance(5)
     delivered = ssm.get_command_invocation(CommandId=command_id,
                                            InstanceId=world.truth.instance_id)
     assert delivered["Status"] == "Success"
@@ -317,5 +321,7 @@ def test_instance_information_shows_the_agent_losing_and_regaining_its_connectio
                        aws_access_key_id=world.learner.access_key_id,
                        aws_secret_access_key=world.learner.secret_access_key)
     ec2.stop_instances(InstanceIds=[world.truth.instance_id])
+    world.advance(10)
     ec2.start_instances(InstanceIds=[world.truth.instance_id])
+    world.advance(5)
     assert info()["PingStatus"] == "Online"

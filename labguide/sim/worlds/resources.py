@@ -270,11 +270,13 @@ def create_instance(ctx: BuildContext, spec: wm.Instance) -> Namespace:
     profile = None
     if spec.profile is not None:
         profile = ctx.ref(spec.profile, "instance_profile")
-        ec2.associate_iam_instance_profile(instance.id, iam_instance_profile_name=profile.name)
         role_arn = ctx.iam.get_role(profile.role).arn
         issued = spec.launched if spec.credentials_issued is None else spec.credentials_issued
+        # Issued first, at the world's moment, so that the association (which gives a
+        # running instance without them its role's credentials now) finds them held.
         instance_credentials.issue(ctx.account_id, ctx.region, instance.id, role_arn,
                                    ctx.at(issued))
+        ec2.associate_iam_instance_profile(instance.id, iam_instance_profile_name=profile.name)
     if spec.host is not None:
         from labguide.sim.hosts.models import provision_host
 
