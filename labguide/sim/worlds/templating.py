@@ -7,6 +7,7 @@ as text. Keys of mappings are rendered too (a policy named after a parameter).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -33,6 +34,16 @@ class Namespace(dict):
             raise AttributeError(name) from None
 
 
+@functools.lru_cache(maxsize=2048)
+def _expression(source: str) -> Any:
+    return ENVIRONMENT.compile_expression(source, undefined_to_none=False)
+
+
+@functools.lru_cache(maxsize=2048)
+def _template(source: str) -> Any:  # a world is built many times: compile each string once
+    return ENVIRONMENT.from_string(source)
+
+
 def render(value: Any, variables: Mapping[str, Any], where: str) -> Any:
     """`value` with every string rendered over `variables`; UserError names `where`."""
     if isinstance(value, str):
@@ -41,12 +52,11 @@ def render(value: Any, variables: Mapping[str, Any], where: str) -> Any:
         try:
             match = _ONE_EXPRESSION.match(value)
             if match:
-                result = ENVIRONMENT.compile_expression(match["expr"],
-                                                        undefined_to_none=False)(**variables)
+                result = _expression(match["expr"])(**variables)
                 if hasattr(result, "_undefined_name"):  # StrictUndefined: say what is missing
                     str(result)
                 return result
-            return ENVIRONMENT.from_string(value).render(**variables)
+            return _template(value).render(**variables)
         except (TemplateError, ArithmeticError, TypeError, ValueError, AttributeError,
                 IndexError, KeyError) as exc:
             message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
