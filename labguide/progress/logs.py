@@ -59,7 +59,11 @@ class SecretMaskingFilter(logging.Filter):
 
 def setup_file_logging(path: Path | None = None, level: int = logging.INFO) -> Path:
     """Send labguide's (and botocore's warnings') log records to the masked log file."""
+    from labguide.progress.store import private_file, private_folder
+
     path = path or log_path()
+    private_folder(path.parent)
+    private_file(path)  # 0600: error messages may quote request bodies
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(SecretMaskingFilter())

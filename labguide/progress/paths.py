@@ -17,7 +17,8 @@ def data_dir() -> Path:
     """The user data directory, created on first use."""
     override = os.environ.get("LABGUIDE_HOME")
     path = Path(override) if override else Path(platformdirs.user_data_dir("labguide", False))
-    path.mkdir(parents=True, exist_ok=True)
+    if not path.is_dir():
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)  # the learner's data: private
     return path
 
 
@@ -45,7 +46,8 @@ def _safe(part: str) -> str:
 def journal_path(scenario_id: str, account: str) -> Path:
     """The simulator's journal for one scenario and account: the world's state-changing requests."""
     folder = data_dir() / "journals"
-    folder.mkdir(parents=True, exist_ok=True)
+    if not folder.is_dir():
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     return folder / f"{_safe(scenario_id)}--{_safe(account)}.journal"
 
 

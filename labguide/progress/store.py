@@ -8,6 +8,7 @@ on the simulator and on a real account without the two mixing.
 
 from __future__ import annotations
 
+import os
 import random
 import sqlite3
 import threading
@@ -18,8 +19,45 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from labguide.awstime import parse_instant, to_utc
+from labguide.errors import UserError
 
 SCHEMA_VERSION = 1
+# Older schema version -> the statements that bring it to the next one (in a transaction).
+MIGRATIONS: dict[int, tuple[str, ...]] = {}
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_LEAVE_IT = ("it was left as it is; move it away (or set LABGUIDE_HOME to another folder) "
+             "to start afresh")
+
+
+class StoreError(UserError):
+    """The progress file cannot be used or written; the message names it and why.
+    Nothing in it was changed."""
+
+
+def _why(exc: BaseException) -> str:
+    text = str(exc)
+    lowered = text.lower()
+    if "readonly" in lowered or "read-only" in lowered or "permission" in lowered:
+        return "its folder or the file is read-only"
+    if "full" in lowered or "no space" in lowered:
+        return "the disk is full"
+    if "malformed" in lowered or "not a database" in lowered or "corrupt" in lowered:
+        return "the file is damaged"
+    return text or type(exc).__name__
+
+
+def private_folder(path: Path) -> None:
+    """Create `path` (and parents) for the learner's files: 0700 when labguide makes it."""
+    if not path.is_dir():
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+def private_file(path: Path) -> None:
+    """Create `path` empty with mode 0600 unless it exists (the learner's data or bodies)."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -46,6 +84,13 @@ CREATE TABLE IF NOT EXISTS steps_done (
     done_at TEXT NOT NULL,
     PRIMARY KEY (scenario_id, account, step_id));
 """
+
+def _rollback(cur: sqlite3.Cursor) -> None:
+    try:
+        cur.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass  # no transaction left to roll back (SQLite ended it itself)
+
 
 _TABLES = ("answers", "reveals", "checks_passed", "steps_done", "sessions")
 
@@ -91,13 +136,67 @@ class ProgressStore:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(
-            self.path, isolation_level=None, check_same_thread=False, timeout=10
-        )
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=FULL")
+        try:
+            private_folder(self.path.parent)
+            existed = self.path.exists()
+            if existed:
+                self._check_header()
+            else:
+                private_file(self.path)
+            self._conn = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=10
+            )
+        except OSError as exc:
+            raise StoreError(f"cannot open the progress file {self.path}: "
+                             f"{_why(exc)}") from None
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the progress file {self.path}: {_why(exc)}; "
+                             f"{_LEAVE_IT}") from None
+        try:
+            self._open(existed)
+        except StoreError:
+            self._conn.close()
+            raise
+        except sqlite3.Error as exc:
+            self._conn.close()
+            damaged = _why(exc) == "the file is damaged"
+            raise StoreError(f"cannot use the progress file {self.path}: {_why(exc)}"
+                             + (f"; {_LEAVE_IT}" if damaged else "")) from None
+
+    def _check_header(self) -> None:
+        with open(self.path, "rb") as handle:
+            head = handle.read(len(_SQLITE_MAGIC))
+        if head and head != _SQLITE_MAGIC:
+            raise StoreError(f"{self.path} is not a labguide progress file (not SQLite); "
+                             f"{_LEAVE_IT}")
+
+    def _open(self, existed: bool) -> None:
+        """Check what the file is before changing anything, then migrate or create."""
+        conn = self._conn
+        if existed:
+            check = conn.execute("PRAGMA quick_check").fetchone()
+            if not check or check[0] != "ok":
+                found = check[0] if check else "no answer"
+                raise StoreError(f"the progress file {self.path} is damaged ({found}); "
+                                 f"{_LEAVE_IT}")
+            tables = {row[0] for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type='table'")}
+            version = None
+            if "meta" in tables:
+                row = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+                version = int(row[0]) if row and str(row[0]).isdigit() else None
+            if tables and version is None:
+                raise StoreError(f"{self.path} is an SQLite file but not labguide's progress "
+                                 f"(no schema version); {_LEAVE_IT}")
+            if version is not None and version > SCHEMA_VERSION:
+                raise StoreError(f"the progress file {self.path} was written by a newer labguide "
+                                 f"(schema {version}, this one knows {SCHEMA_VERSION}): upgrade "
+                                 f"labguide to resume; {_LEAVE_IT}")
+            if version is not None and version < SCHEMA_VERSION:
+                self._migrate(version)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
         with self._transaction() as cur:
             for statement in filter(str.strip, _SCHEMA.split(";")):
                 cur.execute(statement)
@@ -105,19 +204,45 @@ class ProgressStore:
                 "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)",
                 (str(SCHEMA_VERSION),),
             )
+        for suffix in ("-wal", "-shm"):  # SQLite's side files hold the same data
+            side = self.path.with_name(self.path.name + suffix)
+            if side.exists():
+                side.chmod(0o600)
+
+    def _migrate(self, version: int) -> None:
+        """Bring an older file to SCHEMA_VERSION in one transaction: all or nothing."""
+        with self._transaction() as cur:
+            while version < SCHEMA_VERSION:
+                for statement in MIGRATIONS.get(version, ()):
+                    cur.execute(statement)
+                version += 1
+            cur.execute("UPDATE meta SET value=? WHERE key='schema'", (str(version),))
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Cursor]:
+        """One transaction; a failure to write (full disk, read-only) is a StoreError
+        naming the file, and the transaction is rolled back (nothing half-saved)."""
         with self._lock:
             cur = self._conn.cursor()
-            cur.execute("BEGIN IMMEDIATE")
+            try:
+                cur.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot save progress to {self.path}: {_why(exc)}") from None
             try:
                 yield cur
+            except sqlite3.Error as exc:
+                _rollback(cur)
+                raise StoreError(f"cannot save progress to {self.path}: {_why(exc)}") from None
             except BaseException:
-                cur.execute("ROLLBACK")
+                _rollback(cur)
                 raise
             else:
-                cur.execute("COMMIT")
+                try:
+                    cur.execute("COMMIT")
+                except sqlite3.Error as exc:
+                    _rollback(cur)
+                    raise StoreError(f"cannot save progress to {self.path}: "
+                                     f"{_why(exc)}") from None
 
     def close(self) -> None:
         with self._lock:

@@ -113,8 +113,11 @@ class Journal:
         return entries[0], [e for e in entries[1:] if e.get("kind") == "request"]
 
     def open(self, header: dict[str, Any] | None) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        if not self.path.parent.is_dir():
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # The learner's requests, bodies included: 0600 (closed in close()).
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self._file = os.fdopen(fd, "a", encoding="utf-8")
         if header is not None:
             self.append(header)
 
