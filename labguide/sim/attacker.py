@@ -192,7 +192,7 @@ class Attacker:
                 operation.run(plan.account_id, plan.region, params)
             except Exception as error:  # noqa: BLE001 - any moto error is the call's answer
                 error_code, error_message = _error_code(error), str(error)
-        self._report(service, api, error_code, at)
+        self._report(service, api, error_code, at, resource)
         if plan.cloudtrail:
             self._trail(service, api, resource, error_code, error_message, at)
         return AttackerCall(at=at, service=service, api=api, allowed=error_code is None,
@@ -215,7 +215,8 @@ class Attacker:
                user_agent=plan.user_agent, at=at, operation=api, params=params,
                error_code=error_code, error_message=error_message)
 
-    def _report(self, service: str, api: str, error_code: str | None, at: datetime) -> None:
+    def _report(self, service: str, api: str, error_code: str | None, at: datetime,
+                resource: str = "*") -> None:
         from labguide.sim.guardduty.models import guardduty_backends
 
         plan = self.plan
@@ -236,4 +237,13 @@ class Attacker:
             threat_list_name=threat_list_name,
             at=at,
             user_agent=plan.user_agent,
+            affected_resources=_affected(resource),
         )
+
+
+def _affected(resource: str) -> dict[str, str]:
+    """awsApiCallAction.affectedResources for a call on `resource` (an ARN, or "*")."""
+    if resource.startswith("arn:aws:s3:::"):
+        bucket, _, key = resource[len("arn:aws:s3:::"):].partition("/")
+        return {"AWS::S3::Object" if key else "AWS::S3::Bucket": resource}
+    return {}

@@ -76,7 +76,7 @@ def test_record_api_call_upserts_one_finding_per_type_and_key(gd, backend):
     assert {"Organization", "Country", "City", "GeoLocation"} <= set(call["RemoteIpDetails"])
     assert service["Action"]["ActionType"] == "AWS_API_CALL"
     assert service["Evidence"]["ThreatIntelligenceDetails"] == [
-        {"ThreatListName": "Custom-Threat-List-1"}]
+        {"ThreatListName": "Custom-Threat-List-1", "ThreatNames": []}]
     assert service["ResourceRole"] == "TARGET" and service["ServiceName"] == "guardduty"
     assert service["Archived"] is False and service["DetectorId"] == detector
     resource = finding["Resource"]

@@ -90,6 +90,24 @@ def _title_and_description(
     return title, description
 
 
+def _additional_info(previous: Mapping[str, Any] | None, threat_list_name: str, api: str,
+                     when: str) -> dict[str, str]:
+    """service.additionalInfo: the threat list and every API call seen, with counts."""
+    import json
+
+    known = json.loads(previous["value"]) if previous else {}
+    calls = {c["name"]: c for c in known.get("apiCalls", [])}
+    entry = calls.get(api)
+    if entry is None:
+        calls[api] = {"name": api, "count": 1, "firstSeen": when, "lastSeen": when}
+    else:
+        calls[api] = {**entry, "count": entry["count"] + 1,
+                      "lastSeen": max(entry["lastSeen"], when),
+                      "firstSeen": min(entry["firstSeen"], when)}
+    value = {"threatListName": threat_list_name, "apiCalls": list(calls.values())}
+    return {"value": json.dumps(value, separators=(",", ":")), "type": "default"}
+
+
 class Finding:
     """One finding, held in wire form so criteria and responses read the same JSON.
 
@@ -180,8 +198,17 @@ class SimGuardDutyBackend(GuardDutyBackend):
         at: datetime,
         severity: float = DEFAULT_SEVERITY,
         user_agent: str | None = None,
+        affected_resources: Mapping[str, str] | None = None,
     ) -> str:
-        """Upsert the finding of (type, access key) for one API call; return its id."""
+        """Upsert the finding of (type, access key) for one API call; return its id.
+
+        Shaped as GuardDuty writes an API-call finding (botocore's Finding shape; the
+        finding format page https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_findings-summary.html):
+        service.featureName "CloudTrail" (the data source that produced it),
+        service.additionalInfo {value: JSON, type: "default"} naming the threat list and
+        the API calls seen with their counts, awsApiCallAction.affectedResources (a map,
+        empty when the call names no resource), evidence.threatIntelligenceDetails with
+        threatNames (empty: a plain IP list names no threats)."""
         self.get_detector(detector_id)
         key_details = to_wire_keys(dict(access_key_details))
         key_id = key_details.get("accessKeyId")
@@ -192,7 +219,8 @@ class SimGuardDutyBackend(GuardDutyBackend):
         ).hexdigest()
         when = wire_time(at)
         title, description = _title_and_description(finding_type, api, remote_ip, threat_list_name)
-        call: dict[str, Any] = {"api": api, "callerType": "Remote IP", "serviceName": service_name,
+        call: dict[str, Any] = {"affectedResources": dict(affected_resources or {}), "api": api,
+                                "callerType": "Remote IP", "serviceName": service_name,
                                 "remoteIpDetails": remote_ip_details(remote_ip)}
         if error_code:
             call["errorCode"] = error_code
@@ -205,6 +233,8 @@ class SimGuardDutyBackend(GuardDutyBackend):
                 service = dict(published["service"])
                 service["count"] += 1
                 service["action"] = {**service["action"], "awsApiCallAction": call}
+                service["additionalInfo"] = _additional_info(
+                    service.get("additionalInfo"), threat_list_name, api, when)
                 wire = {**published, "service": service}
                 if when > service["eventLastSeen"]:
                     service["eventLastSeen"] = when
@@ -234,14 +264,17 @@ class SimGuardDutyBackend(GuardDutyBackend):
                 "schemaVersion": SCHEMA_VERSION,
                 "service": {
                     "action": {"actionType": "AWS_API_CALL", "awsApiCallAction": call},
+                    "additionalInfo": _additional_info(None, threat_list_name, api, when),
                     "evidence": {
-                        "threatIntelligenceDetails": [{"threatListName": threat_list_name}]
+                        "threatIntelligenceDetails": [{"threatListName": threat_list_name,
+                                                       "threatNames": []}]
                     },
                     "archived": False,
                     "count": 1,
                     "detectorId": detector_id,
                     "eventFirstSeen": when,
                     "eventLastSeen": when,
+                    "featureName": "CloudTrail",
                     "resourceRole": "TARGET",
                     "serviceName": "guardduty",
                 },
