@@ -178,9 +178,11 @@ def _signature_cpu_ms(rounds: list[list[dict]], accounts: list[dict]) -> float:
     checker = SignatureChecker(lambda key: KeyRecord(secrets[key], "0") if key in secrets
                                else None)
     environs = []
-    host = urlsplit(accounts[0]["AWS_ENDPOINT_URL"]).netloc
+    hosts = {a["AWS_ACCESS_KEY_ID"]: urlsplit(a["AWS_ENDPOINT_URL"]).netloc for a in accounts}
     for requests in rounds[:20]:
         for request in requests:
+            key = request["headers"].get("Authorization", "").split("Credential=")[-1][:20]
+            host = hosts.get(key, "")
             path, _, query = request["path"].partition("?")
             environ = {"REQUEST_METHOD": request["method"], "PATH_INFO": path,
                        "REQUEST_URI": request["path"], "QUERY_STRING": query,
