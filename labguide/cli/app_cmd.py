@@ -55,6 +55,7 @@ def run_app(args: argparse.Namespace) -> int:
             reason = getattr(exc, "reason", None) or str(exc)
             raise UserError(f"cannot reach the account: {reason}") from None
     options = AppOptions(scenario=scenario, target=spec,
+                         observers=tuple(getattr(args, "observers", ())),  # `join`: class reports
                          reset=bool(getattr(args, "reset", False)), watch=watch)
     app = build_app(options, connection=connection, loaded=loaded)
     app.run()

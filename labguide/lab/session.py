@@ -148,7 +148,8 @@ class LabSession:
             self.scenario.id, self.account, step_id, question.id, answer.strip(), verdict.correct
         )
         self._reload()
-        self.emit(ev.ANSWER_JUDGED, step_id, question.id, correct=verdict.correct)
+        self.emit(ev.ANSWER_JUDGED, step_id, question.id, correct=verdict.correct,
+                  text=answer.strip())  # the instructor reads it (class reports)
         return verdict
 
     # ----- checks -------------------------------------------------------------------------

@@ -34,7 +34,7 @@ def test_each_saved_change_is_an_event(tmp_path):
                      (ev.ANSWER_JUDGED, step.id, question.id),
                      (ev.ANSWER_REVEALED, step.id, question.id)]
     assert seen[1].detail == {"shown": 1}
-    assert seen[2].detail == {"correct": False}
+    assert seen[2].detail == {"correct": False, "text": "not the answer"}
     assert seen[0].to_json()["scenario"] == lab.scenario.id
 
 
