@@ -134,7 +134,8 @@ def _first_round(runner: CheckRunner) -> float:
 
 
 def _load(host: str, port: int, token: str, rounds: list, args: dict, out) -> None:
-    """The separate client process: replayed rounds plus two dashboards polling status."""
+    """The separate client process: replayed rounds (each seat's to its own worker's
+    endpoint, `rounds` being [(host, port, seat rounds)]) plus two dashboards."""
     replayed: queue.Queue = queue.Queue()
     stop = threading.Event()
     status_s: list[float] = []
@@ -161,11 +162,26 @@ def _load(host: str, port: int, token: str, rounds: list, args: dict, out) -> No
     boards = [threading.Thread(target=dashboard, daemon=True) for _ in range(2)]
     for board in boards:
         board.start()
-    _replay(host, port, rounds, args, replayed)
+    shares = [threading.Thread(target=_replay, args=(h, p, share, dict(
+        args, threads=max(1, args["threads"] * len(share) // sum(len(r) for *_, r in rounds))),
+        replayed)) for h, p, share in rounds]
+    for share in shares:
+        share.start()
+    for share in shares:
+        share.join()
     stop.set()
     for board in boards:
         board.join(timeout=35)
-    figures = replayed.get()
+    figures: dict = {}
+    for _ in shares:
+        part = replayed.get()
+        for key, value in part.items():
+            if isinstance(value, list):
+                figures.setdefault(key, []).extend(value)
+            elif key == "elapsed":
+                figures[key] = max(figures.get(key, 0.0), value)
+            else:
+                figures[key] = figures.get(key, 0) + value
     figures.update(status_s=status_s, status_errors=status_errors)
     out.put(figures)
 
@@ -249,20 +265,27 @@ def main() -> None:
         def record(indexed):
             index, account = indexed
             try:
-                return record_account(loaded, account, solve=index < solved, runner_workers=4)
+                return account, record_account(loaded, account, solve=index < solved,
+                                               runner_workers=4)
             except Exception as exc:  # noqa: BLE001 - an overloaded machine: count, go on
                 setup_failures.append(f"{type(exc).__name__}: {str(exc)[:200]}")
                 return None
 
         with ThreadPoolExecutor(8) as pool:
-            recorded = [r for r in pool.map(record, enumerate(accounts)) if r is not None]
+            pairs = [r for r in pool.map(record, enumerate(accounts)) if r is not None]
+        recorded_accounts = [a for a, _ in pairs]
+        recorded = [r for _, r in pairs]
         rounds = [r for r, _, _ in recorded]
+        by_endpoint: dict[str, list] = {}
+        for account, (seat_round, _, _) in zip(recorded_accounts, recorded, strict=True):
+            by_endpoint.setdefault(account["AWS_ENDPOINT_URL"], []).append(seat_round)
+        shares = [(urlsplit(e).hostname, urlsplit(e).port, r) for e, r in by_endpoint.items()]
         health = ClassClient(url).health()
         parts = urlsplit(url)
         context = multiprocessing.get_context("spawn")
         results = context.Queue()
         client = context.Process(target=_load, name="labguide-class-load", args=(
-            parts.hostname, parts.port, token, rounds,
+            parts.hostname, parts.port, token, shares,
             {"period": args.period, "duration": args.duration, "threads": args.threads,
              "status_period": 2.0}, results))
         server_cpu = _family_cpu(server.pid)
