@@ -121,6 +121,7 @@ async def replace_lab(app: Any, loaded: Any) -> None:
     screens = [s for s in app.screen_stack if isinstance(s, LabScreen)]
     step_id = screens[-1].step_id if screens else None
     session = LabSession(loaded, old.connection, old.store, old.progress)
+    session.visited = set(old.visited)  # the steps seen stay seen (in progress, not "not started")
     for observer in app.options.observers:
         session.events.subscribe(observer)
     if step_id in loaded.scenario.step_ids:
