@@ -227,11 +227,11 @@ def on_profile_associated(ec2_backend: Any, association: Any) -> None:
     """EC2 association listener (AssociateIamInstanceProfile, ReplaceIam...Association): a
     running instance given a profile whose role differs from its current credentials'
     gets that role's credentials now; a stopped one gets them when it starts."""
-    from labguide.sim.clock import clock_for
+    from labguide.sim.clock import clock_for, has_world
 
     instance = association.instance
     roles = association.iam_instance_profile.roles
-    if not roles or instance.state != "running":
+    if not roles or instance.state != "running" or not has_world(ec2_backend.account_id):
         return
     account_id, region = ec2_backend.account_id, ec2_backend.region_name
     held = current(account_id, instance.id, region)

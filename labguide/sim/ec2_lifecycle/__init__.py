@@ -79,6 +79,7 @@ def install() -> None:
     from moto.ec2.responses.instances import InstanceResponse
 
     from labguide.sim import instance_credentials
+    from labguide.sim.clock import has_world
     from labguide.sim.ec2_lifecycle import models
 
     originals = {name: inspect.unwrap(getattr(Instance, name))
@@ -97,6 +98,10 @@ def install() -> None:
         wrapper.__wrapped__ = originals[name]  # type: ignore[attr-defined]
         setattr(Instance, name, wrapper)
     Instance._state = models.state_property
+    for name in ("instance_status", "system_status"):
+        present = inspect.getattr_static(Instance, name)
+        if present is not models.status_property:  # a repeated install keeps moto's
+            models.moto_status[name] = present
     Instance.instance_status = models.status_property
     Instance.system_status = models.status_property
 
@@ -106,14 +111,21 @@ def install() -> None:
         done = getattr(self.ec2_backend, operation)(instance_ids)
         return ActionResult({key: [models.state_change(i, previous) for i, previous in done]})
 
+    moto_start = inspect.unwrap(InstanceResponse.start_instances)
+    moto_stop = inspect.unwrap(InstanceResponse.stop_instances)
+
     def start_instances(self):  # type: ignore[no-untyped-def]
+        if not has_world(self.current_account):
+            return moto_start(self)
         return changes(self, "start_instances", "StartingInstances")
 
     def stop_instances(self):  # type: ignore[no-untyped-def]
+        if not has_world(self.current_account):
+            return moto_stop(self)
         return changes(self, "stop_instances", "StoppingInstances")
 
-    start_instances.__wrapped__ = inspect.unwrap(InstanceResponse.start_instances)  # type: ignore[attr-defined]
-    stop_instances.__wrapped__ = inspect.unwrap(InstanceResponse.stop_instances)  # type: ignore[attr-defined]
+    start_instances.__wrapped__ = moto_start  # type: ignore[attr-defined]
+    stop_instances.__wrapped__ = moto_stop  # type: ignore[attr-defined]
     InstanceResponse.start_instances = start_instances
     InstanceResponse.stop_instances = stop_instances
 
@@ -121,7 +133,8 @@ def install() -> None:
 
     def create_subnet(self, vpc_id, cidr_block, ipv6_cidr_block=None,  # type: ignore[no-untyped-def]
                       availability_zone=None, availability_zone_id=None, *args, **kwargs):
-        if availability_zone is None and not availability_zone_id:
+        if availability_zone is None and not availability_zone_id and \
+                has_world(self.account_id):
             availability_zone = models.first_zone(self.region_name)
         return original_subnet(self, vpc_id, cidr_block, ipv6_cidr_block, availability_zone,
                                availability_zone_id, *args, **kwargs)

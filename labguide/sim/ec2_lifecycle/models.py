@@ -25,7 +25,7 @@ from typing import Any
 
 from moto.ec2.exceptions import EC2ClientError
 
-from labguide.sim.clock import clock_for, to_utc
+from labguide.sim.clock import clock_for, has_world, to_utc
 
 PENDING_SECONDS = 5  # start: pending -> running
 STOPPING_SECONDS = 10  # stop: stopping -> stopped
@@ -58,7 +58,14 @@ class Transition:
 
 
 STATE = "_labguide_state"
+moto_status: dict[str, Any] = {}  # moto's own status properties, for accounts without a world
 TRANSITION = "_labguide_transition"
+
+
+def in_world(instance: Any) -> bool:
+    """Only accounts holding a simulated world get EC2's timing; every other account
+    (moto's own tests, a plain mock_aws) keeps moto's instant states."""
+    return has_world(instance.ec2_backend.account_id)
 
 
 def _now(instance: Any) -> datetime:
@@ -110,6 +117,8 @@ def start(instance: Any, original: Callable[[Any], Any]) -> Any:
     """Instance.start: stopped -> pending (-> running); running/pending: unchanged."""
     import copy
 
+    if not in_world(instance):
+        return original(instance)
     current = instance._state
     if current.name in ("running", "pending"):
         return copy.copy(current)
@@ -129,6 +138,8 @@ def stop(instance: Any, original: Callable[[Any], Any]) -> Any:
     """Instance.stop: running -> stopping (-> stopped); stopping/stopped: unchanged."""
     import copy
 
+    if not in_world(instance):
+        return original(instance)
     current = instance._state
     if current.name in ("stopped", "stopping"):
         return copy.copy(current)
@@ -144,7 +155,7 @@ def stop(instance: Any, original: Callable[[Any], Any]) -> Any:
 
 def reboot(instance: Any, original: Callable[[Any], Any]) -> Any:
     """Instance.reboot: the state stays running; the operating system (the host) restarts."""
-    if instance._state.name != "running":
+    if in_world(instance) and instance._state.name != "running":
         raise IncorrectInstanceState(instance.id, "rebooted")
     answer = original(instance)
     _boot_host(instance, _now(instance))
@@ -154,6 +165,8 @@ def reboot(instance: Any, original: Callable[[Any], Any]) -> Any:
 def status_check(instance: Any) -> dict[str, Any]:
     """InstanceStatus / SystemStatus: not-applicable unless running; `initializing` for
     the first STATUS_INITIALIZING_SECONDS after reaching running, then `ok`."""
+    if not in_world(instance):
+        return moto_status["instance_status"].fget(instance)
     if instance._state.name != "running":
         return {"Status": "not-applicable"}
     since = getattr(instance, "labguide_running_since", None)
