@@ -43,6 +43,7 @@ class ClassMessage(Message):
     the screen to show. Thread-safe to send: `app.call_from_thread(screen.post_message,
     ClassMessage(text))`, or `screen.post_message` from the app's thread."""
 
-    def __init__(self, text: str, *, sender: str = "Instructor") -> None:
+    def __init__(self, text: str, *, sender: str = "Instructor", kind: str | None = None) -> None:
         super().__init__()
         self.text, self.sender = text, sender
+        self.kind = kind  # the class server's message kind (message, hint, help-answered…)

@@ -91,6 +91,8 @@ class LabScreen(ActionHost, Screen):
         Binding("f", "finish", "Finish", show=False),
         Binding("escape", "leave_field", "Leave field", show=False),
         Binding("ctrl+o", "picker", "Scenarios", show=False),
+        Binding("exclamation_mark", "raise_hand", "Raise hand (class)"),  # in a class only
+        Binding("m", "messages", "Class messages"),  # in a class only
     ]
 
     class AccountReady(Message):
@@ -120,6 +122,9 @@ class LabScreen(ActionHost, Screen):
         self.pane_names = self._pane_order()
         self.panes_view = False  # on a short screen: the live panes instead of the text
         self.received: list[tuple[str, str]] = []  # ClassMessages, oldest first
+        from labguide.tui.class_seat import HandState
+
+        self.hand = HandState()  # a raised hand, in a class
 
     def _pane_order(self) -> list[str]:
         names: list[str] = []
@@ -149,6 +154,33 @@ class LabScreen(ActionHost, Screen):
         self.sub_title = self.session.connection.label()
         self._apply_size(self.app.size.width, self.app.size.height)
         self.open_step(self.step_id)
+        if self.reporter is not None:  # the status line says whether the class hears us
+            self.set_interval(5.0, self.update_status)
+            from labguide.tui.class_seat import deliver_messages
+
+            deliver_messages(self, self.reporter)
+
+    @property
+    def reporter(self) -> Any:
+        from labguide.tui.class_seat import reporter_of
+
+        return reporter_of(self.app)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Raise hand and messages exist only in a class."""
+        if action in ("raise_hand", "messages"):
+            return self.reporter is not None
+        return True
+
+    def action_raise_hand(self) -> None:
+        from labguide.tui.class_seat import raise_hand
+
+        raise_hand(self, self.hand)
+
+    def action_messages(self) -> None:
+        from labguide.tui.class_seat import MessagesScreen
+
+        self.app.push_screen(MessagesScreen(self.received))
 
     def on_step_view_body_shown(self, _message: StepView.BodyShown) -> None:
         # The panes (many widgets) come after the first frame and the step's text.
@@ -459,7 +491,12 @@ class LabScreen(ActionHost, Screen):
                 checks.append(f" ({detail})")
         refreshed = self.session.last_refresh
         when = self.app.format_time(refreshed) if refreshed else "not yet"
-        status.update(status_text(self.session.connection.label(), checks, when, width))
+        label = self.session.connection.label()
+        if self.reporter is not None:
+            from labguide.tui.class_seat import presence
+
+            label = f"{label} · {presence(self.reporter)}"
+        status.update(status_text(label, checks, when, width))
         status.set_class(word == "error", "error")
 
     # ----- keys -------------------------------------------------------------------------
@@ -621,7 +658,10 @@ class LabScreen(ActionHost, Screen):
 
     def on_class_message(self, message: ClassMessage) -> None:
         """A message from outside the lab (the instructor): shown until dismissed, plain."""
+        from labguide.tui.class_seat import message_lowers_hand
+
         self.received.append((message.sender, message.text))
+        message_lowers_hand(message.kind, self.hand)
         self.notify(message.text, title=f"Message from {message.sender}", timeout=30)
 
     def action_leave_field(self) -> None:
