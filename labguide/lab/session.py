@@ -10,7 +10,9 @@ its observers (`session.events.subscribe`: class reporting). Textual-free.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,6 +21,7 @@ from labguide.lab import events as ev
 from labguide.lab.connection import Connection
 from labguide.lab.feed import FindingsFeed
 from labguide.progress import Progress, ProgressStore
+from labguide.progress.store import StoreError
 from labguide.scenario.model import Question, Step
 
 log = logging.getLogger(__name__)
@@ -52,6 +55,10 @@ class LabSession:
         self._runner_lock = threading.Lock()  # a round starting as the app closes
         self.events = ev.Observers()
         self.findings = FindingsFeed()  # one findings read per refresh: panes and rounds
+        # Saving can stop mid-session (full disk, the file gone read-only): the lab goes on
+        # in memory, the first failure is told to these listeners (the app warns).
+        self.save_error: str | None = None
+        self.save_failed_listeners: list[Callable[[str], None]] = []
 
     def emit(self, kind: str, step_id: str, question_id: str | None = None,
              **detail: Any) -> None:
@@ -79,7 +86,7 @@ class LabSession:
     def set_current(self, step_id: str) -> None:
         self.visited.add(step_id)
         if step_id != self.progress.current_step:
-            self.store.set_current_step(self.scenario.id, self.account, step_id)
+            self._save(self.store.set_current_step, self.scenario.id, self.account, step_id)
             self._reload()
         self.emit(ev.STEP_OPENED, step_id)
 
@@ -114,13 +121,15 @@ class LabSession:
 
     def reveal_next_hint(self, step_id: str, question: Question) -> int:
         shown = min(self.hints_shown(step_id, question.id) + 1, len(question.hints))
-        self.store.reveal_hint(self.scenario.id, self.account, step_id, question.id, shown)
+        self._save(self.store.reveal_hint, self.scenario.id, self.account, step_id,
+                   question.id, shown)
         self._reload()
         self.emit(ev.HINT_SHOWN, step_id, question.id, shown=shown)
         return shown
 
     def reveal_answer(self, step_id: str, question: Question) -> None:
-        self.store.reveal_answer(self.scenario.id, self.account, step_id, question.id)
+        self._save(self.store.reveal_answer, self.scenario.id, self.account, step_id,
+                   question.id)
         self._reload()
         self.emit(ev.ANSWER_REVEALED, step_id, question.id)
 
@@ -144,9 +153,8 @@ class LabSession:
 
     def submit_answer(self, step_id: str, question: Question, answer: str) -> AnswerVerdict:
         verdict = self.judge(question, answer)
-        self.store.save_answer(
-            self.scenario.id, self.account, step_id, question.id, answer.strip(), verdict.correct
-        )
+        self._save(self.store.save_answer, self.scenario.id, self.account, step_id,
+                   question.id, answer.strip(), verdict.correct)
         self._reload()
         self.emit(ev.ANSWER_JUDGED, step_id, question.id, correct=verdict.correct,
                   text=answer.strip())  # the instructor reads it (class reports)
@@ -193,9 +201,8 @@ class LabSession:
             known = {c for s, c in self.progress.checks_passed if s == step_result.id}
             newly = complete and step_result.id not in self.progress.steps_done
             if (set(passed) - known) or newly:
-                self.store.record_checks(
-                    self.scenario.id, self.account, step_result.id, passed, complete
-                )
+                self._save(self.store.record_checks, self.scenario.id, self.account,
+                           step_result.id, passed, complete)
                 if complete and step_result.id not in self.progress.steps_done:
                     newly_done.append(step_result.id)
         self._reload()
@@ -235,7 +242,30 @@ class LabSession:
         return "passed", f"{len(statuses)}/{len(statuses)} passed"
 
     def _reload(self) -> None:
-        self.progress = self.store.load(self.scenario.id, self.account)
+        if self.save_error is not None:
+            return  # the file is not being written: what it holds is older than the screen
+        try:
+            self.progress = self.store.load(self.scenario.id, self.account)
+        except (StoreError, sqlite3.Error) as exc:
+            self._saving_stopped(str(exc))
+
+    def _save(self, write: Callable[..., Any], *args: Any) -> None:
+        """A store write; if it fails, the lab goes on and the listeners are told once."""
+        try:
+            write(*args)
+        except StoreError as exc:
+            self._saving_stopped(str(exc))
+
+    def _saving_stopped(self, reason: str) -> None:
+        first = self.save_error is None
+        self.save_error = reason
+        log.warning("saving progress stopped: %s", reason)
+        if first:
+            for listener in list(self.save_failed_listeners):
+                try:
+                    listener(reason)
+                except Exception:  # a listener's failure must not reach the learner
+                    log.exception("save-failed listener")
 
     # ----- text ---------------------------------------------------------------------------
 

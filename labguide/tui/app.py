@@ -10,6 +10,7 @@ masked) and shown in a dialog while the app keeps running.
 from __future__ import annotations
 
 import logging
+import threading
 import traceback
 from datetime import UTC, datetime
 from typing import Any
@@ -74,6 +75,16 @@ class LabGuideApp(App):
         toast is drawn broke the screen's message loop and froze the app."""
         super().notify(visible(message), title=visible(title, lines=False), severity=severity,
                        timeout=timeout, markup=False)  # control characters made visible
+
+    def _saving_stopped(self, reason: str) -> None:
+        """The progress file cannot be written any more: say so, and keep the lab going."""
+        message = (f"Saving your progress stopped: {reason}. The lab keeps working; what you "
+                   "do from now on is not saved.")
+        if self._thread_id == threading.get_ident():
+            self.notify(message, title="Progress not saved", severity="warning", timeout=30)
+        else:
+            self.call_from_thread(self.notify, message, title="Progress not saved",
+                                  severity="warning", timeout=30)
 
     # ----- time -------------------------------------------------------------------------
 
@@ -224,6 +235,7 @@ class LabGuideApp(App):
         if connection.is_simulator and not connection.ready and connection.embedded is None:
             self._start_simulator_after_first_frame(connection, loaded, progress)
         self.session = LabSession(loaded, connection, self.store, progress)
+        self.session.save_failed_listeners.append(self._saving_stopped)
         for observer in self.options.observers:
             self.session.events.subscribe(observer)
         screen = LabScreen(self.session, on_first_paint=self._start_after_lab_paint)
