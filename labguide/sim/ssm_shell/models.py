@@ -80,7 +80,10 @@ def agent_online(account_id: str, region: str, instance_id: str, now: datetime) 
     if not is_managed(account_id, region, instance_id):
         return False
     held = instance_credentials.current(account_id, instance_id)
-    decision = judge(held.access_key_id, AGENT_ACTION, "*", now)  # type: ignore[union-attr]
+    instance = _ec2_instance(account_id, region, instance_id)
+    address = getattr(instance, "public_ip", None) or getattr(instance, "private_ip", None)
+    decision = judge(held.access_key_id, AGENT_ACTION, "*", now,  # type: ignore[union-attr]
+                     source_ip=address, region=region, account_id=account_id)
     return decision is None or decision.allowed
 
 
