@@ -142,6 +142,23 @@ class AwsFact(Strict):
     description: Text
     call: AwsCall
     select: JmesPath
+    extract: str | None = Field(
+        default=None, description="A regular expression with one group: the fact is that "
+        "group of its first match in the selected text (or in the first list item that "
+        "matches).", examples=[r"Accepted password for (\S+) from"])
+
+    @field_validator("extract")
+    @classmethod
+    def _one_group(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            compiled = re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"invalid regular expression: {exc}") from None
+        if compiled.groups != 1:
+            raise ValueError("extract needs exactly one group, (...), holding the value")
+        return value
 
     @field_validator("select")
     @classmethod
@@ -218,6 +235,31 @@ class KeyRotatedCheck(CheckBase):
     role: FactName = "role_name"
     key: FactName = "access_key_id"
     since: FactName = "first_seen"
+
+
+class GuardDutyFilterCheck(CheckBase):
+    """A saved GuardDuty filter (action NOOP) selects the findings whose `field` has the
+    value of a fact, as GuardDuty itself lists them under the filter's criteria."""
+
+    FACT_FIELDS: ClassVar[tuple[str, ...]] = ("detector", "value")
+    kind: Literal["guardduty-filter"]
+    field: str = Field(description="A finding attribute, as FindingCriteria names it.",
+                       examples=["resource.instanceDetails.instanceId"])
+    value: FactName = Field(description="The fact whose value the filter must select.")
+    detector: FactName = "detector_id"
+
+
+class NetworkAclDeniesCheck(CheckBase):
+    """The subnet's network ACL drops an address's inbound traffic with an entry aimed at it,
+    numbered before any allow that matches (first match wins), not a deny of everyone."""
+
+    FACT_FIELDS: ClassVar[tuple[str, ...]] = ("subnet", "source")
+    kind: Literal["network-acl-denies"]
+    subnet: FactName = Field(description="The fact holding the subnet id.")
+    source: FactName = Field(description="The fact holding the address to block (IPv4 or IPv6).")
+    protocol: str = Field(default="tcp", description="The traffic judged: tcp, udp, icmp, a "
+                          "number, or -1.", examples=["tcp"])
+    port: int | None = Field(default=None, ge=0, le=65535, examples=[22])
 
 
 class AwsCheck(CheckBase):
@@ -327,6 +369,8 @@ CHECK_REGISTRY: dict[str, Kind] = {k.name: k for k in (
     Kind("instance-key-rotated", KeyRotatedCheck, f"{_CHECKS}.key_rotated:run"),
     Kind("aws", AwsCheck, f"{_CHECKS}.aws:run"),
     Kind("instance-command", InstanceCommandCheck, f"{_CHECKS}.instance_command:run"),
+    Kind("guardduty-filter", GuardDutyFilterCheck, f"{_CHECKS}.guardduty_filter:run"),
+    Kind("network-acl-denies", NetworkAclDeniesCheck, f"{_CHECKS}.network_acl_denies:run"),
 )}
 
 _PANES = "labguide.tui.panes"

@@ -352,12 +352,69 @@ class SsmAgent(_Actor):
     instance: LocalId
 
 
+class Guess(Strict):
+    user: str
+    password: str
+
+
+class ConnectBack(Strict):
+    port: int = Field(ge=1, le=65535, description="The attacker's port the instance connects "
+                      "to once a guess worked.", examples=[443])
+
+
+class ConnectionFindings(Strict):
+    inbound: str | None = Field(default=None, description="Finding type for connections that "
+                                "reach the instance.",
+                                examples=["UnauthorizedAccess:EC2/SSHBruteForce"])
+    outbound: str | None = Field(default=None, description="Finding type for the instance "
+                                 "connecting back, when the address is on an active threat "
+                                 "list.",
+                                 examples=["UnauthorizedAccess:EC2/MaliciousIPCaller.Custom"])
+
+
+class ConnectionRecords(Strict):
+    guardduty: ConnectionFindings = Field(default_factory=ConnectionFindings)
+
+
+class SshPasswordGuesses(_Actor):
+    """Someone guessing SSH passwords against an instance from one address: each round,
+    one connection per guess, judged by the VPC (network ACL, security groups) and then by
+    the sshd the instance runs; an accepted guess makes the instance connect back."""
+
+    kind: Literal["ssh-password-guesses"]
+    instance: LocalId
+    source_ip: str = Field(description="The guesser's public address.")
+    guesses: list[Guess] = Field(min_length=1)
+    spacing: int = Field(default=1, ge=1, description="Seconds between two guesses.")
+    connect_back: ConnectBack | None = None
+    records: ConnectionRecords = Field(default_factory=ConnectionRecords)
+
+
+class CollectedLogFile(Strict):
+    path: str = Field(examples=["/var/log/secure"])
+    log_group: str
+    log_stream: str = Field(description="Usually the instance id, as the agent's "
+                            "{instance_id} placeholder gives it.")
+
+
+class CloudWatchAgent(_Actor):
+    """The CloudWatch agent on an instance, shipping new lines of files to log groups."""
+
+    kind: Literal["cloudwatch-agent"]
+    instance: LocalId
+    files: list[CollectedLogFile] = Field(min_length=1)
+
+
 # The actor kinds, registered once: model and builder (labguide.sim.worlds.actors).
 _ACTORS = "labguide.sim.worlds.actors"
 ACTOR_REGISTRY: dict[str, Kind] = {k.name: k for k in (
     Kind("aws-api-calls", ApiCallsActor, f"{_ACTORS}:build_api_calls"),
     Kind("instance-application", InstanceApplication, f"{_ACTORS}:build_instance_application"),
     Kind("ssm-agent", SsmAgent, f"{_ACTORS}:build_ssm_agent"),
+    Kind("ssh-password-guesses", SshPasswordGuesses,
+         "labguide.sim.worlds.host_actors:build_ssh_password_guesses"),
+    Kind("cloudwatch-agent", CloudWatchAgent,
+         "labguide.sim.worlds.host_actors:build_cloudwatch_agent"),
 )}
 ActorSpec = Annotated[Union[tuple(k.model for k in ACTOR_REGISTRY.values())],  # noqa: UP007
                       Field(discriminator="kind")]

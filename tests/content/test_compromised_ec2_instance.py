@@ -91,3 +91,80 @@ def test_the_lessons_the_design_asks_for_are_taught():
     assert "first" in text["disable-passwords"]  # sshd keeps the first value of a keyword
     assert "accepted" in text["check-logins"] and "filter-log-events" in text["check-logins"]
     assert "create-filter" in text["investigate"] and "noop" in text["investigate"]
+
+
+# ----- the scenario file: contract ids, questions, counterexamples -------------------------
+
+SCENARIO_FILE = ROOT / "scenarios" / "compromised-ec2-instance.yaml"
+# DESIGN.md's table: the check ids each step must have (answer checks besides).
+DESIGN_CHECKS = {
+    "alert": set(), "investigate": {"instance-filtered"}, "check-logins": set(),
+    "block-attacker": {"attacker-blocked"}, "close-ssh": {"ssh-closed"},
+    "disable-passwords": {"password-auth-off"}, "review": set(),
+}
+# The issue's counterexamples, by step: each must be declared (labguide test applies them).
+COUNTEREXAMPLES = {
+    "block-attacker": {"other-address", "after-allow", "egress-deny", "deny-everyone"},
+    "close-ssh": {"http-removed", "ssh-one-address"},
+    "disable-passwords": {"no-restart"},
+}
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    from labguide.scenario import load_scenario
+
+    return load_scenario(SCENARIO_FILE).scenario
+
+
+def test_steps_and_checks_match_the_design_table(scenario):
+    assert scenario.step_ids == list(STEP_FILES)
+    for step in scenario.steps:
+        assert step.content == STEP_FILES[step.id]
+        ids = {check.id for check in step.checks if check.kind != "answer"}
+        assert ids == DESIGN_CHECKS[step.id], step.id
+        if step.id == "check-logins":  # the user name, checked against the account's logs
+            (question,) = [q for q in step.questions if q.id == "login-user"]
+            assert question.expect.fact_names == ["logged_in_user"]
+            assert scenario.facts["logged_in_user"].call.service == "logs"
+
+
+def test_declared_counterexamples(scenario):
+    for step_id, wanted in COUNTEREXAMPLES.items():
+        declared = {example.id for example in scenario.step(step_id).counterexamples}
+        assert wanted <= declared, step_id
+
+
+def test_every_question_has_hints_and_a_model_answer(scenario):
+    for step in scenario.steps:
+        for question in step.questions:
+            assert question.hints, (step.id, question.id)
+            assert len(question.answer.split()) >= 15, (step.id, question.id)
+
+
+def test_the_review_asks_what_the_issue_lists(scenario):
+    review = {q.id: (q.question + " " + q.answer).lower()
+              for q in scenario.step("review").questions}
+    assert "lower rule number" in review["nacl-order"]
+    assert "security group" in review["nacl-not-sg"] and "only allow" in review["nacl-not-sg"]
+    assert "first exercise" in review["as-alice"] + " ".join(
+        scenario.step("review").questions[2].hints).lower()
+    assert "eventbridge" in review["automation"] and "lambda" in review["automation"]
+
+
+def test_no_python_is_specific_to_the_exercise():
+    code = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "labguide").rglob("*.py"))
+    for word in ("compromised-ec2-instance", "alice", "threat-detection-wksp: Compromised"):
+        assert word not in code, word
+
+
+def test_questions_and_texts_of_the_file_are_our_own_words(scenario):
+    pages = reference_pages()
+    if not pages:
+        pytest.skip("the shared reference pages are not beside this checkout")
+    texts = {"summary": scenario.summary, "finish": scenario.finish}
+    for step in scenario.steps:
+        for q in step.questions:
+            texts[f"{step.id}/{q.id}"] = "\n".join([q.question, *q.hints, q.answer])
+    for name, text in texts.items():
+        assert not copied_runs(text, pages), (name, copied_runs(text, pages))

@@ -66,6 +66,8 @@ def fact(spec: AwsFact, ctx: RoundContext) -> Fact:
     response = ctx.once(("aws-read", spec.call.model_dump_json(), json.dumps(values)),
                         lambda: read_all(ctx.target, spec.call, values))
     value = select(spec.select, response)
+    if spec.extract is not None:
+        return _extracted(spec, value)
     if isinstance(value, list):
         value = next((item for item in value if item not in (None, "", [], {})), None)
     if value is None or value == "" or value == {}:
@@ -73,6 +75,18 @@ def fact(spec: AwsFact, ctx: RoundContext) -> Fact:
                           f"{spec.call.service}:{spec.call.operation} yet")
     return Fact(value if isinstance(value, str) else json.dumps(value, default=str)
                 if isinstance(value, dict | list) else str(value))
+
+
+def _extracted(spec: AwsFact, value: Any) -> Fact:
+    """The `extract` group of the first selected text that matches it."""
+    pattern = re.compile(spec.extract or "")
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, str):
+            match = pattern.search(item)
+            if match is not None and match.group(1):
+                return Fact(match.group(1))
+    return Fact(None, f"nothing {spec.select!r} selects from {spec.call.service}:"
+                      f"{spec.call.operation} matches {spec.extract!r} yet")
 
 
 def run(spec: AwsCheck, ctx: RoundContext, step: Step | None = None) -> Verdict:

@@ -1,6 +1,6 @@
 """Lines as rsyslog writes them to /var/log/secure on Amazon Linux (traditional format).
 
-`Dec  1 23:40:01 ip-10-0-0-15 sshd[2412]: Failed password for alice from A port P ssh2`:
+`Dec  1 23:40:01 ip-10-0-0-15 sshd[2412]: Failed password for ec2-user from A port P ssh2`:
 month abbreviation, day padded to two columns with a space, local time (UTC on EC2),
 host name, program[pid], message. There is no year; a reader supplies it.
 """

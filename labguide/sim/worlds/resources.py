@@ -202,9 +202,12 @@ def create_network_acl(ctx: BuildContext, spec: wm.NetworkAcl) -> Namespace:
         ec2.create_network_acl_entry(acl.id, entry.rule, _protocol(entry.protocol),
                                      entry.action, entry.egress, entry.cidr, None, None,
                                      low, high, None)
+    for egress in (False, True):  # AWS shows every ACL's final `*` rule as 32767 deny
+        ec2.create_network_acl_entry(acl.id, 32767, "-1", "deny", egress, "0.0.0.0/0", None,
+                                     None, None, None, None)
     subnet_ids = {ctx.ref(s, "subnet").id for s in spec.subnets}
     for other in list(ec2.network_acls.values()):
-        for association_id, association in list(other.associations.items()):
+        for association_id, association in list(other._associations.items()):
             if association.subnet_id in subnet_ids and other.id != acl.id:
                 ec2.replace_network_acl_association(association_id, acl.id)
     return _ns("network_acl", id=acl.id)

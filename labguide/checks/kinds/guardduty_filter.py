@@ -1,0 +1,76 @@
+"""`guardduty-filter`: a saved GuardDuty filter selects the findings of one value of a field.
+
+Generic over the finding attribute (`field`, e.g. resource.instanceDetails.instanceId)
+and the value (a fact). A filter counts when its criterion on `field` lists the value
+(Eq/Equals) and GuardDuty itself, asked ListFindings with the filter's whole criteria,
+returns at least one finding that has that value, so a filter narrowed to nothing by its
+other criteria does not count; nor does one with the action ARCHIVE (a suppression rule
+hides the very findings the learner needs).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from labguide.checks.context import RoundContext
+from labguide.checks.kinds._common import need_fact
+from labguide.checks.kinds.filter_on_key import _filter_names, key_values
+from labguide.checks.results import Verdict
+from labguide.scenario.kinds import GuardDutyFilterCheck
+from labguide.scenario.model import Step
+from labguide.target import AwsCallFailed, mask_keys
+
+
+def _finding_ids(ctx: RoundContext, detector: str, criteria: dict[str, Any]) -> set[str]:
+    params: dict[str, Any] = {"DetectorId": detector, "FindingCriteria": criteria,
+                              "MaxResults": 50}
+    ids: set[str] = set()
+    while True:
+        page = ctx.target.call("guardduty", "ListFindings", **params)
+        ids.update(page.get("FindingIds", []))
+        if not page.get("NextToken"):
+            return ids
+        params["NextToken"] = page["NextToken"]
+
+
+def run(spec: GuardDutyFilterCheck, ctx: RoundContext, step: Step | None = None) -> Verdict:
+    value = need_fact(ctx, spec.value, spec.value.replace("_", " "))
+    detector = need_fact(ctx, spec.detector, "the GuardDuty detector")
+    expected = f"a saved filter on {spec.field} = {value} (action NOOP)"
+    ctx_key = ("guardduty-filter-wanted", detector, spec.field, value)
+    wanted = ctx.once(ctx_key, lambda: _finding_ids(
+        ctx, detector, {"Criterion": {spec.field: {"Eq": [value]}}}))
+    if not wanted:
+        return Verdict("failed", f"no finding has {spec.field} = {value} yet", expected,
+                       "no such finding")
+    names = _filter_names(ctx, detector)
+    if not names:
+        return Verdict("failed", f"no saved GuardDuty filter selects {value} yet", expected,
+                       "no saved filters")
+    misses: list[str] = []
+    for name in names:
+        saved = ctx.target.call("guardduty", "GetFilter", DetectorId=detector, FilterName=name)
+        criteria = saved.get("FindingCriteria") or {}
+        condition = (criteria.get("Criterion") or {}).get(spec.field) or {}
+        if value not in key_values(condition):
+            continue
+        if saved.get("Action") == "ARCHIVE":
+            misses.append(f"'{name}' archives those findings (a suppression rule hides "
+                          "them); save it with the action NOOP")
+            continue
+        try:
+            selected = _finding_ids(ctx, detector, criteria) & wanted
+        except AwsCallFailed as failure:
+            if failure.code not in ("BadRequestException", "InvalidInputException"):
+                raise
+            misses.append(f"GuardDuty rejects the criteria of '{name}' ({failure.reason})")
+            continue
+        if not selected:
+            misses.append(f"'{name}' names {value} but its other criteria leave out its "
+                          "findings")
+            continue
+        return Verdict("passed", f"saved filter '{name}' selects the findings of {value}",
+                       expected, f"saved filter '{name}' on {spec.field} = {value}")
+    count = f"{len(names)} saved filter{'s' if len(names) != 1 else ''}"
+    detail = f"{count}; " + "; ".join(misses) if misses else f"{count}, none on {value}"
+    return Verdict("failed", mask_keys(detail), expected, mask_keys(detail))

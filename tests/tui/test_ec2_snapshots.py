@@ -1,0 +1,67 @@
+"""Snapshots of every step of compromised-ec2-instance as first opened, on a frozen
+simulated account (fixed account, seed, epoch and clock), and the picker with both
+bundled exercises."""
+
+from __future__ import annotations
+
+import logging
+from types import SimpleNamespace
+
+import pytest
+
+from labguide.scenario import load_scenario
+from labguide.sim.server import SimServer
+from labguide.target import Target
+from labguide.tui.app import build_app
+from labguide.tui.connection import Connection, TargetSpec
+from labguide.tui.screens.picker import PickerScreen
+from tests.tui.helpers import EPOCH, SEED, frozen_clock, lab_ready, wait_until
+from tests.tui.test_snapshots import STACKED, settle
+
+SCENARIO = "compromised-ec2-instance"
+STEPS = load_scenario(SCENARIO).scenario.step_ids
+SNAPSHOT_ACCOUNT = "299999999998"  # its own: ids must not depend on what ran before
+
+
+@pytest.fixture(scope="module")
+def frozen_ec2():
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    scenario = load_scenario(SCENARIO).scenario
+    server = SimServer().start()
+    world = server.add_world(scenario.world.source, dict(scenario.world.params),
+                             region=scenario.region, account_id=SNAPSHOT_ACCOUNT, seed=SEED,
+                             epoch=EPOCH)
+    connection = Connection(TargetSpec(), scenario.region)
+    connection.embedded = SimpleNamespace(world=world, stop=server.stop)
+    connection.account_id = world.account_id
+    connection.target = Target.for_simulator(server.endpoint_url, world.learner, scenario.region)
+    connection._set_ready()
+    yield connection
+    connection.close()
+
+
+@pytest.mark.parametrize("step_id", STEPS)
+def test_each_step(snap_compare, tmp_path, frozen_ec2, step_id):
+    async def open_step(pilot) -> None:
+        await settle(pilot)
+        pilot.app.screen.open_step(step_id)
+        await settle(pilot)
+
+    app = build_app(scenario=SCENARIO, store_path=tmp_path / "p.db", seed=SEED, epoch=EPOCH,
+                    clock=frozen_clock, poll_interval=600, check_interval=600,
+                    connection=frozen_ec2)
+    assert snap_compare(app, terminal_size=STACKED, run_before=open_step)
+
+
+async def test_the_picker_offers_both_exercises_and_opens_the_second(tmp_path):
+    app = build_app(store_path=tmp_path / "p.db", clock=frozen_clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert isinstance(app.screen, PickerScreen)
+        table = app.screen.query_one("#scenarios")
+        ids = [row.key.value for row in table.ordered_rows]
+        assert {"compromised-iam-credentials", SCENARIO} <= set(ids)
+        table.focus()
+        table.move_cursor(row=ids.index(SCENARIO))
+        await pilot.press("enter")
+        await lab_ready(pilot)
+        await wait_until(pilot, lambda: app.session.scenario.id == SCENARIO, "the second lab")
