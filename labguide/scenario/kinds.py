@@ -14,6 +14,7 @@ Adding a kind is adding its model class and one `Kind` line below.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal, Union
 
@@ -259,7 +260,8 @@ class NetworkAclDeniesCheck(CheckBase):
     source: FactName = Field(description="The fact holding the address to block (IPv4 or IPv6).")
     protocol: str = Field(default="tcp", description="The traffic judged: tcp, udp, icmp, a "
                           "number, or -1.", examples=["tcp"])
-    port: int | None = Field(default=None, ge=0, le=65535, examples=[22])
+    port: int | None = Field(default=None, ge=0, le=65535, description="The destination "
+                             "port judged (TCP/UDP); none: any port.", examples=[22])
 
 
 class AwsCheck(CheckBase):

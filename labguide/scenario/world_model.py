@@ -353,16 +353,22 @@ class SsmAgent(_Actor):
 
 
 class Guess(Strict):
-    user: str
-    password: str
+    """One login attempt: a user name and the password tried for it."""
+
+    user: str = Field(description="The user name tried.", examples=["admin"])
+    password: str = Field(description="The password tried.", examples=["123456"])
 
 
 class ConnectBack(Strict):
+    """What a logged-in attacker makes the instance do: connect back to its address."""
+
     port: int = Field(ge=1, le=65535, description="The attacker's port the instance connects "
                       "to once a guess worked.", examples=[443])
 
 
 class ConnectionFindings(Strict):
+    """The GuardDuty finding types recorded for the actor's connections."""
+
     inbound: str | None = Field(default=None, description="Finding type for connections that "
                                 "reach the instance.",
                                 examples=["UnauthorizedAccess:EC2/SSHBruteForce"])
@@ -373,6 +379,8 @@ class ConnectionFindings(Strict):
 
 
 class ConnectionRecords(Strict):
+    """What the account's detectors record of the actor's connections that get through."""
+
     guardduty: ConnectionFindings = Field(default_factory=ConnectionFindings)
 
 
@@ -384,15 +392,17 @@ class SshPasswordGuesses(_Actor):
     kind: Literal["ssh-password-guesses"]
     instance: LocalId
     source_ip: str = Field(description="The guesser's public address.")
-    guesses: list[Guess] = Field(min_length=1)
+    guesses: list[Guess] = Field(min_length=1, description="Tried in this order every round.")
     spacing: int = Field(default=1, ge=1, description="Seconds between two guesses.")
     connect_back: ConnectBack | None = None
     records: ConnectionRecords = Field(default_factory=ConnectionRecords)
 
 
 class CollectedLogFile(Strict):
-    path: str = Field(examples=["/var/log/secure"])
-    log_group: str
+    """One entry of the agent's collect_list: a file and where its lines go."""
+
+    path: str = Field(description="The file on the instance.", examples=["/var/log/secure"])
+    log_group: str = Field(description="The log group its lines go to.")
     log_stream: str = Field(description="Usually the instance id, as the agent's "
                             "{instance_id} placeholder gives it.")
 
@@ -402,7 +412,7 @@ class CloudWatchAgent(_Actor):
 
     kind: Literal["cloudwatch-agent"]
     instance: LocalId
-    files: list[CollectedLogFile] = Field(min_length=1)
+    files: list[CollectedLogFile] = Field(min_length=1, description="The files it ships.")
 
 
 # The actor kinds, registered once: model and builder (labguide.sim.worlds.actors).

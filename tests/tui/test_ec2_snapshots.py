@@ -8,12 +8,12 @@ import logging
 from types import SimpleNamespace
 
 import pytest
+from labguide.tui.connection import Connection, TargetSpec
 
 from labguide.scenario import load_scenario
 from labguide.sim.server import SimServer
 from labguide.target import Target
 from labguide.tui.app import build_app
-from labguide.tui.connection import Connection, TargetSpec
 from labguide.tui.screens.picker import PickerScreen
 from tests.tui.helpers import EPOCH, SEED, frozen_clock, lab_ready, wait_until
 from tests.tui.test_snapshots import STACKED, settle

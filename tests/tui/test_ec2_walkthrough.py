@@ -4,6 +4,7 @@ security group) and the instance shell; every step turns done."""
 
 from __future__ import annotations
 
+from labguide.tui.session import DONE
 from textual.widgets import DataTable, Input, Select
 
 from labguide.tui.app import build_app
@@ -11,7 +12,6 @@ from labguide.tui.panes import gd
 from labguide.tui.panes.alerts import AlertsPane, email_lines
 from labguide.tui.panes.findings import FindingsPane
 from labguide.tui.screens.modals import ConfirmModal, PromptModal
-from labguide.tui.session import DONE
 from tests.tui.helpers import SEED, lab_ready, wait_for_workers, wait_until
 from tests.tui.test_walkthrough import answer
 
