@@ -22,7 +22,7 @@ from textual.message import Message
 
 from labguide.classroom.client import ClassApiError, ClassClient, ClassUnreachable
 from labguide.tui.dashboard.actions import Request
-from labguide.tui.dashboard.model import IDLE_AFTER
+from labguide.tui.dashboard.model import IDLE_AFTER, STUCK_AFTER
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,7 @@ class DashboardOptions:
     token_file: str | None = None  # shown in the command lines; never the token itself
     interval: float = 2.0  # seconds between the end of one refresh and the next request
     idle_after: timedelta = IDLE_AFTER
+    stuck_after: timedelta = STUCK_AFTER  # the least time on a step that can be "stuck"
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     export_dir: Path = field(default_factory=Path.cwd)
 

@@ -133,7 +133,8 @@ class BoardScreen(PolledScreen):
         started = time.perf_counter()
         try:
             status = app.client.status()
-            view = ClassView.build(status, app.now(), idle_after=app.options.idle_after)
+            view = ClassView.build(status, app.now(), idle_after=app.options.idle_after,
+                                  stuck_after=app.options.stuck_after)
             grid = _grid(view)
         except Exception as exc:  # the server is down or said no: shown in the header
             from labguide.tui.dashboard.app import describe_failure

@@ -49,7 +49,7 @@ def bar_cell(row: SeatRow) -> Text:
     for n, cell in enumerate(row.cells):
         if cell.status == "done":
             text.append("▰", style="green")
-        elif n == row.step_index:
+        elif n == row.step_index and row.joined:
             text.append("✗" if cell.status == "failing" else "▶",
                         style="bold red" if cell.status == "failing" else "bold")
         else:
@@ -60,7 +60,7 @@ def bar_cell(row: SeatRow) -> Text:
 def step_cell(row: SeatRow, numbered: bool = True) -> Text:
     if row.status == "done":
         return Text("finished", style="cyan")
-    if row.current_step is None:
+    if row.current_step is None or not row.joined:
         return Text("—", style="dim")
     return Text(f"{row.step_index + 1} {row.current_step}" if numbered else row.current_step)
 

@@ -18,6 +18,7 @@ from typing import Any
 from labguide.awstime import instant, to_utc
 
 IDLE_AFTER = timedelta(minutes=5)
+STUCK_AFTER = timedelta(minutes=2)  # under this, nobody is stuck (a whole class at 28 s is not)
 MIN_SAMPLES_FOR_P75 = 4  # below this, a quartile of the class says nothing
 STATUS_ICONS = {"not joined": "·", "active": "●", "idle": "◌", "done": "✓", "error": "⚠"}
 CELL_ICONS = {"done": "✓", "in-progress": "◐", "failing": "✗", "not-started": "○"}
@@ -193,7 +194,8 @@ class ClassView:
 
     @classmethod
     def build(cls, status: dict[str, Any], now: datetime | None = None, *,
-              idle_after: timedelta = IDLE_AFTER) -> ClassView:
+              idle_after: timedelta = IDLE_AFTER,
+              stuck_after: timedelta = STUCK_AFTER) -> ClassView:
         """The view of one status answer; `now` is the server's `now` when it sends one."""
         now = _when(status.get("now")) or (to_utc(now) if now else None)
         if now is None:
@@ -210,7 +212,8 @@ class ClassView:
                 row.on_step = current.seconds_on(now)
                 limit = p75.get(current.id)
                 row.slow = bool(limit is not None and row.on_step is not None
-                                and row.on_step > limit)
+                                and row.on_step > limit
+                                and row.on_step >= stuck_after.total_seconds())
             row.flags = _flags(row)
         return cls(scenario=str(status.get("scenario", "")), now=now,
                    started_at=_when(status.get("started_at")),

@@ -127,7 +127,8 @@ class SeatScreen(PolledScreen):
             status = {"now": detail.get("now"), "scenario": detail.get("scenario"),
                       "steps": detail.get("step_titles") or [], "seats": [detail]}
             row = ClassView.build(status, app.now(),
-                                  idle_after=app.options.idle_after).seats[0]
+                                  idle_after=app.options.idle_after,
+                                  stuck_after=app.options.stuck_after).seats[0]
         except Exception as exc:
             from labguide.tui.dashboard.app import describe_failure
 
