@@ -49,13 +49,6 @@ SSM_UNMANAGED = (
     "https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_SendCommand.html "
     "(Errors: InvalidInstanceId, 'SSM Agent isn't running ... isn't registered')")
 
-EC2_STATES_OVER_TIME = (
-    "StopInstances leaves an instance 'stopping' for a while before 'stopped' (and a start "
-    "'pending' before 'running'); moto's test reads 'stopped' at once: "
-    "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-lifecycle.html "
-    "(instance states: stopping -> stopped) and API_StopInstances.html (CurrentState "
-    "'stopping' in the answer)")
-
 # Failures kept on purpose: test id -> why AWS agrees with the extension.
 KEPT: dict[str, str] = {
     "tests.test_guardduty.test_guardduty_filters::test_create_filter": GUARDDUTY_CRITERIA,
@@ -68,14 +61,6 @@ KEPT: dict[str, str] = {
     "tests.test_ssm.test_ssm::test_list_commands": SSM_UNMANAGED,
     "tests.test_ssm.test_ssm::test_get_command_invocation": SSM_UNMANAGED,
     "tests.test_ssm.test_ssm::test_get_command_invocations_by_instance_tag": SSM_UNMANAGED,
-    "tests.test_ec2.test_instances::test_instance_start_and_stop": EC2_STATES_OVER_TIME,
-    "tests.test_ec2.test_instances::test_describe_instance_status_with_instance_filter":
-        EC2_STATES_OVER_TIME,
-    "tests.test_ec2.test_instances::test_describe_instance_status_with_non_running_instances":
-        EC2_STATES_OVER_TIME,
-    "tests.test_ec2.test_instances::"
-    "test_describe_instance_status_with_stopped_instance_filter_and_instance_ids":
-        EC2_STATES_OVER_TIME,
 }
 
 PLUGIN = '''"""Installs every labguide extension before moto's tests run."""
