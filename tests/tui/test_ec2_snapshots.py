@@ -8,14 +8,13 @@ import logging
 from types import SimpleNamespace
 
 import pytest
-from labguide.tui.connection import Connection, TargetSpec
 
+from labguide.lab.connection import Connection, TargetSpec
 from labguide.scenario import load_scenario
 from labguide.sim.server import SimServer
 from labguide.target import Target
-from labguide.tui.app import build_app
 from labguide.tui.screens.picker import PickerScreen
-from tests.tui.helpers import EPOCH, SEED, frozen_clock, lab_ready, wait_until
+from tests.tui.helpers import EPOCH, SEED, frozen_clock, lab_ready, make_app, wait_until
 from tests.tui.test_snapshots import STACKED, settle
 
 SCENARIO = "compromised-ec2-instance"
@@ -47,14 +46,14 @@ def test_each_step(snap_compare, tmp_path, frozen_ec2, step_id):
         pilot.app.screen.open_step(step_id)
         await settle(pilot)
 
-    app = build_app(scenario=SCENARIO, store_path=tmp_path / "p.db", seed=SEED, epoch=EPOCH,
+    app = make_app(scenario=SCENARIO, store_path=tmp_path / "p.db", seed=SEED, epoch=EPOCH,
                     clock=frozen_clock, poll_interval=600, check_interval=600,
                     connection=frozen_ec2)
     assert snap_compare(app, terminal_size=STACKED, run_before=open_step)
 
 
 async def test_the_picker_offers_both_exercises_and_opens_the_second(tmp_path):
-    app = build_app(store_path=tmp_path / "p.db", clock=frozen_clock)
+    app = make_app(store_path=tmp_path / "p.db", clock=frozen_clock)
     async with app.run_test(size=(120, 40)) as pilot:
         assert isinstance(app.screen, PickerScreen)
         table = app.screen.query_one("#scenarios")

@@ -4,15 +4,14 @@ security group) and the instance shell; every step turns done."""
 
 from __future__ import annotations
 
-from labguide.tui.session import DONE
 from textual.widgets import DataTable, Input, Select
 
-from labguide.tui.app import build_app
+from labguide.lab.session import DONE
 from labguide.tui.panes import gd
 from labguide.tui.panes.alerts import AlertsPane, email_lines
 from labguide.tui.panes.findings import FindingsPane
 from labguide.tui.screens.modals import ConfirmModal, PromptModal
-from tests.tui.helpers import SEED, lab_ready, wait_for_workers, wait_until
+from tests.tui.helpers import SEED, lab_ready, make_app, wait_for_workers, wait_until
 from tests.tui.test_walkthrough import answer
 
 SCENARIO = "compromised-ec2-instance"
@@ -47,7 +46,7 @@ async def shell(pilot, app, command: str) -> str:
 async def test_walk_the_exercise_with_pane_actions_and_answers(tmp_path):
     # The world's story ends now (no fixed epoch): instance role credentials issued months
     # ago would have expired, and the simulator does not refresh them as IMDS does.
-    app = build_app(scenario=SCENARIO, store_path=tmp_path / "p.db", seed=SEED,
+    app = make_app(scenario=SCENARIO, store_path=tmp_path / "p.db", seed=SEED,
                     poll_interval=0.5, check_interval=0.5)
     async with app.run_test(size=(120, 40)) as pilot:
         await lab_ready(pilot)
