@@ -18,7 +18,9 @@ from tests.tui.helpers import EPOCH, SEED, frozen_clock, lab_ready, make_app, wa
 from tests.tui.test_snapshots import STACKED, settle
 
 SCENARIO = "compromised-ec2-instance"
-STEPS = load_scenario(SCENARIO).scenario.step_ids
+# check-logins shows a CloudWatch Logs event whole, with moto's random eventId and its
+# wall-clock ingestionTime: no stable snapshot; the Pilot walkthrough covers that step.
+STEPS = [s for s in load_scenario(SCENARIO).scenario.step_ids if s != "check-logins"]
 SNAPSHOT_ACCOUNT = "299999999998"  # its own: ids must not depend on what ran before
 
 
