@@ -24,6 +24,14 @@ SIM_NOTE = (
 )
 
 
+# Why bare `labguide` may not open the embedded simulator: a shell that sourced an env file
+# (Ctrl+E, `sim serve --env-file`) still has AWS_ENDPOINT_URL, which means --endpoint.
+ENV_ENDPOINT_NOTE = (
+    "AWS_ENDPOINT_URL in the environment means --endpoint (the app says so in its status "
+    "line); pass --sim for the embedded simulator, or unset AWS_ENDPOINT_URL."
+)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse exits 2 on bad usage already; keep its message on one clear line."""
 
@@ -53,12 +61,16 @@ def _add_target(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
-        prog="labguide", description="A terminal lab guide for cloud-security exercises."
+        prog="labguide", description="A terminal lab guide for cloud-security exercises.",
+        epilog="With no command, `labguide` opens the app: pick a bundled scenario and work "
+               "on the embedded simulator (the same as `labguide run`). " + ENV_ENDPOINT_NOTE,
     )
     parser.add_argument("--version", action="version", version=f"labguide {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
-    run = sub.add_parser("run", help="open the app on one scenario")
+    run = sub.add_parser(
+        "run", help="open the app on one scenario",
+        epilog=ENV_ENDPOINT_NOTE)
     run.add_argument("scenario", nargs="?", default=None, help="bundled id or path to a YAML file")
     _add_target(run)
     run.add_argument("--allow-changes", action="store_true",
@@ -178,6 +190,7 @@ def _target_kind(args: argparse.Namespace) -> argparse.Namespace:
         env_endpoint = os.environ.get("AWS_ENDPOINT_URL")
         if env_endpoint:
             args.target, args.endpoint = "endpoint", env_endpoint
+            args.endpoint_from_env = True  # said in the status line and every error
         else:
             args.target = "sim"
     return args

@@ -38,7 +38,8 @@ def run_app(args: argparse.Namespace) -> int:
     spec = TargetSpec(kind=kind, endpoint=getattr(args, "endpoint", None),
                       profile=getattr(args, "profile", None),
                       region=getattr(args, "region", None),
-                      allow_changes=bool(getattr(args, "allow_changes", False)))
+                      allow_changes=bool(getattr(args, "allow_changes", False)),
+                      endpoint_from_env=bool(getattr(args, "endpoint_from_env", False)))
     if kind in ("endpoint", "aws"):
         # The account is reached before the app starts, in the scenario's region by default.
         if scenario is not None:
@@ -47,13 +48,17 @@ def run_app(args: argparse.Namespace) -> int:
             loaded = load_scenario(scenario)
             region = loaded.scenario.region
         connection = Connection(spec, region or "")  # "": the profile or environment chooses
+        note = spec.env_note()
         try:
             connection.connect_remote()
-        except UserError:
+        except UserError as exc:
+            if note:
+                raise UserError(f"{exc} ({note})") from None
             raise
         except Exception as exc:
             reason = getattr(exc, "reason", None) or str(exc)
-            raise UserError(f"cannot reach the account: {reason}") from None
+            raise UserError(f"cannot reach the account: {reason}"
+                            + (f" ({note})" if note else "")) from None
     options = AppOptions(scenario=scenario, target=spec,
                          observers=tuple(getattr(args, "observers", ())),  # `join`: class reports
                          reset=bool(getattr(args, "reset", False)), watch=watch)

@@ -31,6 +31,14 @@ class TargetSpec:
     profile: str | None = None
     region: str | None = None
     allow_changes: bool = False
+    endpoint_from_env: bool = False  # the endpoint is AWS_ENDPOINT_URL, not --endpoint
+
+    def env_note(self) -> str:
+        """What to add to anything said about the endpoint when the environment chose it."""
+        if not self.endpoint_from_env:
+            return ""
+        return (f"AWS_ENDPOINT_URL={self.endpoint} from your environment; "
+                "pass --sim for the embedded simulator")
 
 
 class Connection:
@@ -81,7 +89,8 @@ class Connection:
             return f"simulator ({self.region})" if self.ready else "simulator (starting…)"
         if self.spec.kind == "endpoint":
             acct = f" {self.account_id}" if self.account_id else ""
-            return f"endpoint {self.spec.endpoint}{acct} ({self.region})"
+            source = " from AWS_ENDPOINT_URL" if self.spec.endpoint_from_env else ""
+            return f"endpoint {self.spec.endpoint}{source}{acct} ({self.region})"
         return f"AWS account {self.account_id} ({self.region})"
 
     # ----- readiness ----------------------------------------------------------------------

@@ -314,8 +314,11 @@ class Pane(Vertical, can_focus=False):
         message.stop()
         self.failures += 1
         delay = min(self.interval * (2 ** min(self.failures, 5)), MAX_BACKOFF)
+        spec = getattr(self.session.connection, "spec", None)
+        note = spec.env_note() if spec is not None else ""
+        cause = f"{message.cause} ({note})" if note else message.cause
         self.set_status(
-            Text.assemble(("⚠ error: ", "bold"), message.cause,
+            Text.assemble(("⚠ error: ", "bold"), cause,
                           f"  (retrying in {delay:.0f} s)"),
             error=True,
         )

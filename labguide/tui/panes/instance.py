@@ -97,7 +97,9 @@ class InstancePane(Pane):
         from labguide.tui.pane_actions import stop_instance_action
 
         if instance_id := self._target_id():
-            self.run_action(stop_instance_action(instance_id))
+            # Asked first, as revoking is: a stop ends the application's service.
+            self.run_action(stop_instance_action(instance_id),
+                            confirm="Stop the instance?")
 
     def action_start(self) -> None:
         from labguide.tui.pane_actions import start_instance_action

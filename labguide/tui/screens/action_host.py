@@ -17,6 +17,17 @@ from labguide.tui.messages import ActionFinished, ActionRequested
 log = logging.getLogger(__name__)
 
 
+TOAST_WIDTH = 72
+
+
+def toast_line(cli: str) -> str:
+    """A done action's command, one line at most: the whole one stays in the pane's status
+    line (8-12-line toasts covered the shell's output)."""
+    first = cli.strip().splitlines()[0] if cli.strip() else ""
+    cut = len(first) > TOAST_WIDTH or "\n" in cli.strip()
+    return f"$ {first[:TOAST_WIDTH]}" + (" …" if cut else "")
+
+
 class ActionHost:
     """Mixed into a Screen with a `session` (labguide.lab.session.LabSession)."""
 
@@ -72,7 +83,7 @@ class ActionHost:
                         timeout=10)
         else:
             message.requester.action_succeeded(action, message.result)
-            self.notify(f"$ {action.cli}", title=f"Done: {action.describe()}", timeout=8)
+            self.notify(toast_line(action.cli), title=f"Done: {action.describe()}", timeout=8)
             if message.on_done is not None and message.result is not None:
                 message.on_done(message.result)
         self.after_action(message.requester)

@@ -446,7 +446,8 @@ class LabScreen(ActionHost, Screen):
             self.action_finish()
 
     def on_lab_screen_round_failed(self, message: RoundFailed) -> None:
-        self.check_error = message.cause
+        note = self.session.connection.spec.env_note()
+        self.check_error = f"{message.cause} ({note})" if note else message.cause
         self._poll_round_followers()  # each says in place what it cannot read
         self._schedule_checks(backoff=True)
         self.update_status()

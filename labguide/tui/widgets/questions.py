@@ -13,6 +13,10 @@ from textual.widgets import Button, Input, Static
 from labguide.scenario.model import Question
 
 
+class _KeylessButton(Button, can_focus=False):
+    """A button for the mouse; its action has a key of its own."""
+
+
 class QuestionCard(Vertical):
     """One question of the current step; every change is saved by the session at once."""
 
@@ -41,8 +45,10 @@ class QuestionCard(Vertical):
             yield Input(placeholder=placeholder, classes="answer-input")
         yield Static("", classes="verdict")
         with Horizontal(classes="question-buttons"):
-            yield Button("Hint", classes="hint-button", compact=True)
-            yield Button("Show model answer", classes="reveal-button", compact=True)
+            # Not in the Tab order (h and a are their keys; a click works): Tab after an
+            # answer landed on "Hint 1/2", and the next Enter revealed a hint (issue 11.8).
+            yield _KeylessButton("Hint", classes="hint-button", compact=True)
+            yield _KeylessButton("Show model answer", classes="reveal-button", compact=True)
         yield Static("", classes="model-answer")
 
     def on_mount(self) -> None:
