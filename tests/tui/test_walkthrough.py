@@ -98,7 +98,9 @@ async def test_walk_the_whole_scenario_with_pane_actions_and_answers(tmp_path):
         await pilot.press("n")
         await wait_until(pilot, lambda: app.screen.step_id == "restart-instance", "step 5")
         instance = app.screen.query_one(InstancePane)
-        await pilot.press("t", "x")
+        await pilot.press("t", "x")  # stop asks first
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), "stop dialog")
+        await pilot.click("#confirm")
         await wait_until(pilot, lambda: (instance.last_data or {}).get("State", {})
                          .get("Name") == "stopped", "instance stopped")
         await pilot.press("s")
