@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
@@ -117,6 +117,19 @@ class SeatScreen(PolledScreen):
             pane_class = read_only(name)
             tabs.add_pane(TabPane(pane_class.title, pane_class(self.account),
                                   id=f"tab-pane-{name}"))
+
+    @on(TabbedContent.TabActivated, "#seat-tabs")
+    def _tab_activated(self) -> None:
+        # Only a pane on screen polls (panes.base): one shown now polls if a poll came due
+        # while its tab was hidden, as on the participant's lab screen.
+        self.call_after_refresh(self._wake_panes)
+
+    def _wake_panes(self) -> None:
+        from labguide.tui.panes.base import Pane
+
+        for pane in self.query(Pane):
+            if pane.showing:
+                pane.wake()
 
     @work(thread=True, exclusive=True, group="seat", exit_on_error=False)
     def _fetch(self) -> None:
