@@ -21,9 +21,9 @@ from labguide.classroom.state import ClassState, SeatRecord, iso, parse_iso
 from labguide.sim.embedded import (
     changes_state,
     operation_name,
-    replay_requests,
     request_credential,
     request_entry,
+    restore_world,
 )
 from labguide.sim.server import SimServer, random_credentials
 from labguide.sim.worlds.world import Credentials
@@ -81,15 +81,13 @@ class SeatWorlds:
 
     def restore(self, record: SeatRecord, before: str | None = None) -> Any:
         """Build the seat's world again from its seed and replay its journal (up to before)."""
-        world = self.server.add_world(
-            self.world_name, self.params, region=self.region, seed=record.seed,
-            epoch=parse_iso(record.epoch), account_id=record.account_id,
-            learner=Credentials(record.access_key_id, record.secret_access_key))
-        self._hold(record.seat, world)
-        entries = self.state.journal(record.seat, before)
         with self.paused(record.seat):
-            replay_requests(self.server, world, entries)
-        world.catch_up(datetime.now(UTC))
+            world = restore_world(
+                self.server, self.world_name, self.params, region=self.region,
+                seed=record.seed, epoch=parse_iso(record.epoch), account_id=record.account_id,
+                learner=Credentials(record.access_key_id, record.secret_access_key),
+                entries=self.state.journal(record.seat, before), until=datetime.now(UTC))
+        self._hold(record.seat, world)
         return world
 
     def rebuild(self, record: SeatRecord, before: str | None = None) -> Any:

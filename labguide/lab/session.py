@@ -59,6 +59,11 @@ class LabSession:
         # in memory, the first failure is told to these listeners (the app warns).
         self.save_error: str | None = None
         self.save_failed_listeners: list[Callable[[str], None]] = []
+        # Rewinds (labguide.lab.rewind): a round read before the latest one is dropped, and
+        # the kept answers of rewound steps are judged again after the next round.
+        self.rewinds = 0
+        self.rejudge: set[tuple[str, str]] = set()
+        connection.on_ready(lambda: self._mark_opened(self.current_step_id()))
 
     def emit(self, kind: str, step_id: str, question_id: str | None = None,
              **detail: Any) -> None:
@@ -88,7 +93,37 @@ class LabSession:
         if step_id != self.progress.current_step:
             self._save(self.store.set_current_step, self.scenario.id, self.account, step_id)
             self._reload()
+        self._mark_opened(step_id)
         self.emit(ev.STEP_OPENED, step_id)
+
+    def _mark_opened(self, step_id: str) -> None:
+        """The simulator notes a step's first opening: a rewind comes back to it."""
+        mark = getattr(self.connection.embedded, "mark_step", None)
+        if mark is not None:
+            try:
+                mark(step_id)
+            except OSError as exc:  # the journal cannot be written: rewinding there is off
+                log.warning("cannot mark step %s in the simulator journal: %s", step_id, exc)
+
+    def forget_steps(self, step_ids: tuple[str, ...]) -> None:
+        """A rewind: these steps' passed checks and done marks are forgotten (their answers
+        kept, judged again after the next round), and rounds read before now dropped."""
+        self.rewinds += 1
+        self._save(self.store.forget_steps, self.scenario.id, self.account, list(step_ids))
+        for step_id in step_ids:
+            self.results.pop(step_id, None)
+        self._reload()
+        self.rejudge |= {key for key in self.progress.answers if key[0] in step_ids}
+        with self._runner_lock:  # its lasting reads (an instance's key) belong to the old world
+            runner, self._runner = self._runner, None
+        if runner is not None:
+            runner.close(wait=False)
+
+    def open_rewound(self, step_id: str) -> None:
+        """The rewound step becomes the current one."""
+        self.visited.add(step_id)
+        self._save(self.store.set_current_step, self.scenario.id, self.account, step_id)
+        self._reload()
 
     def state(self, step_id: str) -> str:
         if step_id in self.progress.steps_done:
@@ -183,14 +218,23 @@ class LabSession:
     def run_round(self) -> Any:
         """A full check round with the learner's answers (blocking: call from a worker),
         on this refresh's findings read (`findings.advance()` begins a refresh)."""
+        generation = self.rewinds
         runner = self.runner()
-        return runner.run_round(answers=self.progress.answer_texts(),
-                                findings=self.findings.source(runner.target))
+        result = runner.run_round(answers=self.progress.answer_texts(),
+                                  findings=self.findings.source(runner.target))
+        return ReadRound(result, generation)
 
     def apply_round(self, result: Any, now: datetime) -> list[str]:
-        """Keep a round's results, save what passed; returns the steps newly done."""
+        """Keep a round's results, save what passed; returns the steps newly done.
+        A round read before the latest rewind describes another account: dropped."""
+        if isinstance(result, ReadRound):
+            if result.generation != self.rewinds:
+                return []
+            result = result.result
         self.facts.update(result.facts)
         self.fact_reasons = dict(getattr(result, "fact_reasons", {}) or {})
+        if self.rejudge:
+            self._judge_again()
         self.last_refresh = now
         newly_done: list[str] = []
         for step_result in result.steps:
@@ -209,6 +253,21 @@ class LabSession:
         for step_id in newly_done:
             self.emit(ev.STEP_DONE, step_id)
         return newly_done
+
+    def _judge_again(self) -> None:
+        """The kept answers of rewound steps, judged on the facts just read."""
+        pending, self.rejudge = self.rejudge, set()
+        for step_id, question_id in sorted(pending):
+            saved = self.progress.answers.get((step_id, question_id))
+            question = next((q for q in self.scenario.step(step_id).questions
+                             if q.id == question_id), None)
+            if saved is None or question is None or question.expect is None:
+                continue
+            verdict = self.judge(question, saved.text)
+            if verdict.correct != saved.correct:
+                self._save(self.store.save_answer, self.scenario.id, self.account, step_id,
+                           question_id, saved.text, verdict.correct)
+        self._reload()
 
     def _emit_check_changes(self, before: Any, after: Any) -> None:
         old = {c.id: c.status for c in getattr(before, "checks", [])}
@@ -278,6 +337,14 @@ class LabSession:
         from labguide.scenario import render_finish
 
         return render_finish(self.loaded, self.facts)
+
+
+@dataclass(frozen=True)
+class ReadRound:
+    """A check round's result and the rewind it was read after."""
+
+    result: Any
+    generation: int
 
 
 class _LastKnownFacts:

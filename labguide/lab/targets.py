@@ -12,9 +12,10 @@ from labguide.target import Target
 def simulator_target(sim: Any, region: str) -> Target:
     """The learner's target on a simulated world (an EmbeddedSim, or anything with
     `endpoint_url` and `world`): the learner's keys and the world's clock, which may run
-    ahead of this machine's (a resumed world, a test's frozen one)."""
-    world = sim.world
-    return Target.for_simulator(sim.endpoint_url, world.learner, region, clock=world.clock.now)
+    ahead of this machine's (a resumed world, a test's frozen one). The clock is read from
+    the sim's world of the moment: a rewind swaps the world (same account, same keys)."""
+    return Target.for_simulator(sim.endpoint_url, sim.world.learner, region,
+                                clock=lambda: sim.world.clock.now())
 
 
 def remote_target(kind: str, *, endpoint: str | None, region: str | None,

@@ -393,3 +393,12 @@ class ProgressStore:
                     "INSERT OR IGNORE INTO steps_done VALUES (?, ?, ?, ?)",
                     (scenario_id, account, step_id, now),
                 )
+
+    def forget_steps(self, scenario_id: str, account: str, step_ids: list[str]) -> None:
+        """Forget which checks of these steps passed and that they were done (a rewind: the
+        next check round judges them again); answers, hints and reveals are kept."""
+        with self._transaction() as cur:
+            for table in ("checks_passed", "steps_done"):
+                cur.executemany(
+                    f"DELETE FROM {table} WHERE scenario_id=? AND account=? AND step_id=?",
+                    [(scenario_id, account, step_id) for step_id in step_ids])

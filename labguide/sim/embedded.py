@@ -88,17 +88,19 @@ def changes_state(service: str | None, operation: str | None, path: str) -> bool
 
 
 class Journal:
-    """An append-only JSONL file: a header line naming the world, then one line per request."""
+    """An append-only JSONL file: a header line naming the world, then one line per request,
+    and a mark where each step was first opened (a rewind cuts the file at a mark)."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
         self._lock = threading.Lock()
         self._file: Any = None
+        self._marked: set[str] = set()
 
-    def read(self) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-        """The header and the recorded requests; a torn last line (a crash) is dropped."""
+    def _load(self) -> list[dict[str, Any]]:
+        """Every entry, the header first; a torn last line (a crash) is dropped."""
         if not self.path.exists() or self.path.stat().st_size == 0:
-            return None, []
+            return []
         lines = self.path.read_text(encoding="utf-8").splitlines()
         entries: list[dict[str, Any]] = []
         for number, line in enumerate(lines, 1):
@@ -110,11 +112,35 @@ class Journal:
                 raise UserError(f"{self.path}:{number}: the simulator journal is corrupt") from None
         if not entries or entries[0].get("kind") != "world":
             raise UserError(f"{self.path}:1: not a labguide simulator journal")
+        return entries
+
+    def read(self) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        """The header and the recorded requests."""
+        entries = self._load()
+        if not entries:
+            return None, []
         return entries[0], [e for e in entries[1:] if e.get("kind") == "request"]
+
+    def marks(self) -> list[str]:
+        """The steps with a mark (first opened while this journal was kept), in order."""
+        return [e["step"] for e in self._load()[1:] if e.get("kind") == "mark"]
+
+    def requests_before(self, step_id: str) -> list[dict[str, Any]]:
+        """The requests recorded before `step_id` was first opened (KeyError: no mark)."""
+        entries = self._load()
+        return [e for e in entries[1:self._mark_index(entries, step_id)]
+                if e.get("kind") == "request"]
+
+    def _mark_index(self, entries: list[dict[str, Any]], step_id: str) -> int:
+        for index, entry in enumerate(entries):
+            if entry.get("kind") == "mark" and entry.get("step") == step_id:
+                return index
+        raise KeyError(step_id)
 
     def open(self, header: dict[str, Any] | None) -> None:
         if not self.path.parent.is_dir():
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._marked = set(self.marks()) if header is None else set()
         # The learner's requests, bodies included: 0600 (closed in close()).
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         self._file = os.fdopen(fd, "a", encoding="utf-8")
@@ -129,6 +155,35 @@ class Journal:
             self._file.write(line)
             self._file.flush()
             os.fsync(self._file.fileno())
+
+    def mark(self, step_id: str, at: datetime) -> bool:
+        """Note that `step_id` opens now, the first time only; True if it was noted."""
+        with self._lock:
+            if self._file is None or step_id in self._marked:
+                return False
+            self._marked.add(step_id)
+        self.append({"kind": "mark", "step": step_id, "at": _iso(at)})
+        return True
+
+    def cut_at(self, step_id: str) -> None:
+        """Forget everything after `step_id`'s mark (the mark stays: the step opens again
+        from there). The file is replaced whole (written, fsynced, renamed): a crash leaves
+        the old journal or the new one, never half of one."""
+        with self._lock:
+            entries = self._load()
+            kept = entries[:self._mark_index(entries, step_id) + 1]
+            spare = self.path.with_name(self.path.name + ".new")
+            fd = os.open(spare, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.writelines(json.dumps(e, separators=(",", ":")) + "\n" for e in kept)
+                handle.flush()
+                os.fsync(handle.fileno())
+            if self._file is not None:
+                self._file.close()
+            os.replace(spare, self.path)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND, 0o600)
+            self._file = os.fdopen(fd, "a", encoding="utf-8")
+            self._marked = {e["step"] for e in kept if e.get("kind") == "mark"}
 
     def close(self) -> None:
         with self._lock:
@@ -220,6 +275,30 @@ def replay_requests(server: SimServer, world: Any, entries: list[dict[str, Any]]
     return len(entries)
 
 
+# ----- a world rebuilt from its journal --------------------------------------------------------
+
+
+def restore_world(server: SimServer, name: Any, params: Mapping[str, Any], *, region: str,
+                  seed: int, epoch: datetime | None, account_id: str | None = None,
+                  learner: Any = None, entries: list[dict[str, Any]] | tuple = (),
+                  until: datetime | None = None) -> Any:
+    """Build world `name` from its seed and epoch on `server` (in `account_id`, with
+    `learner`'s keys when given), replay `entries` in order, then bring its clock to
+    `until`: the one way a journaled world comes back (the app's resume and rewind, the
+    class server's restart and seat resets). The caller keeps its recorder quiet meanwhile.
+    """
+    world = server.add_world(name, params, region=region, seed=seed, epoch=epoch,
+                             account_id=account_id, learner=learner)
+    try:
+        replay_requests(server, world, list(entries))
+        if until is not None:
+            world.catch_up(until)  # it lived on meanwhile: the attacker's calls, the clock
+    except BaseException:
+        server.remove_world(world.account_id)
+        raise
+    return world
+
+
 # ----- the embedded simulator ----------------------------------------------------------------
 
 
@@ -231,11 +310,71 @@ class EmbeddedSim:
     world: Any
     journal: Journal | None = None
     replayed: int = 0
+    name: Any = None  # what the world was built from, its params and seed: for a rewind
+    params: Mapping[str, Any] = field(default_factory=dict)
+    seed: int = 0
+    realtime: bool = False
     _recorder: _Recorder | None = field(default=None, repr=False)
 
     @property
     def endpoint_url(self) -> str:
         return self.server.endpoint_url
+
+    def mark_step(self, step_id: str) -> bool:
+        """Note that `step_id` is opened now (first time only): a rewind comes back here."""
+        if self.journal is None:
+            return False
+        return self.journal.mark(step_id, self.world.clock.now())
+
+    def marked_steps(self) -> list[str]:
+        return self.journal.marks() if self.journal is not None else []
+
+    def rewind(self, step_id: str) -> int:
+        """Put the account back as it was when `step_id` was first opened: the world is
+        built again from its seed and epoch, the learner's requests made before that moment
+        are replayed, and the journal forgets the rest. The clock does not go back: what the
+        world's actors did meanwhile (the attacker's calls) stays done, as on the class
+        server's seat reset. Requests wait while the world is swapped. Returns how many
+        requests were replayed; UserError if the step was never opened here."""
+        if self.journal is None:
+            raise UserError("this simulated account keeps no journal: there is nothing to "
+                            "go back to")
+        try:
+            entries = self.journal.requests_before(step_id)
+        except KeyError:
+            raise UserError(f"step {step_id!r} has no starting point saved in this "
+                            "simulated account (it was not opened here)") from None
+        old, recorder = self.world, self._recorder
+        with self.server.held():
+            until = old.clock.now()
+            if recorder is not None:
+                recorder.paused = True
+            try:
+                self.server.remove_world(old.account_id)
+                try:
+                    world = self._restore(old, entries, until)
+                except BaseException:
+                    # Bring the account back as it was before the rewind, then say why.
+                    self._install(self._restore(old, self.journal.read()[1], until))
+                    raise
+                self.journal.cut_at(step_id)
+                self._install(world)
+            finally:
+                if recorder is not None:
+                    recorder.paused = False
+        return len(entries)
+
+    def _install(self, world: Any) -> None:
+        self.world = world
+        if self._recorder is not None:
+            self._recorder.world = world
+        if self.realtime:
+            world.start_realtime()
+
+    def _restore(self, old: Any, entries: list[dict[str, Any]], until: datetime) -> Any:
+        return restore_world(self.server, self.name, self.params, region=old.region,
+                             seed=self.seed, epoch=old.epoch, account_id=old.account_id,
+                             learner=old.learner, entries=entries, until=until)
 
     def stop(self) -> None:
         self.server.stop()
@@ -263,12 +402,13 @@ def start_embedded(name: str, params: Mapping[str, Any], region: str, *, seed: i
         account_id = None  # a fresh world; without an epoch it picks one that ends "now"
     server = SimServer().start()
     try:
-        world = server.add_world(name, params, region=region, seed=seed, epoch=epoch,
-                                 account_id=account_id)
-        sim = EmbeddedSim(server, world, book)
+        world = restore_world(server, name, params, region=region, seed=seed, epoch=epoch,
+                              account_id=account_id, entries=entries,
+                              # it lived on while the app was closed
+                              until=datetime.now(UTC) if book is not None else None)
+        sim = EmbeddedSim(server, world, book, replayed=len(entries), name=name,
+                          params=dict(params), seed=seed, realtime=realtime)
         if book is not None:
-            sim.replayed = replay_requests(server, world, entries)
-            world.catch_up(datetime.now(UTC))  # it lived on while the app was closed
             book.open(None if header else {
                 "kind": "world", "version": JOURNAL_VERSION, "world": name,
                 "params": dict(params), "region": region, "seed": seed, "epoch": _iso(world.epoch),

@@ -26,7 +26,8 @@ import os
 import socket
 import sys
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
@@ -44,6 +45,7 @@ _account_lock = threading.Lock()
 _ACCOUNT_BASE = 210_000_000_000
 _live_accounts: set[str] = set()  # accounts holding a world of a running SimServer
 _log = logging.getLogger(__name__)
+GATE_WAIT_SECONDS = 30  # a request waits this long at most for a world being swapped
 
 # moto loads ~1,300 public AMIs into every account's EC2 backend (60-150 ms and a few MB
 # per account); worlds register the AMIs they use themselves. An explicit setting wins.
@@ -157,6 +159,7 @@ class _Application:
 
     def _serve(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         server = self._server
+        server.wait_gate()
         path = environ.get("PATH_INFO", "")
         length = _content_length(environ)
         if length is None or length > server.max_body:
@@ -348,6 +351,9 @@ class SimServer:
             self.signature_checker = SignatureChecker(self.key_record)
         self._driver: threading.Thread | None = None
         self._driver_stop = threading.Event()
+        self._gate = threading.Event()  # cleared while a world is swapped (held())
+        self._gate.set()
+        self._gate_holder: int | None = None
 
     # ----- lifecycle -----------------------------------------------------------------------
 
@@ -428,6 +434,23 @@ class SimServer:
         from waitress.channel import HTTPChannel
 
         return sum(isinstance(c, HTTPChannel) for c in list(self._server._map.values()))
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Hold every other thread's requests (up to GATE_WAIT_SECONDS each) while this
+        thread swaps a world: a request never meets an account half rebuilt, nor moto's
+        default account where the learner's world was a moment before."""
+        self._gate_holder = threading.get_ident()
+        self._gate.clear()
+        try:
+            yield
+        finally:
+            self._gate_holder = None
+            self._gate.set()
+
+    def wait_gate(self) -> None:
+        if not self._gate.is_set() and threading.get_ident() != self._gate_holder:
+            self._gate.wait(GATE_WAIT_SECONDS)
 
     # ----- who may do what -----------------------------------------------------------------
 

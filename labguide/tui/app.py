@@ -283,10 +283,10 @@ class LabGuideApp(App):
     # ----- keys -------------------------------------------------------------------------
 
     def action_help(self) -> None:
-        from labguide.tui.screens.help import HelpScreen
+        from labguide.tui.screens.help import HelpScreen, help_notes
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(help_notes(self.screen)))
 
     def action_copy(self) -> None:
         self.notify("Select a row in a pane first; y copies its key id or ARN.")

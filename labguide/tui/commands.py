@@ -42,6 +42,7 @@ class LabCommands(Provider):
                     out.append((f"{declared[pane_name].title}: {row_action.title}",
                                 partial(screen.run_pane_command, pane_name,
                                         f"row_action({index})"), "pane action"))
+        out.extend(rewind_commands(screen))
         out.append(("Check now", screen.action_check_now, "run the step's checks"))
         out.append(("Use this account from a shell", self.app.action_shell_env,
                     "the AWS CLI in another terminal reaches this account"))
@@ -57,3 +58,26 @@ class LabCommands(Provider):
             score = matcher.match(title)
             if score > 0:
                 yield Hit(score, matcher.highlight(title), callback, help=help_text)
+
+
+def rewind_commands(screen: object) -> list[tuple[str, object, str]]:
+    """Restart this step / go back to each step opened here; where rewinding cannot work,
+    one entry that says why."""
+    from labguide.lab.rewind import choices, unavailable
+    from labguide.tui.screens.rewind import ask_rewind
+
+    session = screen.session  # type: ignore[attr-defined]
+    reason = unavailable(session.connection)
+    if reason is not None:
+        return [("Rewind the account (not available)", partial(ask_rewind, screen),
+                 f"not available {reason}")]
+    out: list[tuple[str, object, str]] = []
+    for step_id in choices(session):
+        number = session.scenario.step_ids.index(step_id) + 1
+        title = session.scenario.step(step_id).title
+        label = (f"Rewind: restart this step ({number}. {title})"
+                 if step_id == screen.step_id  # type: ignore[attr-defined]
+                 else f"Rewind: go back to the start of step {number}: {title}")
+        out.append((label, partial(ask_rewind, screen, step_id),
+                    "the account as it was when the step was first opened; answers kept"))
+    return out

@@ -12,11 +12,35 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 
 from labguide.tui.pane_titles import PANE_TITLES
 from labguide.tui.panes import gd
 from labguide.tui.panes.base import Col, Pane, PaneTable, sync_table
+
+# What a denial's error code means for the stolen key (shown under the table when seen,
+# and in the help). AWS's own words: ExpiredToken "The security token included in the
+# request is expired" (STS/IAM common errors); AccessDenied for a policy's explicit deny.
+DENIALS = {
+    "AccessDenied": "an explicit deny refused the stolen key: the revocation policy denies "
+                    "every session issued before its time",
+    "ExpiredToken": "the stolen temporary credentials are past their expiry time: AWS "
+                    "refuses them whatever the policies say",
+    "InvalidClientTokenId": "AWS does not know the key at all (deleted, or never valid)",
+}
+MAX_ROWS = 50
+
+
+def legend(codes: list[str]) -> Text:
+    """One line per denial code seen, saying what it means."""
+    text = Text()
+    for code in codes:
+        if code in DENIALS:
+            if text:
+                text.append("\n")
+            text.append(f"{code}", style="bold")
+            text.append(f": {DENIALS[code]}.")
+    return text
 
 
 class AttackerPane(Pane):
@@ -28,6 +52,7 @@ class AttackerPane(Pane):
         # screen in a narrow pane where the call's name is cut.
         yield PaneTable([Col("at", "Time", 8, 19), Col("result", "Result", 9, 24),
                          Col("call", "Call", 12, 40, flex=True)], id="attacker-table")
+        yield Static("", id="attacker-legend", classes="pane-legend")
 
     def fetch(self, target: Any) -> Any:
         if not target.endpoint_url or target.is_real_account:
@@ -44,7 +69,7 @@ class AttackerPane(Pane):
         calls = data.get("calls", data) if isinstance(data, dict) else data
         rows = []
         today = self.today()
-        for call in reversed(calls[-50:]):
+        for call in reversed(calls[-MAX_ROWS:]):
             allowed = bool(call.get("allowed"))
             result = (Text("✓ allowed", style="bold") if allowed else
                       Text(f"✗ denied {call.get('error_code') or ''}".strip(), style="bold"))
@@ -52,6 +77,23 @@ class AttackerPane(Pane):
             key = f"{call.get('at')}-{call.get('service')}-{call.get('api')}"
             rows.append((key, [Text(at), result,
                                Text(f"{call.get('service')} {call.get('api')}")]))
-        sync_table(self.query_one(DataTable), rows)
+        table = self.query_one(DataTable)
+        # The newest call is on top. With the cursor there (or no rows yet), the pane follows
+        # the newest; a learner reading an older row keeps it, told how many came above.
+        following = table.cursor_row <= 0
+        sync_table(table, rows)
+        if following and table.row_count:
+            table.move_cursor(row=0, animate=False)
+            table.scroll_to(y=0, animate=False)
+        codes = sorted({c.get("error_code") for c in calls[-MAX_ROWS:]
+                        if not c.get("allowed") and c.get("error_code")})
+        note = self.query_one("#attacker-legend", Static)
+        explained = legend(codes)
+        note.update(explained)
+        note.display = bool(explained.plain)
         if not calls:
             self.set_status("No attacker calls yet.")
+        elif not following and table.cursor_row > 0:
+            self.set_status(Text.assemble(
+                (f"↑ {table.cursor_row} newer call{'s' if table.cursor_row != 1 else ''} "
+                 "above", "bold"), " · Home shows the newest"))

@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Static
@@ -121,7 +122,14 @@ def fit_widths(columns: Sequence[Col], content: Sequence[int], available: int,
 class PaneTable(DataTable):
     """A pane's keyed table whose columns fit its width: recomputed when the rows or the
     width change (the columns are rebuilt then, rarely: not on a poll that changes nothing).
+    Home and End go to the first and last row (DataTable's own scroll sideways only, so
+    Home did not bring back the newest rows of a table listed newest first).
     """
+
+    BINDINGS = [
+        Binding("home", "scroll_top", "First row", show=False),
+        Binding("end", "scroll_bottom", "Last row", show=False),
+    ]
 
     def __init__(self, columns: Sequence[Col], **kwargs: Any) -> None:
         kwargs.setdefault("cursor_type", "row")

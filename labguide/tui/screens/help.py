@@ -52,21 +52,51 @@ def binding_sections() -> list[tuple[str, list[tuple[str, str]]]]:
             extra = [("Enter", "run the command on the instance")]
         if name == "findings":
             extra = [("Enter", "apply the filter (in the filter bar)")]
+        if name == "attacker":
+            from labguide.tui.panes.attacker import DENIALS
+
+            extra = [("↑ / ↓", "move between the attacker's calls, newest on top"),
+                     ("Home / End", "the newest / the oldest call (on the newest, the pane "
+                                    "follows new calls)")]
+            extra += [(f"✗ {code}", meaning) for code, meaning in DENIALS.items()]
         sections.append((f"Pane: {pane.title}", rows(pane.BINDINGS) + extra))
     sections.append(("Questions", [("Enter", "check (or save) the answer typed"),
                                    ("h / a", "next hint / show the model answer")]))
+    sections.append(("Rewind (simulated account)", [
+        ("R", "restart this step, or go back to the start of a step opened before: the "
+              "account is rebuilt as it was then (you confirm first)"),
+        ("", "your answers are kept; the steps from there on are checked again"),
+        ("", "not on a real AWS account nor an endpoint (sim serve, a class): "
+             "labguide cannot undo changes there"),
+        ("Ctrl+P", "the palette lists each step to go back to"),
+    ]))
     return sections
+
+
+def help_notes(screen: object) -> list[str]:
+    """What does not apply on this screen right now, and why (shown atop the keys)."""
+    session = getattr(screen, "session", None)
+    connection = getattr(session, "connection", None)
+    if connection is None:
+        return []
+    from labguide.lab.rewind import unavailable
+
+    reason = unavailable(connection)
+    return [f"Rewind (R) is not available {reason}."] if reason else []
 
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark", "close", "Close")]
 
-    def __init__(self) -> None:
+    def __init__(self, notes: list[str] | None = None) -> None:
         super().__init__(classes="modal")
+        self.notes = list(notes or [])
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide-dialog", id="help"):
             yield Label("Keys", classes="dialog-title")
+            for note in self.notes:
+                yield Label(Text(note), classes="dialog-note help-note")
             with VerticalScroll(classes="dialog-scroll"):
                 for title, keys in binding_sections():
                     table = Table(show_header=False, box=None, pad_edge=False, expand=False)

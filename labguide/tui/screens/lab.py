@@ -89,6 +89,7 @@ class LabScreen(ActionHost, Screen):
         Binding("left_square_bracket", "previous_tab", "Prev pane", show=False),
         Binding("z", "toggle_maximize", "Zoom", show=False),
         Binding("f", "finish", "Finish", show=False),
+        Binding("R", "rewind", "Rewind"),  # the embedded simulator only (tui/screens/rewind)
         Binding("escape", "leave_field", "Leave field", show=False),
         Binding("ctrl+o", "picker", "Scenarios", show=False),
         Binding("exclamation_mark", "raise_hand", "Raise hand (class)"),  # in a class only
@@ -167,10 +168,20 @@ class LabScreen(ActionHost, Screen):
         return reporter_of(self.app)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Raise hand and messages exist only in a class."""
+        """Raise hand and messages exist only in a class; rewind only where it can work
+        (the help and the palette say why not elsewhere)."""
         if action in ("raise_hand", "messages"):
             return self.reporter is not None
+        if action == "rewind":
+            from labguide.lab.rewind import unavailable
+
+            return unavailable(self.session.connection) is None
         return True
+
+    def action_rewind(self) -> None:
+        from labguide.tui.screens.rewind import ask_rewind
+
+        ask_rewind(self)
 
     def action_raise_hand(self) -> None:
         from labguide.tui.class_seat import raise_hand
@@ -247,6 +258,7 @@ class LabScreen(ActionHost, Screen):
 
     def on_lab_screen_account_ready(self, _message: AccountReady) -> None:
         self.sub_title = self.session.connection.label()
+        self.refresh_bindings()  # rewind, once the simulated account is there
         if self.session.connection.error is not None:
             cause = describe_error(self.session.connection.error)
             self.check_error = f"the simulated account did not start: {cause}"
