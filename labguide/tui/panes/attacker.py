@@ -19,11 +19,12 @@ from labguide.tui.panes import gd
 from labguide.tui.panes.base import Col, Pane, PaneTable, sync_table
 
 # What a denial's error code means for the stolen key (shown under the table when seen,
-# and in the help). AWS's own words: ExpiredToken "The security token included in the
-# request is expired" (STS/IAM common errors); AccessDenied for a policy's explicit deny.
+# and in the help). ExpiredToken: "The security token included in the request is expired"
+# (AWS's common errors); AccessDenied: no policy allows the call (implicit deny) or one
+# denies it (explicit deny), as IAM's policy evaluation logic describes.
 DENIALS = {
-    "AccessDenied": "an explicit deny refused the stolen key: the revocation policy denies "
-                    "every session issued before its time",
+    "AccessDenied": "IAM refused the call: the role's policies do not allow it, or a deny "
+                    "(such as the revocation's) refuses the stolen session",
     "ExpiredToken": "the stolen temporary credentials are past their expiry time: AWS "
                     "refuses them whatever the policies say",
     "InvalidClientTokenId": "AWS does not know the key at all (deleted, or never valid)",
