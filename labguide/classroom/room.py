@@ -215,8 +215,13 @@ class Classroom:
                     fields["failures"] = sql("failures + 1")
                 if failing and (tried or row["failures"]):
                     worst = failing[0]
+                    detail = {"check": worst.id, "summary": worst.summary,
+                              "expected": worst.expected, "observed": worst.observed}
                     fields["last_failure"] = worst.summary
                     fields["last_failure_at"] = now
+                    fields["last_failure_detail"] = json.dumps(detail)
+                    if tried:  # the attempt the server counted, on the seat's timeline
+                        self.state.add_event(seat, "check-failed", step.id, detail)
             self.state.update_step(seat, step.id, **fields)
 
     def _first_open(self, rows: dict[str, dict]) -> str | None:
@@ -287,13 +292,17 @@ class Classroom:
         return accepted
 
     def _record_answer(self, seat: int, step: str, question: str, value: str,
-                       correct: bool | None, source: str) -> None:
+                       correct: bool | None, source: str, expected: str = "") -> None:
         self.state.add_answer(seat, step, question, value, correct, source)
         fields: dict[str, Any] = {"attempts": sql("attempts + 1")}
         if correct is False:
+            summary = f"answer {question}: {value[:80]!r} is not right"
             fields["failures"] = sql("failures + 1")
-            fields["last_failure"] = f"answer {question}: {value[:80]!r} is not right"
+            fields["last_failure"] = summary
             fields["last_failure_at"] = now_iso()
+            fields["last_failure_detail"] = json.dumps(
+                {"check": f"answer {question}", "summary": summary,
+                 "expected": expected or f"the answer to {question}", "observed": value[:200]})
         self.state.update_step(seat, step, **fields)
         self.schedule(seat, 0.2)
 
@@ -317,7 +326,8 @@ class Classroom:
             verdict = unmet.verdict
         correct = verdict.status == "passed"
         self._record_answer(record.seat, step_id, spec.id, value,
-                            correct if verdict.status in ("passed", "failed") else None, "cli")
+                            correct if verdict.status in ("passed", "failed") else None, "cli",
+                            expected=verdict.expected)
         self.state.update_seat(record.seat, last_seen=now_iso())
         self.state.add_event(record.seat, "answer", step_id,
                              {"question": spec.id, "value": value, "correct": correct})
@@ -360,7 +370,8 @@ class Classroom:
         for step_id in self.step_ids[index:]:
             self.state.update_step(seat, step_id, attempts=0, failures=0, hints=0,
                                    answers_revealed=0, done_at=None, last_failure=None,
-                                   last_failure_at=None, checks="[]", passing=0,
+                                   last_failure_at=None, last_failure_detail="{}",
+                                   checks="[]", passing=0,
                                    started_at=(before if step_id == step else None))
         later = self.step_ids[index:]
         marks = ",".join("?" * len(later))
@@ -438,27 +449,32 @@ class Classroom:
     # ----- status and export -------------------------------------------------------------------
 
     def status(self) -> dict[str, Any]:
-        seats = self.state.query("SELECT * FROM seats ORDER BY seat")
-        steps: dict[int, dict[str, dict]] = {}
-        for row in self.state.steps():
-            steps.setdefault(row["seat"], {})[row["step"]] = row
-        answers: dict[int, list[dict]] = {}
-        for row in self.state.answers():
-            answers.setdefault(row["seat"], []).append(row)
         return {
             "scenario": self.scenario.id, "now": now_iso(),
             "started_at": self.state.meta("started_at"),
             "attackers_paused": self.worlds.server.paused,
             "steps": [{"id": s.id, "title": s.title} for s in self.scenario.steps],
-            "seats": [self._seat_json(seat, steps.get(seat["seat"], {}),
-                                      answers.get(seat["seat"], [])) for seat in seats],
+            "seats": self._seats_json(None),
         }
 
     def status_of(self, seat: int) -> dict[str, Any]:
-        for entry in self.status()["seats"]:
-            if entry["seat"] == seat:
-                return entry
-        raise KeyError(seat)
+        """One seat's status entry (read alone: a seat's route must not cost the class's)."""
+        entries = self._seats_json(seat)
+        if not entries:
+            raise KeyError(seat)
+        return entries[0]
+
+    def _seats_json(self, only: int | None) -> list[dict[str, Any]]:
+        where, args = ("WHERE seat = ?", (only,)) if only is not None else ("", ())
+        seats = self.state.query(f"SELECT * FROM seats {where} ORDER BY seat", args)
+        steps: dict[int, dict[str, dict]] = {}
+        for row in self.state.steps(only):
+            steps.setdefault(row["seat"], {})[row["step"]] = row
+        answers: dict[int, list[dict]] = {}
+        for row in self.state.answers(only):
+            answers.setdefault(row["seat"], []).append(row)
+        return [self._seat_json(seat, steps.get(seat["seat"], {}), answers.get(seat["seat"], []))
+                for seat in seats]
 
     def _seat_json(self, seat: dict, steps: dict[str, dict], answers: list[dict]) -> dict:
         cells = []
@@ -498,17 +514,16 @@ class Classroom:
                 "answers_revealed": row.get("answers_revealed", 0),
                 "started_at": row.get("started_at"), "done_at": row.get("done_at"),
                 "last_failure": row.get("last_failure"),
-                "last_failure_detail": ({"summary": row.get("last_failure"),
-                                         "at": row.get("last_failure_at")}
-                                        if row.get("last_failure") else None),
-                "checks": [{"id": c["id"], "status": c["status"], "summary": c["summary"]}
+                "last_failure_detail": _failure_detail(row),
+                "checks": [{k: c.get(k) for k in ("id", "status", "summary", "expected",
+                                                  "observed")}
                            for c in json.loads(row.get("checks") or "[]")]}
 
     def seat_detail(self, seat: int) -> dict[str, Any]:
         entry = self.status_of(seat)
         entry["events"] = [{"at": e["at"], "kind": e["kind"], "step": e["step"],
-                            "summary": _event_summary(e), **({"text": e["payload"]["text"]}
-                                                            if "text" in e["payload"] else {})}
+                            "summary": _event_summary(e),
+                            **{k: e["payload"][k] for k in EVENT_EXTRAS if k in e["payload"]}}
                            for e in self.state.events(seat)]
         rows = {r["step"]: r for r in self.state.steps(seat)}
         entry["checks"] = [{"id": s.id, "title": s.title,
@@ -581,6 +596,20 @@ def _attacker(world: Any) -> dict[str, Any]:
             "window_s": int(ATTACKER_WINDOW.total_seconds())}
 
 
+EVENT_EXTRAS = ("text", "cli", "expected", "observed")  # payload keys a timeline shows
+
+
+def _failure_detail(row: dict) -> dict[str, Any] | None:
+    """{summary, expected, observed, at} of the step's last failure (DESIGN's
+    `last_failure` string stays as it is; this object adds what the instructor reads)."""
+    if not row.get("last_failure"):
+        return None
+    stored = json.loads(row.get("last_failure_detail") or "{}")
+    return {"summary": row.get("last_failure"), "expected": stored.get("expected"),
+            "observed": stored.get("observed"), "check": stored.get("check"),
+            "at": row.get("last_failure_at")}
+
+
 def _round_status(checks: list[dict]) -> str:
     statuses = {c["status"] for c in checks}
     if not checks:
@@ -601,5 +630,9 @@ def _event_summary(event: dict) -> str:
         return f"answered {payload.get('question')} on the CLI: {payload.get('value')!r}"
     if kind == "report-help":
         return "asked for help" if payload.get("on", True) else "lowered the hand"
+    if kind == "check-failed":
+        return f"{payload.get('check')}: {payload.get('summary')}"
+    if kind == "aws-write":
+        return f"{payload.get('service')}:{payload.get('operation')}"
     return kind.replace("report-", "").replace("-", " ").replace("_", " ")
 

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from labguide.classroom.state import ClassState, SeatRecord, iso, parse_iso
+from labguide.classroom.write_events import write_event
 from labguide.sim.embedded import (
     changes_state,
     operation_name,
@@ -151,5 +152,9 @@ class SeatWorlds:
             return
         entry = request_entry(environ, body, operation or "", world)
         self.state.append_journal(seat, iso(datetime.now(UTC)) or "", entry)
+        # The instructor's timeline: what was done, as an AWS CLI line (a CLI-only
+        # participant's actions are seen only here).
+        self.state.add_event(seat, "aws-write", None,
+                             write_event(service, operation, environ, body))
         if self.on_write is not None:
             self.on_write(seat)

@@ -25,7 +25,7 @@ from typing import Any
 
 from labguide.errors import UserError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: steps.last_failure_detail
 DB_NAME = "class.sqlite3"
 
 _SCHEMA = """
@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS steps (
     attempts INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0,
     hints INTEGER NOT NULL DEFAULT 0, answers_revealed INTEGER NOT NULL DEFAULT 0,
     started_at TEXT, done_at TEXT, last_failure TEXT, last_failure_at TEXT,
+    last_failure_detail TEXT NOT NULL DEFAULT '{}',
     checks TEXT NOT NULL DEFAULT '[]', passing INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (seat, step));
 CREATE TABLE IF NOT EXISTS answers (
@@ -126,10 +127,19 @@ class ClassState:
             version = self.meta("schema_version")
         except sqlite3.DatabaseError as exc:
             raise UserError(f"{self.path}: not a labguide class state ({exc})") from None
-        if version is None:
-            self.set_meta("schema_version", str(SCHEMA_VERSION))
-        elif int(version) > SCHEMA_VERSION:
+        if version is not None and int(version) > SCHEMA_VERSION:
             raise UserError(f"{self.path} was written by a newer labguide (schema {version})")
+        self._migrate()
+        if version != str(SCHEMA_VERSION):
+            self.set_meta("schema_version", str(SCHEMA_VERSION))
+
+    def _migrate(self) -> None:
+        """Columns added since schema 1 (a class state from an earlier labguide)."""
+        with self.transaction() as db:
+            columns = {row[1] for row in db.execute("PRAGMA table_info(steps)")}
+            if "last_failure_detail" not in columns:
+                db.execute("ALTER TABLE steps ADD COLUMN last_failure_detail TEXT NOT NULL "
+                           "DEFAULT '{}'")
 
     def close(self) -> None:
         with self._lock:

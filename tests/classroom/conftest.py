@@ -23,6 +23,20 @@ def serve(loaded, state_dir, seats=None, **kwargs):
     return open_class(loaded, state_dir, seats=seats, check_period=3600, **kwargs)
 
 
+def module_class(seats: int, folder: str = "class"):
+    """A module-scoped fixture: a class of `seats` served for the module's tests."""
+
+    @pytest.fixture(scope="module")
+    def served_class(loaded, tmp_path_factory):
+        served = serve(loaded, tmp_path_factory.mktemp(folder), seats=seats)
+        try:
+            yield served
+        finally:
+            served.stop()
+
+    return served_class
+
+
 def call(served, method, path, body=None, token=None):
     """(status, JSON answer) of one class API request."""
     connection = http.client.HTTPConnection("127.0.0.1", served.server.port, timeout=60)

@@ -90,11 +90,14 @@ def failure_text(row: SeatRow) -> Text:
         return Text("")
     text = Text(str(failure.get("summary") or "failed"))
     if failure.get("expected") or failure.get("observed"):
-        text.append(" · expected ", style="dim")
-        text.append(str(failure.get("expected") or "—"))
-        text.append(" · observed ", style="dim")
-        text.append(str(failure.get("observed") or "—"))
+        text.append(expected_observed(failure))
     return text
+
+
+def expected_observed(detail: dict) -> Text:
+    """` · expected X · observed Y` of a failure (a step's last, or a timeline event)."""
+    return Text.assemble((" · expected ", "dim"), str(detail.get("expected") or "—"),
+                         (" · observed ", "dim"), str(detail.get("observed") or "—"))
 
 
 def hints_cell(row: SeatRow) -> Text:

@@ -216,6 +216,8 @@ class SeatScreen(PolledScreen):
                 what.append("  “")
                 what.append(str(event["text"]))
                 what.append("”")
+            if event.get("expected") or event.get("observed"):
+                what.append(cells.expected_observed(event))
             if kind == "aws-write" and event.get("service") and not event.get("cli"):
                 from botocore import xform_name
 

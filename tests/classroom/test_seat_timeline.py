@@ -1,0 +1,109 @@
+"""What the server itself puts on a seat's timeline: each write the seat made (as an AWS CLI
+line, no secret on it) and each failed attempt its own checks counted (summary, expected,
+observed); and the step's last failure with expected/observed in the class status."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from labguide.classroom.state import SCHEMA_VERSION, ClassState
+from tests.classroom.conftest import call, module_class, seat_client, token_of
+
+served = module_class(2, "timeline")
+
+
+def _join(served, seat: int) -> dict:
+    code = served.state.seats()[seat - 1].join_code
+    status, joined = call(served, "POST", "/class/join", {"code": code, "name": f"P{seat}"})
+    assert status == 200, joined
+    joined["code"] = code
+    return joined
+
+
+def _events(served, seat: int, kind: str) -> list[dict]:
+    _, detail = call(served, "GET", f"/class/seats/{seat}", token=token_of(served))
+    return [e for e in detail["events"] if e["kind"] == kind]
+
+
+def test_a_cli_write_and_the_failed_attempt_it_was(served):
+    one = _join(served, 1)
+    # on filter-key (alert answered on the server, as `labguide answer` does)
+    truth = served.room.worlds.world(1).truth
+    for question, value in (("finding-type",
+                             "UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom"),
+                            ("access-key", truth.stolen_access_key_id)):
+        assert call(served, "POST", "/class/answer", {"question": question, "value": value},
+                    token=one["code"])[1]["correct"]
+    guardduty = seat_client(one, "guardduty")
+    detector = guardduty.list_detectors()["DetectorIds"][0]
+    guardduty.create_filter(DetectorId=detector, Name="wrong-key", FindingCriteria={
+        "Criterion": {"resource.accessKeyDetails.accessKeyId": {"Eq": ["ASIAWRONGWRONGWRONG1"]}}})
+    served.room.check_seat(1)  # the round a write brings (the scheduler's may come first)
+
+    writes = _events(served, 1, "aws-write")
+    assert [w["cli"] for w in writes] == [
+        f"aws guardduty create-filter --detector-id {detector} --name wrong-key "
+        "--finding-criteria '{\"Criterion\":{\"resource.accessKeyDetails.accessKeyId\":"
+        "{\"Eq\":[\"ASIA…ONG1\"]}}}'"]
+    assert writes[0]["summary"] == "guardduty:CreateFilter"
+    failed = _events(served, 1, "check-failed")
+    assert failed and failed[-1]["step"] == "filter-key"
+    assert failed[-1]["expected"] and failed[-1]["observed"], failed[-1]
+    _, board = call(served, "GET", "/class/status", token=token_of(served))
+    step = {s["id"]: s for s in board["seats"][0]["steps"]}["filter-key"]
+    assert step["status"] == "failing" and isinstance(step["last_failure"], str)
+    detail = step["last_failure_detail"]
+    assert detail["summary"] == step["last_failure"] and detail["at"]
+    assert (detail["expected"], detail["observed"]) == (failed[-1]["expected"],
+                                                      failed[-1]["observed"])
+    assert {"expected", "observed"} <= set(step["checks"][0])
+    # The timeline holds no secret of the seat.
+    everything = json.dumps(call(served, "GET", "/class/seats/1", token=token_of(served))[1])
+    assert one["secret_access_key"] not in everything
+
+
+def test_reads_the_servers_checks_and_the_instructors_view_are_not_writes(served):
+    two = _join(served, 2)
+    seat_client(two, "guardduty").list_detectors()
+    served.room.check_seat(2)
+    status, _ = call(served, "POST", "/class/aws", {"seat": 2, "service": "iam",
+                                                     "operation": "ListRoles", "params": {}},
+                     token=token_of(served))
+    assert status == 200
+    assert _events(served, 2, "aws-write") == []
+    assert _events(served, 2, "check-failed") == []  # no attempt: nothing was tried
+
+
+def test_a_wrong_answer_says_what_was_expected(served):
+    one = served.state.seats()[0].join_code
+    call(served, "POST", "/class/answer", {"question": "principal", "value": "not-the-role"},
+         token=one)
+    _, board = call(served, "GET", "/class/status", token=token_of(served))
+    step = {s["id"]: s for s in board["seats"][0]["steps"]}["identify-principal"]
+    detail = step["last_failure_detail"]
+    assert detail["observed"] == "not-the-role"
+    assert "read from the account" in detail["expected"]
+
+
+def test_a_schema_1_state_gains_the_new_column(tmp_path):
+    db = sqlite3.connect(tmp_path / "class.sqlite3")
+    db.executescript("""
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO meta VALUES ('schema_version', '1');
+        CREATE TABLE steps (seat INTEGER NOT NULL, step TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0,
+            hints INTEGER NOT NULL DEFAULT 0, answers_revealed INTEGER NOT NULL DEFAULT 0,
+            started_at TEXT, done_at TEXT, last_failure TEXT, last_failure_at TEXT,
+            checks TEXT NOT NULL DEFAULT '[]', passing INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (seat, step));
+        INSERT INTO steps (seat, step, last_failure) VALUES (1, 'alert', 'old failure');
+    """)
+    db.close()
+    state = ClassState(tmp_path)
+    try:
+        assert state.meta("schema_version") == str(SCHEMA_VERSION)
+        assert state.steps(1)[0]["last_failure_detail"] == "{}"
+        assert state.steps(1)[0]["last_failure"] == "old failure"
+    finally:
+        state.close()
