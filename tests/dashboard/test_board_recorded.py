@@ -142,6 +142,42 @@ async def test_each_action_asks_shows_its_command_line_and_posts(recorded):
                              f"{key} posted")
 
 
+async def test_a_step_action_names_the_step_read_now_not_the_one_shown(recorded):
+    """The participant moved on since the board's last refresh: the dialog names the step
+    the seat is on now (read from the server when the key is pressed), says the board
+    showed another, and the action goes out for the step named."""
+    from labguide.tui.screens.modals import ConfirmModal
+
+    app = app_for(recorded, interval=3600)  # the board keeps its first view
+    async with app.run_test(size=(160, 48)) as pilot:
+        board = app.screen
+        await wait_until(pilot, lambda: board.view is not None, "the first status")
+        await pilot.press("down")  # seat 2, shown on filter-key
+        assert board.selected_row().current_step == "filter-key"
+        recorded.status["seats"][1]["current_step"] = "identify-principal"
+        await pilot.press("v")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), "confirm")
+        body = app.screen.body
+        assert "now on step identify-principal" in body and "showed filter-key" in body
+        assert "--step identify-principal" in body
+        await pilot.click("#confirm")
+        await wait_until(pilot, lambda: recorded.posts, "posted")
+        assert recorded.posts[-1] == ("/class/solve", {"seat": 2, "step": "identify-principal"})
+
+
+async def test_a_step_action_sends_nothing_when_the_step_cannot_be_read(recorded):
+    from labguide.tui.screens.modals import ConfirmModal
+
+    app = app_for(recorded, interval=3600)
+    async with app.run_test(size=(160, 48)) as pilot:
+        board = app.screen
+        await wait_until(pilot, lambda: board.view is not None, "the first status")
+        recorded.close()
+        await pilot.press("r")
+        await wait_until(pilot, lambda: app.actions_refused, "refused")
+        assert not isinstance(app.screen, ConfirmModal) and not recorded.posts
+
+
 async def test_export_writes_the_file(recorded, tmp_path):
     from labguide.tui.screens.modals import PromptModal
 

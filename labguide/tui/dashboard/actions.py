@@ -24,6 +24,10 @@ class Request:
     name: str = ""
     step: str | None = None
     text: str | None = None
+    # The step the screen showed when the instructor chose the action; `step` is then read
+    # again from the server (fresh), so the dialog names the step the action will act on.
+    shown_step: str | None = None
+    fresh: bool = False
 
     @property
     def who(self) -> str:
@@ -32,7 +36,11 @@ class Request:
         return f"seat {self.seat}" + (f" ({self.name})" if self.name else "")
 
     def describe(self) -> str:
-        return self.action.describe(self)
+        said = self.action.describe(self)
+        if self.fresh and self.shown_step and self.shown_step != self.step:
+            said = (f"{self.who} is now on step {self.step} (the screen showed "
+                    f"{self.shown_step} a moment ago).\n\n{said}")
+        return said
 
     def cli(self, url: str, token_file: str | None) -> str:
         command, *rest = self.action.words(self)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -64,6 +64,7 @@ class DashboardApp(App):
         self.options = options
         self.client = client or ClassClient(options.url, options.token)
         self.actions_done: list[tuple[Request, str | None]] = []  # what ran, for the tests
+        self.actions_refused: list[str] = []  # asked, but not put to the instructor: why
 
     poll_interval = 5.0  # a seat's live panes (each read is a request to the class server)
 
@@ -122,6 +123,9 @@ class DashboardApp(App):
         from labguide.tui.screens.modals import ConfirmModal, PromptModal
 
         action = request.action
+        if action.needs_step and request.seat is not None and not request.fresh:
+            self.read_current_step(request)  # then ask again, with the step read now
+            return
         if action.needs_step and not request.step:
             self.notify(f"{request.who} has no current step: nothing to {action.label.lower()}.",
                         severity="warning")
@@ -129,7 +133,7 @@ class DashboardApp(App):
         if action.needs_text and request.text is None:
             def got_text(text: str | None) -> None:
                 if text:
-                    self.ask(Request(action, request.seat, request.name, request.step, text))
+                    self.ask(replace(request, text=text))
 
             self.push_screen(PromptModal(action.label, f"To {request.who}.", action.needs_text,
                                          empty_message="Type a message first."), got_text)
@@ -144,6 +148,33 @@ class DashboardApp(App):
 
         self.push_screen(ConfirmModal(f"{action.label}: {request.who}?", body,
                                       confirm_label=action.label), confirmed)
+
+    class StepRead(Message):
+        def __init__(self, request: Request, error: str | None) -> None:
+            super().__init__()
+            self.request, self.error = request, error
+
+    @work(thread=True, group="actions", exit_on_error=False)
+    def read_current_step(self, request: Request) -> None:
+        """The seat's current step from the server now: a step action must not act on the
+        step a screen showed seconds ago (the participant may have moved on since)."""
+        try:
+            current = self.client.seat(int(request.seat or 0)).get("current_step")
+            fresh = replace(request, step=current if isinstance(current, str) else None,
+                            shown_step=request.step, fresh=True)
+            self.post_message(self.StepRead(fresh, None))
+        except Exception as exc:
+            self.post_message(self.StepRead(request, describe_failure(exc)))
+
+    def on_dashboard_app_step_read(self, message: StepRead) -> None:
+        request = message.request
+        if message.error:
+            said = f"Could not read {request.who}'s current step: {message.error}. " \
+                "Nothing was sent."
+            self.actions_refused.append(said)
+            self.notify(said, severity="error", timeout=10)
+            return
+        self.ask(request)
 
     @work(thread=True, group="actions", exit_on_error=False)
     def run_request(self, request: Request) -> None:
