@@ -178,6 +178,31 @@ async def test_a_step_action_sends_nothing_when_the_step_cannot_be_read(recorded
         assert not isinstance(app.screen, ConfirmModal) and not recorded.posts
 
 
+async def test_a_refresh_rebuilds_only_the_seats_that_changed(recorded):
+    """One seat's entry changes between two refreshes (the clock stands still): that seat
+    alone is parsed again and only its changed cells are touched on screen; the grid is
+    not built while it is hidden, and is there as soon as it is shown."""
+    app = app_for(recorded)
+    async with app.run_test(size=(160, 48)) as pilot:
+        board = app.screen
+        await wait_until(pilot, lambda: board.view is not None, "the first status")
+        table = board.query_one("#seat-table")
+        known = board._known
+        assert known.parsed == 5
+        await wait_until(pilot, lambda: len(board.refresh_times) >= 3, "more refreshes")
+        assert known.parsed == 5 and table.updated_cells == 0  # nothing changed: nothing built
+        assert board.query_one("#grid").row_count == 0  # hidden: never built
+        seat = recorded.status["seats"][2]
+        seat["name"] = "Chen renamed"
+        refreshes = len(board.refresh_times)
+        await wait_until(pilot, lambda: len(board.refresh_times) > refreshes + 1, "a refresh")
+        assert known.parsed == 6
+        assert str(table.get_row("3")[1]) == "Chen renamed"
+        await pilot.press("g")
+        assert board.query_one("#grid").row_count == 5
+        assert str(board.query_one("#grid").get_row("3")[1]) == "Chen renamed"
+
+
 async def test_export_writes_the_file(recorded, tmp_path):
     from labguide.tui.screens.modals import PromptModal
 

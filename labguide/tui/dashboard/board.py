@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
@@ -25,9 +26,10 @@ from textual.widgets import ContentSwitcher, DataTable, Footer, Input, Static
 from labguide.awstime import span
 from labguide.tui.dashboard import cells
 from labguide.tui.dashboard.actions import ACTIONS, Request
-from labguide.tui.dashboard.model import ClassView, SeatRow
+from labguide.tui.dashboard.model import ClassView, SeatRow, SeatsSeen
 from labguide.tui.dashboard.polling import PolledScreen
-from labguide.tui.panes.base import PaneTable, cell_text, cursor_key, sync_table
+from labguide.tui.dashboard.seat_table import SeatTable
+from labguide.tui.panes.base import cell_text, cursor_key, sync_table
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +62,9 @@ class BoardScreen(PolledScreen):
     ]
 
     class Fetched(Message):
-        def __init__(self, view: ClassView, grid: tuple, started: float) -> None:
+        def __init__(self, view: ClassView, shown: Shown, started: float) -> None:
             super().__init__()
-            self.view, self.grid, self.started = view, grid, started
+            self.view, self.shown, self.started = view, shown, started
 
     class Failed(Message):
         def __init__(self, cause: str) -> None:
@@ -78,6 +80,9 @@ class BoardScreen(PolledScreen):
         self.refreshed_at: Any = None
         self.refresh_times: list[float] = []  # seconds, request to screen, for bench/
         self._columns = cells.WIDE
+        self._known = SeatsSeen()  # the last refresh's seats: unchanged ones are not rebuilt
+        self._texts = cells.RowTexts()  # and their cells
+        self.grid_shown = False  # the seats-by-steps grid is built only while it is shown
 
     # ----- layout -----------------------------------------------------------------------
 
@@ -87,7 +92,7 @@ class BoardScreen(PolledScreen):
         yield Static(id="view-bar")
         with ContentSwitcher(initial="seats-view", id="views"):
             with Vertical(id="seats-view"):
-                yield PaneTable(cells.WIDE, id="seat-table")
+                yield SeatTable(cells.WIDE, id="seat-table")
                 yield DataTable(id="step-summary", cursor_type="none", zebra_stripes=True)
                 yield Static(id="seat-line")
             with Vertical(id="grid-view"):
@@ -113,7 +118,7 @@ class BoardScreen(PolledScreen):
         wanted = cells.NARROW if event.size.width < cells.NARROW_BELOW else cells.WIDE
         if wanted != self._columns:  # same table, other columns: the cursor stays
             self._columns = wanted
-            table = self.query_one("#seat-table", PaneTable)
+            table = self.query_one("#seat-table", SeatTable)
             keep = cursor_key(table)
             table.specs = wanted
             table.clear(columns=True)
@@ -121,7 +126,7 @@ class BoardScreen(PolledScreen):
                 table.add_column(col.label, key=col.key, width=col.least)
             if self.view is not None:
                 self._show_rows(self._visible(self.view))
-                if keep is not None and keep in {r.key.value for r in table.ordered_rows}:
+                if keep is not None and keep in table.shown:
                     table.move_cursor(row=table.get_row_index(keep), animate=False)
         self._show_header()
 
@@ -129,19 +134,30 @@ class BoardScreen(PolledScreen):
 
     @work(thread=True, exclusive=True, group="status", exit_on_error=False)
     def _fetch(self) -> None:
+        """The status, and everything the screen shows of it, built here: the screen's
+        thread only swaps in the cells that changed."""
         app: Any = self.app
         started = time.perf_counter()
         try:
             status = app.client.status()
             view = ClassView.build(status, app.now(), idle_after=app.options.idle_after,
-                                  stuck_after=app.options.stuck_after)
-            grid = _grid(view)
+                                   stuck_after=app.options.stuck_after, known=self._known)
+            shown = self._shown_of(view)
         except Exception as exc:  # the server is down or said no: shown in the header
             from labguide.tui.dashboard.app import describe_failure
 
             self.post_message(self.Failed(describe_failure(exc)))
             return
-        self.post_message(self.Fetched(view, grid, started))
+        self.post_message(self.Fetched(view, shown, started))
+
+    def _shown_of(self, view: ClassView) -> Shown:
+        """What the screen shows of `view` with the sort, filter and columns of now."""
+        sort, needle, columns = self.sort_index, self.filter_text, self._columns
+        rows = self._visible(view, sort, needle)
+        texts = self._texts.rows(rows, columns)
+        return Shown(sort, needle, columns, texts, cells.content_widths(texts, columns),
+                     _stats_rows(view),
+                     _seat_grid(view, rows) if self.grid_shown else None)
 
     def on_board_screen_fetched(self, message: Fetched) -> None:
         self.unreachable_since = None
@@ -149,8 +165,12 @@ class BoardScreen(PolledScreen):
         self.view = message.view
         self.refreshed_at = self.app.now()  # type: ignore[attr-defined]
         self.remove_class("-stale")
-        self._show_rows(self._visible(message.view))
-        self._show_grid(message.grid)
+        shown = message.shown
+        if (shown.sort, shown.needle, shown.columns) != (self.sort_index, self.filter_text,
+                                                           self._columns) or \
+                (self.grid_shown and shown.grid is None):
+            shown = self._shown_of(message.view)  # a key changed them meanwhile
+        self._show(shown)
         self._show_header()
         self.refresh_times.append(time.perf_counter() - message.started)
 
@@ -191,29 +211,39 @@ class BoardScreen(PolledScreen):
         text.append(" seats" if grid else " grid")
         self.query_one("#view-bar", Static).update(text)
 
-    def _visible(self, view: ClassView) -> list[SeatRow]:
-        _label, key, reverse = SORTS[self.sort_index]
-        rows = [r for r in view.seats if r.matches(self.filter_text)]
+    def _visible(self, view: ClassView, sort: int | None = None,
+                 needle: str | None = None) -> list[SeatRow]:
+        _label, key, reverse = SORTS[self.sort_index if sort is None else sort]
+        needle = self.filter_text if needle is None else needle
+        rows = [r for r in view.seats if r.matches(needle)]
         return sorted(rows, key=key, reverse=reverse)
 
-    def _show_rows(self, rows: list[SeatRow]) -> None:
-        table = self.query_one("#seat-table", PaneTable)
-        sync_table(table, cells.seat_rows(rows, table.specs))
+    def _show(self, shown: Shown) -> None:
+        table = self.query_one("#seat-table", SeatTable)
+        table.show(shown.texts, shown.content)
         self._show_seat_line()
-
-    def _show_grid(self, grid: tuple) -> None:
-        stats_rows, stats_columns, seat_rows, seat_columns = grid
+        stats_rows, stats_columns = shown.stats
         for stats in self.query("#step-stats, #step-summary").results(DataTable):
             if [str(c.label) for c in stats.ordered_columns] != stats_columns:
                 stats.clear(columns=True)
                 stats.add_columns(*stats_columns)
             sync_table(stats, stats_rows)
+        if shown.grid is not None:
+            self._show_grid(shown.grid)
+
+    def _show_rows(self, rows: list[SeatRow]) -> None:
+        table = self.query_one("#seat-table", SeatTable)
+        texts = self._texts.rows(rows, table.specs)
+        table.show(texts, cells.content_widths(texts, table.specs))
+        self._show_seat_line()
+
+    def _show_grid(self, grid: tuple) -> None:
+        seat_rows, seat_columns = grid
         table = self.query_one("#grid", DataTable)
         if [str(c.label) for c in table.ordered_columns] != seat_columns:
             table.clear(columns=True)
             table.add_columns(*seat_columns)
-        wanted = {r.seat for r in self._visible(self.view)} if self.view else set()
-        sync_table(table, [row for row in seat_rows if int(row[0]) in wanted])
+        sync_table(table, seat_rows)
 
     def selected_row(self) -> SeatRow | None:
         if self.view is None:
@@ -248,7 +278,10 @@ class BoardScreen(PolledScreen):
     def action_toggle_grid(self) -> None:
         switcher = self.query_one("#views", ContentSwitcher)
         switcher.current = "seats-view" if switcher.current == "grid-view" else "grid-view"
-        self.query_one("#grid" if switcher.current == "grid-view" else "#seat-table").focus()
+        self.grid_shown = switcher.current == "grid-view"
+        if self.grid_shown and self.view is not None:
+            self._show_grid(_seat_grid(self.view, self._visible(self.view)))
+        self.query_one("#grid" if self.grid_shown else "#seat-table").focus()
         self._show_view_bar()
 
     def action_sort(self) -> None:
@@ -288,8 +321,10 @@ class BoardScreen(PolledScreen):
     def _resort(self) -> None:
         self._show_view_bar()
         if self.view is not None:
-            self._show_rows(self._visible(self.view))
-            self._show_grid(_grid(self.view))
+            rows = self._visible(self.view)
+            self._show_rows(rows)
+            if self.grid_shown:
+                self._show_grid(_seat_grid(self.view, rows))
 
     def action_act(self, action_id: str) -> None:
         from labguide.tui.dashboard.actions import BY_ID
@@ -311,8 +346,21 @@ class BoardScreen(PolledScreen):
         self.refresh_now()
 
 
-def _grid(view: ClassView) -> tuple:
-    """(stats rows, stats columns, seat rows, seat columns) of the seats-by-steps grid."""
+@dataclass(frozen=True)
+class Shown:
+    """One refresh as the screen shows it, built by the poll's worker."""
+
+    sort: int
+    needle: str
+    columns: tuple
+    texts: list  # the seat table's rows: (key, cells)
+    content: list[int]  # each column's widest cell
+    stats: tuple  # (rows, columns) of the per-step stats
+    grid: tuple | None  # (rows, columns) of the seats-by-steps grid, when it is shown
+
+
+def _stats_rows(view: ClassView) -> tuple:
+    """(rows, columns) of the per-step stats: done, median time, failure rate, p75."""
     stats_columns = ["#", "Step", "Done", "Median", "Fail rate", "Failing now", "p75"]
     stats_rows = [
         (step.id, [Text(str(n + 1)), Text(step.title or step.id),
@@ -323,16 +371,21 @@ def _grid(view: ClassView) -> tuple:
                    Text(span(step.p75) if step.p75 is not None else "—")])
         for n, step in enumerate(view.steps)
     ]
+    return stats_rows, stats_columns
+
+
+def _seat_grid(view: ClassView, rows: list[SeatRow]) -> tuple:
+    """(rows, columns) of the seats-by-steps grid, for the seats shown (sorted, filtered)."""
     seat_columns = ["Seat", "Name", *[str(n + 1) for n in range(len(view.steps))], "Done"]
     order = [s.id for s in view.steps]
     seat_rows = []
-    for row in view.seats:
+    for row in rows:
         status = {c.id: c.status for c in row.cells}
         seat_rows.append((str(row.seat), [
             Text(str(row.seat)), cell_text(row.name or "—"),
             *[cells.grid_cell(status.get(step_id, "not-started")) for step_id in order],
             Text(f"{row.steps_done}/{len(order)}")]))
-    return stats_rows, stats_columns, seat_rows, seat_columns
+    return seat_rows, seat_columns
 
 
 class DashboardHelp(ModalScreen[None]):

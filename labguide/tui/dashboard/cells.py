@@ -6,6 +6,9 @@ State is never colour alone: every cell carries an icon or a word too.
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
 from rich.text import Text
 
 from labguide.awstime import span
@@ -140,8 +143,49 @@ CELLS = {
 }
 
 
+TIMED = frozenset({"status", "on_step", "help", "seen"})  # cells that change with the clock
+
+
 def seat_rows(rows: list[SeatRow], columns: tuple[Col, ...]) -> list[tuple[str, list[Text]]]:
     return [(str(r.seat), [CELLS[c.key](r) for c in columns]) for r in rows]
+
+
+class RowTexts:
+    """Each seat's table cells, built off the screen's thread. A seat whose status entry
+    did not change (model.SeatsSeen hands back the same `cells` list) keeps its cells but
+    the few that move with the clock, so a refresh of 200 seats builds a few hundred."""
+
+    def __init__(self) -> None:
+        self._kept: dict[int, tuple[Any, tuple[Col, ...], list[Text]]] = {}
+        self._lock = threading.Lock()  # the poll's worker and a key press may both ask
+
+    def rows(self, rows: list[SeatRow],
+             columns: tuple[Col, ...]) -> list[tuple[str, list[Text]]]:
+        out = []
+        with self._lock:
+            for row in rows:
+                kept = self._kept.get(row.seat)
+                fresh = kept is None or kept[0] is not row.cells or kept[1] != columns
+                texts = [_one_line(CELLS[col.key](row)) if fresh or col.key in TIMED
+                         else kept[2][n] for n, col in enumerate(columns)]  # type: ignore
+                self._kept[row.seat] = (row.cells, columns, texts)
+                out.append((str(row.seat), texts))
+        return out
+
+
+def _one_line(text: Text) -> Text:
+    text.no_wrap, text.overflow = True, "ellipsis"
+    return text
+
+
+def content_widths(rows: list[tuple[str, list[Text]]], columns: tuple[Col, ...]) -> list[int]:
+    """Each column's widest cell or label: what the table's widths are fitted to."""
+    widths = [len(col.label) for col in columns]
+    for _key, texts in rows:
+        for n, text in enumerate(texts):
+            if text.cell_len > widths[n]:
+                widths[n] = text.cell_len
+    return widths
 
 
 def seat_line(row: SeatRow | None, view: ClassView | None) -> Text:

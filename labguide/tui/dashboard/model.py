@@ -9,6 +9,7 @@ string here came from the server: the screen wraps it in rich.text.Text.
 
 from __future__ import annotations
 
+import copy
 import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -104,6 +105,8 @@ class SeatRow:
     on_step: float | None = None
     slow: bool = False
     flags: set[str] = field(default_factory=set)
+    help_since: datetime | None = None
+    given_status: str = ""  # the server's status word, when it sends one
 
     @property
     def current(self) -> StepCell | None:
@@ -195,16 +198,22 @@ class ClassView:
     @classmethod
     def build(cls, status: dict[str, Any], now: datetime | None = None, *,
               idle_after: timedelta = IDLE_AFTER,
-              stuck_after: timedelta = STUCK_AFTER) -> ClassView:
-        """The view of one status answer; `now` is the server's `now` when it sends one."""
+              stuck_after: timedelta = STUCK_AFTER,
+              known: SeatsSeen | None = None) -> ClassView:
+        """The view of one status answer; `now` is the server's `now` when it sends one.
+
+        With `known` (kept from one refresh to the next), a seat whose entry is as it was
+        is not parsed again: only its ages are brought up to `now`."""
         now = _when(status.get("now")) or (to_utc(now) if now else None)
         if now is None:
             raise ValueError("no time to measure against: pass now")
         titles = {s.get("id"): s.get("title") or s.get("id")
                   for s in status.get("steps") or [] if isinstance(s, dict)}
-        seats = [_seat(raw, now, idle_after) for raw in status.get("seats") or []]
+        known = known if known is not None else SeatsSeen()
+        seats = [_timed(known.row(raw), now, idle_after) for raw in status.get("seats") or []]
+        known.keep_only({row.seat for row in seats})
         order = list(titles) or _step_order(seats)
-        stats = [_stats(step_id, titles.get(step_id, step_id), seats, now) for step_id in order]
+        stats = _all_stats(order, titles, seats, now)
         p75 = {s.id: s.p75 for s in stats}
         for row in seats:
             current = row.current
@@ -218,6 +227,28 @@ class ClassView:
         return cls(scenario=str(status.get("scenario", "")), now=now,
                    started_at=_when(status.get("started_at")),
                    attackers_paused=status.get("attackers_paused"), steps=stats, seats=seats)
+
+
+class SeatsSeen:
+    """The seats of the last refresh, each with the status entry it was built from: a
+    class of 200 changes a few seats per refresh, so the rest are not parsed again."""
+
+    def __init__(self) -> None:
+        self._rows: dict[Any, tuple[dict[str, Any], SeatRow]] = {}
+        self.parsed = 0  # seats built from their entry (the rest were reused), for tests
+
+    def row(self, raw: dict[str, Any]) -> SeatRow:
+        seen = self._rows.get(raw.get("seat"))
+        if seen is not None and seen[0] == raw:
+            return copy.copy(seen[1])  # the screen may still read the old one: a copy
+        row = _seat(raw)
+        self.parsed += 1
+        self._rows[raw.get("seat")] = (raw, row)
+        return copy.copy(row)
+
+    def keep_only(self, seats: set[int]) -> None:
+        for gone in set(self._rows) - seats:
+            del self._rows[gone]
 
 
 def _step_order(seats: list[SeatRow]) -> list[str]:
@@ -249,31 +280,36 @@ def _cell(raw: dict[str, Any]) -> StepCell:
     )
 
 
-def _seat(raw: dict[str, Any], now: datetime, idle_after: timedelta) -> SeatRow:
+def _seat(raw: dict[str, Any]) -> SeatRow:
+    """A seat from its status entry, without what depends on the time (see `_timed`)."""
     cells = [_cell(s) for s in raw.get("steps") or [] if isinstance(s, dict)]
     ids = [c.id for c in cells]
     current = raw.get("current_step")
     index = ids.index(current) if current in ids else -1
-    done = sum(1 for c in cells if c.status == "done")
-    last_seen = _when(raw.get("last_seen"))
-    help_since = _when(raw.get("help_since"))
     attacker = raw.get("attacker") if isinstance(raw.get("attacker"), dict) else {}
-    joined = bool(raw.get("joined"))
-    error = str(raw.get("error") or "")
     status = str(raw.get("status") or "").replace("-", " ")
-    if status not in STATUS_ICONS:
-        status = _status(joined, error, cells, done, last_seen, now, idle_after)
     return SeatRow(
         seat=int(raw.get("seat") or 0), name=str(raw.get("name") or ""),
-        account_id=str(raw.get("account_id") or ""), joined=joined, status=status,
-        current_step=current if isinstance(current, str) else None, step_index=index,
-        steps_done=done, cells=cells, help=bool(raw.get("help")),
-        help_age=_seconds(now, help_since) if raw.get("help") else None,
-        help_text=str(raw.get("help_text") or ""), last_seen=last_seen,
-        last_seen_age=_seconds(now, last_seen),
-        attacker_allowed=_allowed(attacker), attacker_denied=attacker.get("denied"),
-        attacker_window=attacker.get("window_s"), error=error,
+        account_id=str(raw.get("account_id") or ""), joined=bool(raw.get("joined")),
+        status="", current_step=current if isinstance(current, str) else None,
+        step_index=index, steps_done=sum(1 for c in cells if c.status == "done"),
+        cells=cells, help=bool(raw.get("help")), help_age=None,
+        help_text=str(raw.get("help_text") or ""), last_seen=_when(raw.get("last_seen")),
+        last_seen_age=None, attacker_allowed=_allowed(attacker),
+        attacker_denied=attacker.get("denied"), attacker_window=attacker.get("window_s"),
+        error=str(raw.get("error") or ""), help_since=_when(raw.get("help_since")),
+        given_status=status if status in STATUS_ICONS else "",
     )
+
+
+def _timed(row: SeatRow, now: datetime, idle_after: timedelta) -> SeatRow:
+    """The seat's ages and status word at `now` (idle is a matter of time)."""
+    row.status = row.given_status or _status(row.joined, row.error, row.cells, row.steps_done,
+                                             row.last_seen, now, idle_after)
+    row.help_age = _seconds(now, row.help_since) if row.help else None
+    row.last_seen_age = _seconds(now, row.last_seen)
+    row.on_step, row.slow = None, False
+    return row
 
 
 def _allowed(attacker: dict[str, Any]) -> int | None:
@@ -311,8 +347,20 @@ def _flags(row: SeatRow) -> set[str]:
     return flags
 
 
-def _stats(step_id: str, title: str, seats: list[SeatRow], now: datetime) -> StepStats:
-    cells = [c for row in seats for c in row.cells if c.id == step_id]
+def _all_stats(order: list[str], titles: dict, seats: list[SeatRow],
+               now: datetime) -> list[StepStats]:
+    """Every step's stats, from one pass over the seats' cells."""
+    by_step: dict[str, list[StepCell]] = {step_id: [] for step_id in order}
+    for row in seats:
+        for cell in row.cells:
+            if cell.id in by_step:
+                by_step[cell.id].append(cell)
+    return [_stats(step_id, titles.get(step_id, step_id), by_step[step_id], len(seats), now)
+            for step_id in order]
+
+
+def _stats(step_id: str, title: str, cells: list[StepCell], seats: int,
+           now: datetime) -> StepStats:
     done_times = [t for c in cells if c.done_at and (t := c.seconds_on(now)) is not None]
     spent = [t for c in cells if c.started_at and (t := c.seconds_on(now)) is not None]
     attempts = sum(c.attempts for c in cells)
@@ -320,7 +368,7 @@ def _stats(step_id: str, title: str, seats: list[SeatRow], now: datetime) -> Ste
     return StepStats(
         id=step_id, title=title, done=sum(1 for c in cells if c.status == "done"),
         failing=sum(1 for c in cells if c.status == "failing"),
-        seats=len(seats),
+        seats=seats,
         median=statistics.median(done_times) if done_times else None,
         failure_rate=failures / attempts if attempts else None,
         p75=percentile(spent, 0.75) if len(spent) >= MIN_SAMPLES_FOR_P75 else None,
