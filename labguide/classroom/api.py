@@ -56,6 +56,7 @@ class ClassApi:
             ("POST", "help-answered"): lambda r, b: room.help_answered(_seat(b)),
             ("POST", "attackers"): self._attackers,
             ("POST", "aws"): self._aws,
+            ("POST", "seat-view"): lambda r, b: room.seat_view(_seat(b)),
         }
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
@@ -194,7 +195,7 @@ class ClassApi:
             raise ApiError(403, str(exc)) from None
 
 
-_SEAT_WORLD_ROUTES = ("check", "solve", "reset", "aws")
+_SEAT_WORLD_ROUTES = ("check", "solve", "reset", "aws", "seat-view")
 
 
 def _forward(worker: str, request: Request) -> Response:

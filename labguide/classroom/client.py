@@ -160,6 +160,11 @@ class ClassClient:
         """One seat: its status entry plus `events` (timeline) and `checks` (last results)."""
         return self.call("GET", f"/class/seats/{int(seat)}")
 
+    def seat_view(self, seat: int) -> dict[str, Any]:
+        """What a seat's read-only panes need beyond AWS reads: {"facts": {...}, "calls":
+        [{at, service, api, allowed, error_code}]} (the attacker's recent calls)."""
+        return self.call("POST", "/class/seat-view", {"seat": int(seat)})
+
     def run_checks(self, seat: int) -> Any:
         return self.call("POST", "/class/check", {"seat": int(seat)})
 

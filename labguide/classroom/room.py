@@ -50,6 +50,7 @@ class Classroom:
         self.check_period = check_period
         self.step_ids = list(self.scenario.step_ids)
         self._runners: dict[int, Any] = {}
+        self._facts: dict[int, dict[str, Any]] = {}  # each seat's facts, last round
         self._runners_lock = threading.Lock()
         self._due: list[tuple[float, int]] = []
         self._due_at: dict[int, float] = {}
@@ -180,6 +181,7 @@ class Classroom:
         runner = self._runner(seat)
         result = runner.run_round(answers=self.latest_answers(seat))
         self.rounds += 1
+        self._facts[seat] = dict(result.facts)
         with self._due_lock:
             after_write = seat in self._after_write
             self._after_write.discard(seat)
@@ -365,6 +367,7 @@ class Classroom:
         if step and not before:
             raise UserError(f"seat {seat} has not begun step {step} yet: nothing to go back to")
         self.forget_runner(seat)
+        self._facts.pop(seat, None)
         self.worlds.rebuild(record, before)
         now = now_iso()
         for step_id in self.step_ids[index:]:
@@ -436,6 +439,31 @@ class Classroom:
         self.state.update_step(seat, step_id, hints=sql("hints + 1"))
         self.state.add_message(seat, text, "hint")
         return {"ok": True, "seat": seat, "step": step_id, "hint": text}
+
+    def seat_view(self, seat: int) -> dict[str, Any]:
+        """What the instructor's read-only copy of the seat's panes needs from its world
+        beyond AWS reads: the facts of the server's last check round (instance id, role…)
+        and the attacker's recent calls, as the simulator's attacker route gives them."""
+        from labguide.sim.moto_api import attacker_call_json
+
+        record = self.record(seat)
+        world = self.worlds.world(seat)
+        if world is None:
+            raise UserError(f"seat {seat} is not served by this process")
+        facts = self._facts.get(seat)
+        if facts is None:  # no round yet on this seat: read them now
+            from labguide.checks.context import Memo, RoundContext
+            from labguide.checks.facts import discover
+
+            target = self.target(seat)
+            found = discover(target, self.scenario.facts, ctx=RoundContext(target=target,
+                                                                           memo=Memo()))
+            facts = {name: fact.value for name, fact in found.all().items()}
+        try:
+            calls = [attacker_call_json(c) for c in world.attacker.recent_calls()[-200:]]
+        except AttributeError:  # a world without an attacker
+            calls = []
+        return {"seat": seat, "account": record.account_id, "facts": facts, "calls": calls}
 
     def help_answered(self, seat: int) -> dict[str, Any]:
         self.record(seat)

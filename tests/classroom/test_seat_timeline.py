@@ -107,3 +107,18 @@ def test_a_schema_1_state_gains_the_new_column(tmp_path):
         assert state.steps(1)[0]["last_failure"] == "old failure"
     finally:
         state.close()
+
+
+def test_seat_view_gives_the_instructor_the_panes_facts_and_attacker_calls(served):
+    two = served.state.seats()[1].join_code
+    assert call(served, "POST", "/class/seat-view", {"seat": 2})[0] == 401
+    assert call(served, "POST", "/class/seat-view", {"seat": 2}, token=two)[0] == 403
+    status, view = call(served, "POST", "/class/seat-view", {"seat": 2},
+                        token=token_of(served))
+    assert status == 200, view
+    world = served.room.worlds.world(2)
+    assert view["facts"]["instance_id"] == world.truth.instance_id
+    assert len(view["calls"]) == len(world.attacker.recent_calls()[-200:])
+    assert all({"at", "service", "api", "allowed"} <= set(c) for c in view["calls"])
+    assert call(served, "POST", "/class/seat-view", {"seat": 9},
+                token=token_of(served))[0] == 404

@@ -17,9 +17,11 @@ class RecordedClass:
     def on_port(cls, port: int, token: str = "t0ken") -> RecordedClass:
         return cls(token, port=port)
 
-    def __init__(self, token: str = "t0ken", *, port: int = 0, account=None) -> None:
+    def __init__(self, token: str = "t0ken", *, port: int = 0, account=None,
+                 facts=None, calls=None) -> None:
         self.token = token
         self.account = account  # a Target: /class/aws reads it (every seat the same account)
+        self.seat_view = {"facts": facts or {}, "calls": calls or []}  # /class/seat-view
         self.status = json.loads(json.dumps(STATUS))
         self.posts: list[tuple[str, dict]] = []
         self.down = False
@@ -72,6 +74,8 @@ class RecordedClass:
                             outer.account, body["service"], body["operation"], body["params"]))
                     except ReadRefused as exc:
                         return self._answer(400, {"message": str(exc)})
+                if self.path == "/class/seat-view":  # a read: not among the posts
+                    return self._answer(200, {"seat": body.get("seat"), **outer.seat_view})
                 outer.posts.append((self.path, body))
                 self._answer(200, {"ok": True})
 

@@ -39,10 +39,23 @@ async def test_board_shows_counts_and_flags(recorded):
 
 
 async def test_seat_panes_read_the_account_through_the_class_api(frozen_sim):
+    from labguide.checks.context import Memo, RoundContext
+    from labguide.checks.facts import discover
+    from labguide.scenario import load_scenario
     from labguide.tui.dashboard.seat import SeatScreen
+    from labguide.tui.dashboard.seat_panes import SeatAttackerPane, SeatShellPane
     from labguide.tui.panes.findings import FindingsPane
+    from labguide.tui.panes.instance import InstancePane
 
-    server = RecordedClass(account=frozen_sim.target)
+    target = frozen_sim.target
+    scenario = load_scenario("compromised-iam-credentials").scenario
+    facts = {n: f.value for n, f in discover(target, scenario.facts, ctx=RoundContext(
+        target=target, memo=Memo())).all().items()}
+    calls = [{"at": "2026-03-01T09:59:00Z", "service": "s3", "api": "ListBuckets",
+              "allowed": True, "error_code": None},
+             {"at": "2026-03-01T09:59:30Z", "service": "iam", "api": "ListUsers",
+              "allowed": False, "error_code": "AccessDenied"}]
+    server = RecordedClass(account=target, facts=facts, calls=calls)
     try:
         app = app_for(server)
         async with app.run_test(size=(160, 48)) as pilot:
@@ -51,12 +64,20 @@ async def test_seat_panes_read_the_account_through_the_class_api(frozen_sim):
             await wait_until(pilot, lambda: isinstance(app.screen, SeatScreen), "seat screen")
             screen = app.screen
             await wait_until(pilot, lambda: screen.query(FindingsPane), "the seat's panes")
-            pane = screen.query_one(FindingsPane)
-            # Only a pane on screen polls (labguide.tui.panes.base): show its tab.
-            screen.query_one("#seat-tabs").active = "tab-pane-findings"
-            await wait_until(pilot, lambda: pane.loaded, "findings read through /class/aws")
-            assert pane.last_data
-            assert not pane.has_class("error")
+            tabs = screen.query_one("#seat-tabs")
+            # Only a pane on screen polls (labguide.tui.panes.base): show each one's tab.
+            for name, kind in (("findings", FindingsPane), ("instance", InstancePane),
+                               ("attacker", SeatAttackerPane), ("shell", SeatShellPane)):
+                pane = screen.query_one(kind)
+                tabs.active = f"tab-pane-{name}"
+                await wait_until(pilot, lambda p=pane: p.loaded and p.last_data, f"{name} read")
+                assert not pane.has_class("error"), name
+            attacker = screen.query_one("#attacker-table")
+            assert attacker.row_count == 2
+            assert "denied AccessDenied" in " ".join(str(c) for c in attacker.get_row_at(0))
+            shell = screen.query_one(SeatShellPane)
+            assert shell.last_data[0] == facts["instance_id"]  # its history, read-only
+            assert not screen.query("#shell-input")  # nothing to type a command into
             assert not [p for p, _ in server.posts]  # reads only: nothing posted
     finally:
         server.close()
@@ -122,13 +143,23 @@ async def test_each_action_asks_shows_its_command_line_and_posts(recorded):
             await wait_until(pilot, lambda n=before: len(recorded.posts) > n, f"{key} posted")
             assert recorded.posts[-1] == (path, body)
             await wait_until(pilot, lambda: app.screen is board, "back on the board")
-        # A cancelled action sends nothing.
+        # A cancelled action sends nothing; Cancel has the focus, so an Enter cancels.
         before = len(recorded.posts)
-        await pilot.press("R")
+        for key in ("escape", "enter"):
+            await pilot.press("R")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), "confirm")
+            assert app.focused.id == "cancel"
+            assert "Enter cancels" in app.screen.body
+            await pilot.press(key)
+            await wait_until(pilot, lambda: app.screen is board, "back on the board")
+            await pilot.pause()
+            assert len(recorded.posts) == before, key
+        # Tab, then Enter: the action (the keyboard way the dialog names).
+        await pilot.press("a")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), "confirm")
-        await pilot.press("escape")
-        await pilot.pause()
-        assert len(recorded.posts) == before
+        await pilot.press("tab", "enter")
+        await wait_until(pilot, lambda: len(recorded.posts) > before, "posted by the keyboard")
+        assert recorded.posts[-1] == ("/class/help-answered", {"seat": 2})
         # Message and broadcast ask for their text first.
         for key, body in (("m", {"text": "look at the role's policies", "seat": 2}),
                           ("b", {"text": "look at the role's policies"})):

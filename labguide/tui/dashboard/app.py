@@ -138,7 +138,9 @@ class DashboardApp(App):
             self.push_screen(PromptModal(action.label, f"To {request.who}.", action.needs_text,
                                          empty_message="Type a message first."), got_text)
             return
-        body = f"{request.describe()}\n\nCommand line:\n  {self.cli(request)}"
+        body = (f"{request.describe()}\n\nCommand line:\n  {self.cli(request)}\n\n"
+                f"Enter cancels (Cancel has the focus). To go ahead: Tab to "
+                f"“{action.label}”, then Enter; or click it.")
 
         def confirmed(ok: bool | None) -> None:
             if ok:

@@ -71,6 +71,7 @@ class SeatScreen(PolledScreen):
         self.detail: dict[str, Any] = {}
         self.refresh_times: list[float] = []
         self.whole: dict[str, dict[str, Text]] = {"timeline": {}, "checks": {}}  # row -> text
+        self._panes_have_facts = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="seat-header")
@@ -112,9 +113,11 @@ class SeatScreen(PolledScreen):
             return
         scenario = message.loaded.scenario
         target = seat_target(self.app.client, self.seat, scenario.region)  # type: ignore
-        self.account = SeatAccount(target, scenario, self.detail.get("facts"))
+        self.account = SeatAccount(target, scenario, class_client=self.app.client,  # type: ignore
+                                   seat=self.seat)
+        self.refresh_now()  # the facts the panes need, at once
         for name in pane_names(scenario):
-            pane_class = read_only(name)
+            pane_class = read_only(name, scenario)
             tabs.add_pane(TabPane(pane_class.title, pane_class(self.account),
                                   id=f"tab-pane-{name}"))
 
@@ -124,12 +127,12 @@ class SeatScreen(PolledScreen):
         # while its tab was hidden, as on the participant's lab screen.
         self.call_after_refresh(self._wake_panes)
 
-    def _wake_panes(self) -> None:
+    def _wake_panes(self, force: bool = False) -> None:
         from labguide.tui.panes.base import Pane
 
         for pane in self.query(Pane):
             if pane.showing:
-                pane.wake()
+                pane.poll_now() if force else pane.wake()
 
     @work(thread=True, exclusive=True, group="seat", exit_on_error=False)
     def _fetch(self) -> None:
@@ -137,6 +140,8 @@ class SeatScreen(PolledScreen):
         started = time.perf_counter()
         try:
             detail = app.client.seat(self.seat)
+            if self.account is not None:  # its panes' facts and attacker calls
+                self.account.read_world()
             status = {"now": detail.get("now"), "scenario": detail.get("scenario"),
                       "steps": detail.get("step_titles") or [], "seats": [detail]}
             row = ClassView.build(status, app.now(),
@@ -161,8 +166,9 @@ class SeatScreen(PolledScreen):
         self._show_header()
         self._show_timeline(message.detail.get("events") or [])
         self._show_checks(message.detail.get("checks") or [])
-        if self.account is not None and message.detail.get("facts"):
-            self.account.facts.update(message.detail["facts"])
+        if self.account is not None and self.account.facts and not self._panes_have_facts:
+            self._panes_have_facts = True  # the panes shown polled without them: again
+            self._wake_panes(force=True)
 
     def on_seat_screen_failed(self, message: Failed) -> None:
         self.poll_failed(message.cause)
@@ -218,12 +224,9 @@ class SeatScreen(PolledScreen):
                 what.append("”")
             if event.get("expected") or event.get("observed"):
                 what.append(cells.expected_observed(event))
-            if kind == "aws-write" and event.get("service") and not event.get("cli"):
-                from botocore import xform_name
-
-                event = {**event, "cli": f"aws {event['service']} "
-                         f"{xform_name(str(event.get('operation') or ''), '-')} …"}
-            if event.get("cli"):
+            if kind == "aws-write" and event.get("cli"):  # the line says it all
+                what = Text.assemble(("$ ", "dim"), str(event["cli"]))
+            elif event.get("cli"):
                 what.append("  $ ", style="dim")
                 what.append(str(event["cli"]), style="dim")
             key = f"{len(events) - n}"
