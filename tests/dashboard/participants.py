@@ -73,14 +73,21 @@ class Participant:
         apply(scenario.step(step), facts, self.target,
               now=self.target.now().strftime("%Y-%m-%dT%H:%M:%SZ"), confirmed=True)
 
-    def wrong_filter(self) -> None:
+    def wrong_filter(self, name: str = "not-the-key") -> None:
         """A GuardDuty filter on a key that is not the stolen one: filter-key must fail."""
         guardduty = self.target.client("guardduty")
         detector = guardduty.list_detectors()["DetectorIds"][0]
         guardduty.create_filter(
-            DetectorId=detector, Name="not-the-key", Action="NOOP",
+            DetectorId=detector, Name=name, Action="NOOP",
             FindingCriteria={"Criterion": {"resource.accessKeyDetails.accessKeyId": {
                 "Eq": ["ASIAWRONGWRONGWRONG1"]}}})
 
     def messages(self) -> list[dict[str, Any]]:
         return self.client.messages(0)
+
+    def shell(self, command: str) -> str:
+        """A command on the instance through Run Command, as the app's shell pane sends it."""
+        from labguide.actions.shell import run_shell
+
+        output = run_shell(self.target, self.facts()["instance_id"], [command], timeout=30)
+        return output.stdout

@@ -221,3 +221,56 @@ async def test_every_action_is_seen_on_the_seat(klass, seats, tmp_path):
         rows = json.loads((tmp_path / "class.json").read_text())["rows"]
         assert len(rows) == 5 * 7
         assert table.row_count == 5
+
+
+async def test_a_seats_writes_failures_and_panes_as_the_instructor_reads_them(klass, seats):
+    """Di works on the AWS CLI: her filter on the wrong key is on her timeline as the CLI
+    line, the server's counted attempt with expected/observed, and in the table; her seat's
+    attacker pane lists her attacker's calls and her shell pane the command she ran, with
+    its output, read-only."""
+    from labguide.tui.dashboard.seat import SeatScreen
+    from labguide.tui.dashboard.seat_panes import SeatAttackerPane, SeatShellPane
+
+    di = seats[4]
+    di.answer_right("alert")
+    di.open_step("filter-key")
+    di.wrong_filter("di-wrong-key")
+    assert "uid=" in di.shell("id")
+    app = dashboard(klass)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_until(pilot, lambda: app.screen.view is not None
+                         and "failing" in row_of(app, 4).flags, "Di failing", timeout=60)
+        failure = row_of(app, 4).current.last_failure
+        assert failure["expected"] and failure["observed"], failure
+        cell = str(app.screen.query_one("#seat-table").get_row("4")[7])
+        assert "expected" in cell and "observed" in cell, cell
+        table = app.screen.query_one("#seat-table")
+        table.move_cursor(row=table.get_row_index("4"))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, SeatScreen)
+                         and app.screen.detail, "Di's seat")
+        screen = app.screen
+        timeline = screen.query_one("#timeline")
+
+        def timeline_text() -> str:
+            return " ".join(str(c) for row in timeline.ordered_rows
+                            for c in timeline.get_row(row.key))
+
+        await wait_until(pilot, lambda: "aws guardduty create-filter" in timeline_text(),
+                         "the write on the timeline")
+        text = timeline_text()
+        assert "--name di-wrong-key" in text and "check-failed" in text and "expected" in text
+        assert "aws ssm send-command" in text and "--parameters ****" in text
+        assert di.target.credentials.secret_access_key not in text
+        tabs = screen.query_one("#seat-tabs")
+        await wait_until(pilot, lambda: screen.query(SeatShellPane), "the seat's panes")
+        tabs.active = "tab-pane-attacker"
+        attacker = screen.query_one(SeatAttackerPane)
+        await wait_until(pilot, lambda: attacker.loaded, "the attacker's calls")
+        calls = app.client.seat_view(4)["calls"]
+        assert screen.query_one("#attacker-table").row_count == min(len(calls), 50)
+        tabs.active = "tab-pane-shell"
+        shell = screen.query_one(SeatShellPane)
+        await wait_until(pilot, lambda: shell.loaded and shell.shown, "Di's Run Command history")
+        assert any(lines == ("id",) and "uid=" in output
+                   for _at, lines, _status, output, _checks in shell.shown), shell.shown
