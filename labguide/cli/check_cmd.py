@@ -20,16 +20,21 @@ from labguide.actions import Action, apply, plan
 from labguide.checks import CheckRunner, RoundResult
 from labguide.checks.context import Memo, RoundContext
 from labguide.checks.facts import discover
+from labguide.checks.results import CheckResult, StepResult, step_status
 from labguide.cli import SIM_NOTE
 from labguide.errors import UserError
 from labguide.lab.targets import remote_target, simulator_target
 from labguide.scenario import ContentError, load_scenario
-from labguide.target import Target, check_simulated_region
+from labguide.target import Target, check_simulated_region, mask_keys
 from labguide.textsafe import visible
 
 ICONS = {"passed": ("✓", "+"), "failed": ("✗", "x"), "error": ("!", "!"), "manual": ("?", "?")}
 
 SESSION_NOTE = SIM_NOTE
+
+
+class AccountUnreachable(UserError):
+    """The target's account cannot be reached at all (no credentials, no such profile)."""
 
 
 # ----- targets --------------------------------------------------------------------------------
@@ -42,9 +47,13 @@ def open_target(args: argparse.Namespace, loaded, *, allow_changes: bool = False
     region = getattr(args, "region", None) or scenario.region
     kind = getattr(args, "target", None) or "sim"
     if kind in ("endpoint", "aws"):
-        yield remote_target(kind, endpoint=args.endpoint, region=args.region,
-                            profile=args.profile, default_region=scenario.region,
-                            allow_changes=allow_changes if kind == "aws" else None)
+        try:
+            target = remote_target(kind, endpoint=args.endpoint, region=args.region,
+                                   profile=args.profile, default_region=scenario.region,
+                                   allow_changes=allow_changes if kind == "aws" else None)
+        except UserError as exc:  # no credentials, no such profile: the account is not reached
+            raise AccountUnreachable(str(exc)) from None
+        yield target
         return
     if args.profile:
         raise UserError("--profile applies to --endpoint and --aws, not to --sim")
@@ -102,13 +111,39 @@ def cmd_check(args: argparse.Namespace) -> int:
         if args.step not in known:
             raise UserError(f"unknown step {args.step!r} in scenario {loaded.scenario.id}; "
                             f"steps: {', '.join(known)}")
-    with open_target(args, loaded) as target, CheckRunner(loaded, target) as runner:
-        result = runner.run_round(step_ids)
-        if args.json:
-            print(json.dumps(round_json(loaded.scenario.id, target, result), indent=2))
-        else:
-            print_round(loaded.scenario.id, target, result)
+    try:
+        with open_target(args, loaded) as target, CheckRunner(loaded, target) as runner:
+            result = runner.run_round(step_ids)
+            if args.json:
+                print(json.dumps(round_json(loaded.scenario.id, target, result), indent=2))
+            else:
+                print_round(loaded.scenario.id, target, result)
+    except AccountUnreachable as exc:
+        if args.json:  # a script reading stdout still gets the shape, every check `error`
+            print(json.dumps(unread_json(args, loaded, step_ids, str(exc)), indent=2))
+        raise  # the message on stderr, exit 2 (configuration), as everywhere
     return 0 if result.all_passed else 1
+
+
+def unread_json(args: argparse.Namespace, loaded, step_ids: list[str] | None,
+                reason: str) -> dict[str, Any]:
+    """`check --json` when the account could not be reached at all: every check `error`,
+    its summary the reason."""
+    scenario = loaded.scenario
+    steps = [scenario.step(s) for s in step_ids] if step_ids else list(scenario.steps)
+    target: dict[str, Any] = {"kind": getattr(args, "target", None) or "sim",
+                              "region": getattr(args, "region", None) or scenario.region}
+    if getattr(args, "endpoint", None):
+        target["endpoint_url"] = args.endpoint
+    if getattr(args, "profile", None):
+        target["profile"] = args.profile
+    reason = mask_keys(visible(reason, lines=False))
+    out = []
+    for step in steps:
+        checks = [CheckResult(id=c.id, status="error", summary=reason, expected="",
+                              observed="the account could not be reached") for c in step.checks]
+        out.append(StepResult(step.id, step.title, step_status(checks), checks).to_json())
+    return {"scenario": scenario.id, "target": target, "steps": out, "error": reason}
 
 
 # ----- solve ----------------------------------------------------------------------------------

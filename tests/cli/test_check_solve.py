@@ -179,3 +179,22 @@ def test_an_endpoint_target_reads_the_time_from_the_account(endpoint):
     assert abs(now - datetime.now(UTC)) < timedelta(minutes=5)
     assert target.identity().account_id == world.account_id
     assert target.describe()["account_id"] == world.account_id
+
+
+def test_check_json_without_credentials_still_prints_the_json(capsys):
+    """No credentials at all (issue 11.8): stdout is still the --json shape, every check
+    `error` with the reason; the message on stderr; exit 2 (configuration)."""
+    code, out, err = run(capsys, "check", SCENARIO, "--json", "--aws",
+                         "--region", "ap-southeast-2")
+    assert code == 2
+    assert "no AWS credentials found" in err
+    report = json.loads(out)
+    assert report["scenario"] == SCENARIO
+    assert report["target"] == {"kind": "aws", "region": "ap-southeast-2"}
+    assert [step["id"] for step in report["steps"]] == STEP_IDS
+    checks = [c for step in report["steps"] for c in step["checks"]]
+    assert checks and {c["status"] for c in checks} == {"error"}
+    assert all("no AWS credentials found" in c["summary"] for c in checks)
+    assert {step["status"] for step in report["steps"] if step["checks"]} == {"error"}
+    code, out, _ = run(capsys, "check", SCENARIO, "--aws", "--region", "ap-southeast-2")
+    assert code == 2 and out == ""  # without --json: the message only
