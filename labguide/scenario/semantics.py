@@ -273,8 +273,8 @@ class _Checker:
         scenario_id = self.data.get("id")
         if not isinstance(relative, str) or not relative:
             return
-        if not isinstance(scenario_id, str) or not re.match(SLUG, scenario_id):
-            return  # the id is reported by the model; without it there is no content folder
+        if not _folder_name(scenario_id):
+            return  # reported by the model; no folder could be named after it
         node = self.node(*base, "content")
         content_dir = content_dir_for(self.path, scenario_id)
         shown_dir = content_dir_for(Path(self.display), scenario_id)
@@ -295,6 +295,18 @@ class _Checker:
             self.problems.append(Problem(shown, line, 1, message))
         for line, message in callout_problems(text):
             self.problems.append(Problem(shown, line, 1, message))
+
+
+def _folder_name(scenario_id: Any) -> bool:
+    """An id that names a content folder: a valid one, or an invalid one (reported by the
+    model) that is still one harmless path component, so its content files are checked
+    too and every problem is reported at once."""
+    if not isinstance(scenario_id, str) or not scenario_id.strip():
+        return False
+    if re.match(SLUG, scenario_id):
+        return True
+    return (scenario_id not in (".", "..") and scenario_id.isprintable()
+            and not any(sep in scenario_id for sep in ("/", "\\", "\0")))
 
 
 def _dicts(items: Any) -> Iterator[tuple[int, dict]]:

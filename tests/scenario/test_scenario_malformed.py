@@ -22,6 +22,9 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
     "answer-check-unknown-question.yaml": [
         ("26:19", "answer check names question 'which-role', which this step lacks")],
     "bad-regex.yaml": [("21:20", "invalid regular expression")],
+    "bad-id-missing-content.yaml": [  # issue 11.8: the bad id hid the missing file
+        ("1:5", "'Malformed_Id' must be lowercase letters, digits and dashes"),
+        ("14:14", "content file content/Malformed_Id/nowhere.md does not exist")],
     "bad-slug-and-region.yaml": [
         ("4:9", "'Sydney' is not an AWS region name"),
         ("12:9", "'First Step' must be lowercase letters, digits and dashes")],
