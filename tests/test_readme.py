@@ -32,6 +32,7 @@ def test_every_documented_command_parses() -> None:
     parser = build_parser()
     for argv in (
         ["run", "compromised-iam-credentials"],
+        ["run", "compromised-iam-credentials", "--reset", "--yes"],
         ["list"],
         ["validate", "scenarios/x.yaml"],
         ["schema"],

@@ -75,7 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_target(run)
     run.add_argument("--allow-changes", action="store_true",
                      help="on a real account, let pane actions change it (each asks first)")
-    run.add_argument("--reset", action="store_true", help="start the scenario over")
+    run.add_argument("--reset", action="store_true",
+                     help="start the scenario over: forget its progress (and the simulated "
+                     "account's changes); asks first when there is progress to lose")
+    run.add_argument("--yes", action="store_true", help="with --reset: do not ask")
     run.add_argument("--watch", action="store_true",
                      help="reload the scenario file and its content when they change, keeping "
                      "the account and progress; problems are shown in place")

@@ -59,6 +59,8 @@ def run_app(args: argparse.Namespace) -> int:
             reason = getattr(exc, "reason", None) or str(exc)
             raise UserError(f"cannot reach the account: {reason}"
                             + (f" ({note})" if note else "")) from None
+    if getattr(args, "reset", False):
+        _confirm_reset(args, scenario, loaded, connection)
     options = AppOptions(scenario=scenario, target=spec,
                          observers=tuple(getattr(args, "observers", ())),  # `join`: class reports
                          reset=bool(getattr(args, "reset", False)), watch=watch)
@@ -68,6 +70,45 @@ def run_app(args: argparse.Namespace) -> int:
     if app.startup_error:  # the scenario given could not be loaded: exit 2 with its lines
         raise UserError(app.startup_error)
     return app.return_code or 0
+
+
+def _confirm_reset(args: argparse.Namespace, scenario: str | None, loaded, connection) -> None:
+    """--reset forgets saved progress: asked first on a terminal, else --yes is needed;
+    nothing saved means nothing to ask. UserError (exit 2, nothing changed) if not confirmed."""
+    from labguide.lab.connection import SIM_ACCOUNT_KEY
+    from labguide.progress import ProgressStore, progress_db_path
+    from labguide.scenario import load_scenario
+
+    if getattr(args, "yes", False):
+        return
+    if scenario is None:
+        raise UserError("--reset needs the scenario to start over: labguide run ID --reset "
+                        "(add --yes to skip the question)")
+    loaded = loaded or load_scenario(scenario)
+    account = connection.progress_account() if connection is not None else SIM_ACCOUNT_KEY
+    store = ProgressStore(progress_db_path())
+    try:
+        saved = store.sessions(account).get(loaded.scenario.id)
+    finally:
+        store.close()
+    if saved is None or not (saved.steps_done or saved.answers or saved.hints_shown or
+                             saved.checks_passed):
+        return
+    total = len(loaded.scenario.steps)
+    where = "the simulator" if connection is None else account
+    what = (f"your progress in {loaded.scenario.id} on {where}: {len(saved.steps_done)}/{total} "
+            f"steps done, {len(saved.answers)} answer(s)"
+            + ("; the simulated account starts over too" if connection is None else ""))
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UserError(f"--reset would forget {what}; nothing was changed: add --yes to "
+                        "start over")
+    print(f"--reset forgets {what}.", flush=True)
+    try:
+        reply = input("Start over? Type yes to confirm: ")
+    except EOFError:
+        reply = ""
+    if reply.strip().lower() not in ("y", "yes"):
+        raise UserError("not reset: nothing was changed")
 
 
 def _check_target_options(kind: str, args: argparse.Namespace) -> None:
