@@ -214,13 +214,46 @@ def on_instance_started(instance: Any, at: datetime) -> None:
 
 
 def refresh_if_due(account_id: str, region: str, instance_id: str, now: datetime) -> bool:
-    """The normal refresh: shortly before expiry the instance gets a new set (the old one
-    stays valid until it expires). Returns True when a new set was issued."""
+    """The normal refresh, on the world clock: a running instance gets a new set at least
+    five minutes before the one it holds expires, and the old set stays valid until its own
+    expiration. Applied lazily by whoever reads the instance's credentials (its metadata,
+    its SSM agent, its application), each new set dated at the moment it was due, so an
+    instance whose world jumped ahead (resumed days later, an old fixed epoch) holds the
+    set it would hold had it run all along. Returns True when a new set was issued."""
+    now = to_utc(now)
     held = current(account_id, instance_id, region)
-    if held is None or to_utc(now) < held.expiration - REFRESH_BEFORE_EXPIRY:
+    if held is None or now < held.expiration - REFRESH_BEFORE_EXPIRY:
         return False
-    issue(account_id, region, instance_id, held.session.role_arn, now)
+    if not _running(account_id, region, instance_id):
+        return False  # a stopped instance has no metadata service; a start issues anew
+    state = region_state(account_id, region)
+    with state.lock:
+        held = current(account_id, instance_id, region)
+        due = held.expiration - REFRESH_BEFORE_EXPIRY
+        if now < due:
+            return False  # another reader refreshed it meanwhile
+        # Sets due in between were never read by anyone; only the latest one matters.
+        period = LIFETIME - REFRESH_BEFORE_EXPIRY
+        issue(account_id, region, instance_id, held.session.role_arn,
+              due + ((now - due) // period) * period)
     return True
+
+
+def held_at(account_id: str, region: str, instance_id: str,
+            now: datetime) -> InstanceCredentials | None:
+    """The set the instance holds at `now`, refreshed first if one was due."""
+    refresh_if_due(account_id, region, instance_id, now)
+    return current(account_id, instance_id, region)
+
+
+def _running(account_id: str, region: str, instance_id: str) -> bool:
+    from moto.ec2.models import ec2_backends
+
+    try:
+        instance = ec2_backends[account_id][region].get_instance(instance_id)
+    except Exception:  # noqa: BLE001 - moto's InvalidInstanceID: gone, so not running
+        return False
+    return instance.state == "running"
 
 
 def on_profile_associated(ec2_backend: Any, association: Any) -> None:

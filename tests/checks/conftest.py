@@ -84,7 +84,7 @@ def inprocess(loaded) -> Iterator[Lab]:
     install_extensions()
     scenario = loaded.scenario
     with mock_aws():
-        world = build_world(scenario.world.name, dict(scenario.world.params),
+        world = build_world(scenario.world.source, dict(scenario.world.params),
                             account_id=allocate_account_id(), region=scenario.region)
         target = Target(kind="sim", region=scenario.region,
                         credentials=Credentials(world.learner.access_key_id,

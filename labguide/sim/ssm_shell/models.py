@@ -79,7 +79,7 @@ def agent_online(account_id: str, region: str, instance_id: str, now: datetime) 
     """The agent reaches SSM when the instance runs and its current credentials are allowed."""
     if not is_managed(account_id, region, instance_id):
         return False
-    held = instance_credentials.current(account_id, instance_id)
+    held = instance_credentials.held_at(account_id, region, instance_id, now)
     instance = _ec2_instance(account_id, region, instance_id)
     address = getattr(instance, "public_ip", None) or getattr(instance, "private_ip", None)
     decision = judge(held.access_key_id, AGENT_ACTION, "*", now,  # type: ignore[union-attr]
@@ -92,7 +92,7 @@ def metadata_for(account_id: str, region: str, instance_id: str, now: datetime) 
     from moto.ec2.models import ec2_backends
 
     instance = _ec2_instance(account_id, region, instance_id)
-    held = instance_credentials.current(account_id, instance_id)
+    held = instance_credentials.held_at(account_id, region, instance_id, now)
     association = ec2_backends[account_id][region].iam_instance_profile_associations.get(
         instance_id
     )

@@ -39,8 +39,7 @@ class InstanceApp:
         instance = ec2_backends[self.account_id][self.region].get_instance(self.instance_id)
         if instance.state != "running":
             return self._publish("down: instance is not running", at)
-        instance_credentials.refresh_if_due(self.account_id, self.region, self.instance_id, at)
-        held = instance_credentials.current(self.account_id, self.instance_id)
+        held = instance_credentials.held_at(self.account_id, self.region, self.instance_id, at)
         if held is None:
             return self._publish("degraded: no instance credentials", at, failing=True)
         resource = f"arn:aws:s3:::{self.data_bucket}/{self.config_key}"
