@@ -124,6 +124,33 @@ def test_writing_files_with_redirection_tee_and_sed():
     assert bad.exit_code == 1 and "No such file or directory" in bad.stderr
 
 
+def test_grep_and_sed_patterns_run_in_linear_time_or_are_refused():
+    """The learner's patterns are RE2's (a class server must not be stalled by one): a
+    pattern that makes a backtracking engine take exponential time answers at once, and
+    one RE2 cannot run (a back-reference) is the tool's error, not a hang nor a
+    traceback. GNU grep would accept a back-reference; refusing it is this shell's rule."""
+    host = fresh_host(**{"/tmp/a": "a" * 26 + "!\n" + "a" * 26 + "\n"})
+    slow = sh(r"grep -cE '^(a|a)+$' /tmp/a", host)
+    assert (slow.stdout, slow.exit_code) == ("1\n", 0)
+    assert sh(r"sed -nE '/^(a|a)+$/p' /tmp/a", host).stdout == "a" * 26 + "\n"
+    refused = sh(r"grep '\(ab\)\1' /tmp/a", host)
+    assert refused.exit_code == 2 and refused.stdout == ""
+    assert refused.stderr.startswith("grep: this shell's regular expressions are RE2")
+    assert "back-references" in refused.stderr
+    edit = sh(r"sed -E 's/(a)\1/x/' /tmp/a", host)
+    assert edit.exit_code == 1 and edit.stderr.startswith("sed: -e expression #1, char ")
+    assert "RE2" in edit.stderr
+    # The usual forms still work: -w, -x, -F, -i, BRE operators, sed addresses and flags.
+    words = fresh_host(**{"/tmp/w": "xab\nab.\n-ab-\nAB\n"})
+    assert sh("grep -w ab /tmp/w", words).stdout == "ab.\n-ab-\n"
+    assert sh("grep -wi ab /tmp/w", words).stdout == "ab.\n-ab-\nAB\n"
+    assert sh("grep -x AB /tmp/w", words).stdout == "AB\n"
+    assert sh("grep -F 'ab.' /tmp/w", words).stdout == "ab.\n"
+    assert sh("grep -c 'a\\{1\\}b' /tmp/w", words).stdout == "3\n"
+    assert sh("grep -e xab -e AB -- /tmp/w", words).stdout == "xab\nAB\n"
+    assert sh("sed -n '/^-/p;2s/\\.$/!/Ip' /tmp/w", words).stdout == "ab!\n-ab-\n"
+
+
 def test_a_service_reads_its_configuration_only_when_it_restarts():
     host = fresh_host()
     config = "/etc/ssh/sshd_config"

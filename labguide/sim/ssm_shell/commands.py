@@ -4,6 +4,12 @@ Each command is `(shell, args, stdin) -> (stdout, stderr, exit status)` and beha
 its GNU coreutils / grep / sed / systemd namesake does on Amazon Linux 2 for the options
 listed in its docstring; other options are refused with the tool's own usage error.
 Files are the instance host's (`labguide.sim.hosts.models.Host`); commands run as root.
+
+The learner's regular expressions (grep, sed) are compiled with RE2
+(`labguide.scenario.patterns`), not Python's backtracking `re`: on a class server a
+pattern such as `(a|a)+$` must not hold a server thread for minutes. RE2 matches in
+linear time and has no back-references or look-around; a pattern needing them gets the
+tool's error (exit 2 for grep, 1 for sed), as GNU tools give for a pattern they refuse.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from labguide.scenario.patterns import PatternError, compile_pattern
 from labguide.sim.hosts.models import HostError
 
 Result = tuple[str, str, int]
@@ -246,9 +253,44 @@ def _tail(shell: Any, args: list[str], stdin: str) -> Result:
     return _head_tail("tail", shell, args, stdin)
 
 
+def _arguments(args: list[str], valued: str = "-e") -> list[tuple[str, str]]:
+    """grep's and sed's command line in order, as (kind, text): ("-e", its value),
+    ("option", "-xyz") or ("operand", text); after `--` everything is an operand."""
+    scanned: list[tuple[str, str]] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        index += 1
+        if arg == "--":
+            scanned += [("operand", rest) for rest in args[index:]]
+            break
+        if arg == valued and index < len(args):
+            scanned.append((valued, args[index]))
+            index += 1
+        elif arg.startswith("-") and len(arg) > 1:
+            scanned.append(("option", arg))
+        else:
+            scanned.append(("operand", arg))
+    return scanned
+
+
+class RegexRefused(ValueError):
+    """RE2 cannot run the pattern; the message says why, as a shell error line."""
+
+
+def _regex(source: str, ignore_case: bool = False) -> Any:
+    """The learner's pattern compiled with RE2 (linear time); RegexRefused if it cannot be."""
+    try:
+        return compile_pattern(source, ignore_case)
+    except PatternError as refused:
+        raise RegexRefused(str(refused).replace("invalid regular expression", "this shell's "
+                           "regular expressions are RE2", 1)) from None
+
+
 def _bre_to_python(pattern: str) -> str:
-    """A POSIX basic regular expression as Python's re: in a BRE `+ ? | ( ) { }` are
-    literal and their backslashed forms are the operators (GNU extensions)."""
+    """A POSIX basic regular expression in RE2's (Python-like) syntax: in a BRE
+    `+ ? | ( ) { }` are literal and their backslashed forms are the operators (GNU
+    extensions)."""
     out: list[str] = []
     index = 0
     while index < len(pattern):
@@ -269,24 +311,17 @@ def _grep(shell: Any, args: list[str], stdin: str) -> Result:
     flags: set[str] = set()
     patterns: list[str] = []
     operands: list[str] = []
-    index = 0
-    while index < len(args):
-        arg = args[index]
-        index += 1
-        if arg == "--":
-            operands += args[index:]
-            break
-        if arg == "-e" and index < len(args):
-            patterns.append(args[index])
-            index += 1
-        elif arg.startswith("-") and len(arg) > 1:
-            for letter in arg[1:]:
+    for kind, text in _arguments(args):
+        if kind == "-e":
+            patterns.append(text)
+        elif kind == "option":
+            for letter in text[1:]:
                 if letter not in "ivcnlqhHEFwxsr":
                     return "", (f"grep: invalid option -- '{letter}'\n"
                                 "Usage: grep [OPTION]... PATTERNS [FILE]...\n"), 2
                 flags.add(letter)
         else:
-            operands.append(arg)
+            operands.append(text)
     if not patterns:
         if not operands:
             return "", "Usage: grep [OPTION]... PATTERNS [FILE]...\n", 2
@@ -298,14 +333,14 @@ def _grep(shell: Any, args: list[str], stdin: str) -> Result:
     for pattern in patterns:
         source = re.escape(pattern) if mode == "F" else (
             pattern if mode == "E" else _bre_to_python(pattern))
-        if "w" in flags:
-            source = rf"(?<!\w)(?:{source})(?!\w)"
+        if "w" in flags:  # a whole word: not touching a word character on either side
+            source = rf"(?:^|\W)(?:{source})(?:\W|$)"
         if "x" in flags:
             source = rf"^(?:{source})$"
         try:
-            compiled.append(re.compile(source, re.IGNORECASE if "i" in flags else 0))
-        except re.error:
-            return "", "grep: Unmatched ( or \\(\n", 2
+            compiled.append(_regex(source, "i" in flags))
+        except RegexRefused as refused:
+            return "", f"grep: {refused}\n", 2
     show_names = ("H" in flags or len(files) > 1) and "h" not in flags
     out, err = [], []
     matched_any, trouble = False, False
@@ -413,8 +448,8 @@ def _sed_program(script: str, extended: bool) -> list[tuple[Any, str, Any]] | st
     program: list[tuple[Any, str, Any]] = []
     pos = 0
 
-    def regex(source: str, flags: int = 0) -> re.Pattern[str]:
-        return re.compile(source if extended else _bre_to_python(source), flags)
+    def regex(source: str, ignore_case: bool = False) -> Any:
+        return _regex(source if extended else _bre_to_python(source), ignore_case)
 
     def delimited(delimiter: str) -> str:
         nonlocal pos
@@ -450,7 +485,7 @@ def _sed_program(script: str, extended: bool) -> list[tuple[Any, str, Any]] | st
                 address, pos = "$", pos + 1
             elif script[pos] == "/":
                 pos += 1
-                address = regex(delimited("/"))
+                address = ("regex", regex(delimited("/")))
             if pos >= len(script):
                 raise ValueError("missing command")
             name = script[pos]
@@ -463,13 +498,13 @@ def _sed_program(script: str, extended: bool) -> list[tuple[Any, str, Any]] | st
                 pattern, replacement = delimited(delimiter), delimited(delimiter)
                 flags = re.match(r"[gIip0-9]*", script[pos:]).group(0)  # type: ignore[union-attr]
                 pos += len(flags)
-                compiled = regex(pattern, re.IGNORECASE if ("I" in flags or "i" in flags) else 0)
+                compiled = regex(pattern, "I" in flags or "i" in flags)
                 count = 0 if "g" in flags else int(re.sub(r"\D", "", flags) or 1)
                 program.append((address, "s", (compiled, _sed_replacement(replacement),
                                                count, "p" in flags)))
             else:
                 raise ValueError(f"unknown command: `{name}'")
-    except (ValueError, re.error, IndexError) as error:
+    except (ValueError, IndexError) as error:  # RegexRefused is a ValueError
         return f"sed: -e expression #1, char {pos}: {error}\n"
     return program
 
@@ -504,7 +539,7 @@ def _sed_apply(program: list[tuple[Any, str, Any]], text: str, quiet: bool) -> s
                     continue
                 if isinstance(address, int) and address != number:
                     continue
-                if isinstance(address, re.Pattern) and not address.search(line):
+                if isinstance(address, tuple) and not address[1].search(line):
                     continue
             if name == "d":
                 deleted = True
@@ -537,24 +572,26 @@ def _sed(shell: Any, args: list[str], stdin: str) -> Result:
     in_place, suffix, quiet, extended = False, "", False, False
     scripts: list[str] = []
     files: list[str] = []
-    index = 0
-    while index < len(args):
-        arg = args[index]
-        index += 1
-        if arg == "-e" and index < len(args):
-            scripts.append(args[index])
-            index += 1
-        elif arg.startswith("-i") or arg.startswith("--in-place"):
-            in_place = True
-            suffix = arg[2:] if arg.startswith("-i") else arg.partition("=")[2]
-        elif arg in ("-n", "--quiet", "--silent"):
-            quiet = True
-        elif arg in ("-E", "-r", "--regexp-extended"):
-            extended = True
-        elif arg.startswith("-") and arg != "-":
-            return "", f"sed: invalid option -- '{arg[1:2]}'\n" + _SED_USAGE, 1
-        else:
+    for kind, arg in _arguments(args):
+        if kind == "-e":
+            scripts.append(arg)
+        elif kind == "operand":
             files.append(arg)
+        elif arg.startswith("--in-place"):
+            in_place, suffix = True, arg.partition("=")[2]
+        elif arg in ("--quiet", "--silent"):
+            quiet = True
+        elif arg == "--regexp-extended":
+            extended = True
+        else:  # short options, combined as in `-nE`; -i takes the rest as its suffix
+            for position, letter in enumerate(arg[1:], 2):
+                if letter == "i":
+                    in_place, suffix = True, arg[position:]
+                    break
+                if letter not in "nEr" or arg.startswith("--"):
+                    return "", f"sed: invalid option -- '{letter}'\n" + _SED_USAGE, 1
+                quiet = quiet or letter == "n"
+                extended = extended or letter in "Er"
     if not scripts:
         if not files:
             return "", _SED_USAGE, 1
