@@ -69,14 +69,24 @@ class _HTTPSPool(_Tracked, AWSHTTPSConnectionPool):
 
 
 def install(client: Any) -> bool:
-    """Make `client`'s connections follow call deadlines; False if botocore's internals
-    are not what this expects (the per-read timeout still applies then)."""
-    manager = getattr(getattr(getattr(client, "_endpoint", None), "http_session", None),
-                      "_manager", None)
+    """Make `client`'s connections follow call deadlines, direct or through a proxy
+    (HTTPS_PROXY / HTTP_PROXY / a proxies config: botocore gives each proxy its own
+    urllib3 ProxyManager, built from the session's pool classes); False if botocore's
+    internals are not what this expects (the per-read timeout still applies then)."""
+    session = getattr(getattr(client, "_endpoint", None), "http_session", None)
+    manager = getattr(session, "_manager", None)
     if manager is None or not isinstance(getattr(manager, "pool_classes_by_scheme", None),
                                          dict):
         return False
-    manager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+    tracked = {"http": _HTTPPool, "https": _HTTPSPool}
+    manager.pool_classes_by_scheme = tracked
+    proxies = getattr(session, "_proxy_managers", None)
+    if not isinstance(getattr(session, "_pool_classes_by_scheme", None), dict) or \
+            not isinstance(proxies, dict):
+        return False  # direct connections are covered, proxied ones would not be
+    session._pool_classes_by_scheme = tracked  # the proxy managers made from now on
+    for proxy_manager in proxies.values():
+        proxy_manager.pool_classes_by_scheme = tracked
     return True
 
 

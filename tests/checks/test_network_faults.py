@@ -96,6 +96,53 @@ def test_a_dripping_endpoint_is_given_up_on_at_the_deadline(monkeypatch):
         assert time.monotonic() - started < 60
 
 
+def drip_connect(conn: socket.socket, stop: threading.Event) -> None:
+    """A proxy that answers CONNECT a byte every half second and never opens the tunnel."""
+    reply = b"HTTP/1.1 200 Connection established\r\nX-Slow: " + b"x" * 400
+    for byte in reply:
+        if stop.wait(0.5):
+            return
+        conn.sendall(bytes([byte]))
+
+
+def _through_proxy(monkeypatch, variable: str, proxy: str) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "NO_PROXY",
+                 "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(variable, proxy)
+
+
+@pytest.mark.parametrize("variable, endpoint, answer", [
+    ("HTTP_PROXY", "http://guardduty.example.test", drip),
+    ("HTTPS_PROXY", "https://guardduty.example.test", drip_connect),
+], ids=["http-through-proxy", "https-connect-tunnel"])
+def test_a_slow_proxy_is_given_up_on_at_the_deadline(monkeypatch, variable, endpoint, answer):
+    """The deadline covers connections made through a proxy from the environment: botocore
+    gives a proxy its own urllib3 ProxyManager, whose connections were not tracked, so a
+    proxy dripping its answer held the call for as long as it liked."""
+    monkeypatch.setattr(Target, "call_deadline", property(lambda self: 2.0))
+    with loopback(answer) as proxy:
+        _through_proxy(monkeypatch, variable, proxy)
+        made = Target.for_simulator(endpoint, CREDS, "eu-west-1")
+        started = time.monotonic()
+        with pytest.raises(AwsCallFailed) as failure:
+            made.call("guardduty", "ListDetectors")
+        assert failure.value.code == "DeadlineExceeded", failure.value.reason
+        assert endpoint in failure.value.reason
+        # (not a timing assertion on the product: a bound so the test itself cannot hang)
+        assert time.monotonic() - started < 100
+
+
+def test_a_proxy_that_answers_at_once_is_used(monkeypatch):
+    """Negative control: the same proxy set-up answering whole, so the call goes through
+    the proxy (the endpoint's name does not resolve: only the proxy can answer it)."""
+    monkeypatch.setattr(Target, "call_deadline", property(lambda self: 2.0))
+    with loopback(whole) as proxy:
+        _through_proxy(monkeypatch, "HTTP_PROXY", proxy)
+        made = Target.for_simulator("http://guardduty.example.test", CREDS, "eu-west-1")
+        assert made.call("guardduty", "ListDetectors")["DetectorIds"] == ["abc123"]
+
+
 def test_a_whole_answer_within_the_deadline_is_read(monkeypatch):
     """Negative control: the same server answering at once."""
     monkeypatch.setattr(Target, "call_deadline", property(lambda self: 2.0))
