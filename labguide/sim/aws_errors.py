@@ -25,11 +25,48 @@ _QUERY_NAMESPACES = {
     "sts": "https://sts.amazonaws.com/doc/2011-06-15/",
     "sns": "http://sns.amazonaws.com/doc/2010-03-31/",
 }
-_REASONS = {400: "Bad Request", 403: "Forbidden", 413: "Request Entity Too Large",
+_REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
+            413: "Request Entity Too Large", 429: "Too Many Requests",
             500: "Internal Server Error", 503: "Service Unavailable"}
-# S3 names two of the signature errors its own way (S3 API reference, "Error responses").
-_S3_CODES = {"InvalidClientTokenId": "InvalidAccessKeyId",
-             "MissingAuthenticationToken": "AccessDenied"}
+# The signature errors, as each protocol names them: (code, HTTP status) by the query
+# protocol's code that labguide.sim.sigv4 raises ("RequestExpired" = a header-signed request
+# out of the 15-minute window; a presigned one past its expiry is "RequestExpired@presigned").
+# Query (IAM/STS "Common Errors"): a stale header signature is SignatureDoesNotMatch
+# "Signature expired: ..." as STS answers it. EC2 ("Error codes for the Amazon EC2 API"):
+# an unknown key is AuthFailure, a stale request RequestExpired. JSON and REST-JSON services
+# (DynamoDB's "Error handling" list; CloudWatch Logs' UnrecognizedClientException shape in
+# its service model; Smithy's aws.auth#sigv4 implicit InvalidSignatureException, 403 for
+# REST-JSON): the *Exception names, 400 for JSON, 403 for REST-JSON. S3 ("Error responses"):
+# InvalidAccessKeyId, AccessDenied, RequestTimeTooSkewed; an expired presigned URL AccessDenied.
+_JSON_NAMES = {"InvalidClientTokenId": "UnrecognizedClientException",
+               "SignatureDoesNotMatch": "InvalidSignatureException",
+               "IncompleteSignature": "IncompleteSignatureException",
+               "MissingAuthenticationToken": "MissingAuthenticationTokenException",
+               "RequestExpired": "InvalidSignatureException",
+               "RequestExpired@presigned": "InvalidSignatureException"}
+AUTH_ERRORS: dict[str, dict[str, tuple[str, int]]] = {
+    "query": {"InvalidClientTokenId": ("InvalidClientTokenId", 403),
+              "SignatureDoesNotMatch": ("SignatureDoesNotMatch", 403),
+              "IncompleteSignature": ("IncompleteSignature", 400),
+              "MissingAuthenticationToken": ("MissingAuthenticationToken", 403),
+              "RequestExpired": ("SignatureDoesNotMatch", 403),
+              "RequestExpired@presigned": ("RequestExpired", 403)},
+    "ec2": {"InvalidClientTokenId": ("AuthFailure", 401),
+            "SignatureDoesNotMatch": ("SignatureDoesNotMatch", 403),
+            "IncompleteSignature": ("IncompleteSignature", 400),
+            "MissingAuthenticationToken": ("MissingAuthenticationToken", 403),
+            "RequestExpired": ("RequestExpired", 400),
+            "RequestExpired@presigned": ("RequestExpired", 400)},
+    "json": {code: (name, 400) for code, name in _JSON_NAMES.items()},
+    "rest-json": {code: (name, 403) for code, name in _JSON_NAMES.items()},
+    "rest-xml": {"InvalidClientTokenId": ("InvalidAccessKeyId", 403),
+                 "SignatureDoesNotMatch": ("SignatureDoesNotMatch", 403),
+                 "IncompleteSignature": ("IncompleteSignature", 400),
+                 "MissingAuthenticationToken": ("AccessDenied", 403),
+                 "RequestExpired": ("RequestTimeTooSkewed", 403),
+                 "RequestExpired@presigned": ("AccessDenied", 403)},
+}
+_EC2_AUTH_FAILURE = "AWS was not able to validate the provided access credentials"
 
 
 def protocol(environ: Mapping[str, Any], body: bytes = b"") -> tuple[str, str | None]:
@@ -84,7 +121,6 @@ def error_response(environ: Mapping[str, Any], body: bytes, code: str, message: 
                    f"<Code>{text}</Code><Message>{msg}</Message></Error></Errors>"
                    f"<RequestID>{request_id}</RequestID></Response>").encode()
     elif kind == "rest-xml":
-        text = escape(_S3_CODES.get(code, code))
         headers = [("Content-Type", "application/xml"), ("x-amz-request-id", request_id[:16])]
         payload = ('<?xml version="1.0" encoding="UTF-8"?>\n<Error>'
                    f"<Code>{text}</Code><Message>{msg}</Message>"
@@ -98,6 +134,28 @@ def error_response(environ: Mapping[str, Any], body: bytes, code: str, message: 
                    f"<RequestId>{request_id}</RequestId></ErrorResponse>").encode()
     headers.append(("Content-Length", str(len(payload))))
     return f"{status} {_REASONS.get(status, 'Error')}", headers, payload
+
+
+def auth_error(kind: str, error: Any) -> tuple[str, str, int]:
+    """(code, message, status) of a refused signature (a sigv4.SignatureError) as the
+    protocol `kind` answers it; a code the table does not know keeps its own name."""
+    reason = f"{error.code}@presigned" if error.presigned and error.code == "RequestExpired" \
+        else error.code
+    code, status = AUTH_ERRORS.get(kind, {}).get(reason, (error.code, error.status))
+    message = error.message
+    if kind == "ec2" and code == "AuthFailure":
+        message = _EC2_AUTH_FAILURE
+    elif kind == "rest-xml" and code == "RequestTimeTooSkewed":
+        message = ("The difference between the request time and the current time is too "
+                   f"large. ({error.message})")
+    return code, message, status
+
+
+def refuse(environ: Mapping[str, Any], start_response: Callable, body: bytes,
+           error: Any) -> Iterable[bytes]:
+    """Answer a refused signature (sigv4.SignatureError) as the called service would."""
+    code, message, status = auth_error(protocol(environ, body)[0], error)
+    return answer(environ, start_response, body, code, message, status)
 
 
 def answer(environ: Mapping[str, Any], start_response: Callable, body: bytes, code: str,

@@ -195,8 +195,7 @@ class _Application:
                     # Authorization header, and would otherwise serve its default account.
                     environ["HTTP_AUTHORIZATION"] = signed.as_header()
             except SignatureError as refused:
-                return aws_errors.answer(environ, start_response, body, refused.code,
-                                         refused.message, refused.status)
+                return aws_errors.refuse(environ, start_response, body, refused)
         if not observers:
             return self._moto(environ, start_response)
         status_holder: list[int] = []

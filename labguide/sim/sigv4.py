@@ -41,13 +41,17 @@ MISMATCH = ("The request signature we calculated does not match the signature yo
 
 
 class SignatureError(Exception):
-    """A request refused before it reached moto, with AWS's error code for the reason."""
+    """A request refused before it reached moto, with the reason's error code as the query
+    protocol (IAM, STS) names it; `labguide.sim.aws_errors.auth_error` gives the name and
+    status the called service's protocol uses. `presigned`: the query-string form."""
 
-    def __init__(self, code: str, message: str, status: int = 403):
+    def __init__(self, code: str, message: str, status: int = 403, *,
+                 presigned: bool = False):
         super().__init__(message)
         self.code = code
         self.message = message
         self.status = status
+        self.presigned = presigned
 
 
 @dataclass(frozen=True)
@@ -145,22 +149,24 @@ class SignatureChecker:
         stamp = now.strftime(_AMZ_DATE)
         if parts.expires is not None:
             if signed_at > now + MAX_SKEW:
-                raise SignatureError("RequestExpired", "Request is not yet valid.")
+                raise SignatureError("RequestExpired", "Request is not yet valid.",
+                                     presigned=True)
             if now > signed_at + timedelta(seconds=parts.expires):
-                raise SignatureError("RequestExpired", "Request has expired.")
+                raise SignatureError("RequestExpired", "Request has expired.", presigned=True)
             return
+        # AWS's own words for a header-signed request out of the window (STS, DynamoDB...)
         if signed_at < now - MAX_SKEW:
             earliest = (now - MAX_SKEW).strftime(_AMZ_DATE)
             raise SignatureError(
                 "RequestExpired",
-                f"Request has expired: signed at {parts.timestamp}, which is earlier than "
-                f"{earliest} ({stamp} - 15 min.)")
+                f"Signature expired: {parts.timestamp} is now earlier than {earliest} "
+                f"({stamp} - 15 min.)")
         if signed_at > now + MAX_SKEW:
             latest = (now + MAX_SKEW).strftime(_AMZ_DATE)
             raise SignatureError(
                 "RequestExpired",
-                f"Request is not yet valid: signed at {parts.timestamp}, which is later than "
-                f"{latest} ({stamp} + 15 min.)")
+                f"Signature not yet current: {parts.timestamp} is still later than {latest} "
+                f"({stamp} + 15 min.)")
 
     def _signing_key(self, secret: str, parts: _Parts) -> bytes:
         """The derived key for (secret, day, region, service), cached: four HMACs saved."""

@@ -72,7 +72,7 @@ def test_a_seat_cannot_act_in_or_read_its_neighbour(served):
     forged = seat_client({**two, "secret_access_key": one["secret_access_key"]}, "guardduty")
     with pytest.raises(ClientError) as caught:
         forged.list_detectors()
-    assert caught.value.response["Error"]["Code"] == "SignatureDoesNotMatch"
+    assert caught.value.response["Error"]["Code"] == "InvalidSignatureException"  # REST-JSON
     # participant routes only ever reach the code's own seat
     status, me = call(served, "GET", "/class/me", token=one["code"])
     assert status == 200 and me["seat"] == 1 and me["account_id"] == one["account_id"]

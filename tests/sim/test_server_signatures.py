@@ -5,6 +5,13 @@ server holds; anything else gets the error AWS gives, in the called service's pr
 (AWS General Reference, "Signature Version 4 signing process" / "Troubleshoot signing
 errors"; IAM API Reference, "Common Errors": IncompleteSignature, InvalidClientTokenId,
 MissingAuthenticationToken, RequestExpired (15 minutes of skew), SignatureDoesNotMatch).
+Per protocol (labguide.sim.aws_errors.AUTH_ERRORS cites each source): JSON and REST-JSON
+services (SSM, CloudTrail: JSON 1.1; GuardDuty: REST-JSON) name an unknown key
+UnrecognizedClientException and a bad or stale signature InvalidSignatureException
+(DynamoDB's "Error handling" list; CloudWatch Logs' model has the UnrecognizedClientException
+shape; boto3 issue 2065 shows GuardDuty's ListDetectors answering it), STS a stale one
+SignatureDoesNotMatch "Signature expired: ... is now earlier than ...", EC2 an unknown key
+AuthFailure ("Error codes for the Amazon EC2 API").
 Forgeries: a neighbour's key id with one's own secret, an unknown key, no signature, a
 malformed header, a stale date, a body changed after signing, a tampered presigned URL, a
 session key without its token, AssumeRole into a neighbour's account. Admin routes are
@@ -71,25 +78,45 @@ def test_each_seat_signs_for_its_own_account_in_every_protocol(served):
         _client(server, "iam", *creds).list_roles()
 
 
-@pytest.mark.parametrize("service,call", [
-    ("sts", lambda c: c.get_caller_identity()),
-    ("guardduty", lambda c: c.list_detectors()),  # rest-json
-    ("ssm", lambda c: c.describe_instance_information()),  # json
-    ("ec2", lambda c: c.describe_instances()),  # ec2 query
-    ("iam", lambda c: c.create_user(UserName="intruder")),  # query
-])
-def test_a_neighbours_key_id_with_ones_own_secret_is_refused(served, service, call):
+# service, a call, (bad signature code, unknown key code, HTTP status of both)
+PROTOCOLS = [
+    ("sts", lambda c: c.get_caller_identity(),  # query
+     ("SignatureDoesNotMatch", "InvalidClientTokenId", 403)),
+    ("iam", lambda c: c.create_user(UserName="intruder"),  # query
+     ("SignatureDoesNotMatch", "InvalidClientTokenId", 403)),
+    ("guardduty", lambda c: c.list_detectors(),  # rest-json
+     ("InvalidSignatureException", "UnrecognizedClientException", 403)),
+    ("ssm", lambda c: c.describe_instance_information(),  # json 1.1
+     ("InvalidSignatureException", "UnrecognizedClientException", 400)),
+    ("cloudtrail", lambda c: c.lookup_events(MaxResults=1),  # json 1.1
+     ("InvalidSignatureException", "UnrecognizedClientException", 400)),
+    ("ec2", lambda c: c.describe_instances(),  # ec2 query
+     ("SignatureDoesNotMatch", "AuthFailure", None)),
+]
+
+
+def _refusal(call):
+    with pytest.raises(ClientError) as caught:
+        call()
+    return (caught.value.response["Error"]["Code"],
+            caught.value.response["ResponseMetadata"]["HTTPStatusCode"])
+
+
+@pytest.mark.parametrize("service,call,codes", PROTOCOLS, ids=[p[0] for p in PROTOCOLS])
+def test_a_neighbours_key_id_with_ones_own_secret_is_refused(served, service, call, codes):
     server, (one, two) = served
     forged = _client(server, service, two.learner.access_key_id, one.learner.secret_access_key)
-    assert _code(lambda: call(forged)) == "SignatureDoesNotMatch"
+    code, status = _refusal(lambda: call(forged))
+    assert code == codes[0] and status == (codes[2] or 403)
 
 
-def test_an_unknown_key_is_refused_not_served_by_morto_default_account(served):
+@pytest.mark.parametrize("service,call,codes", PROTOCOLS, ids=[p[0] for p in PROTOCOLS])
+def test_an_unknown_key_is_refused_not_served_by_motos_default_account(served, service, call,
+                                                                        codes):
     server, _ = served
-    unknown = _client(server, "iam", "AKIAIOSFODNN7EXAMPLE", "x" * 40)
-    assert _code(lambda: unknown.create_user(UserName="intruder")) == "InvalidClientTokenId"
-    assert _code(lambda: _client(server, "guardduty", "AKIAIOSFODNN7EXAMPLE", "x" * 40)
-                 .list_detectors()) == "InvalidClientTokenId"
+    unknown = _client(server, service, "AKIAIOSFODNN7EXAMPLE", "x" * 40)
+    code, status = _refusal(lambda: call(unknown))
+    assert code == codes[1] and status == (codes[2] or 401)
 
 
 def _raw(server, method, path, body=b"", headers=None):
@@ -139,8 +166,28 @@ def test_a_stale_date_is_refused_but_ten_minutes_of_skew_is_allowed(served):
         headers = _signed(server, one, "sts", body, form, moment)
         status, _, answer = _raw(server, "POST", "/", body, headers)
         assert status == expected, (minutes, answer)
-        if expected == 403:
-            assert b"<Code>RequestExpired</Code>" in answer
+        if expected == 403:  # as STS answers a stale signature
+            assert b"<Code>SignatureDoesNotMatch</Code>" in answer
+            assert b"Signature expired: " in answer if minutes < 0 else \
+                b"Signature not yet current: " in answer
+
+
+def test_a_stale_date_in_json_services_is_invalid_signature_exception(served):
+    server, (one, _) = served
+    stale = datetime.now(UTC) - timedelta(minutes=20)
+    body = b"{}"
+    headers = _signed(server, one, "ssm", body, {
+        "Content-Type": "application/x-amz-json-1.1",
+        "X-Amz-Target": "AmazonSSM.DescribeInstanceInformation"}, stale)
+    status, _, answer = _raw(server, "POST", "/", body, headers)
+    refused = json.loads(answer)
+    assert status == 400 and refused["__type"] == "InvalidSignatureException"
+    assert refused["message"].startswith("Signature expired: ")
+    ec2_body = b"Action=DescribeVpcs&Version=2016-11-15"
+    headers = _signed(server, one, "ec2", ec2_body, {
+        "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}, stale)
+    status, _, answer = _raw(server, "POST", "/", ec2_body, headers)
+    assert status == 400 and b"<Code>RequestExpired</Code>" in answer
 
 
 def test_a_body_changed_after_signing_is_refused(served):
@@ -230,10 +277,10 @@ def test_a_request_moto_cannot_parse_is_one_log_line(served, caplog):
     assert "ValueError" in lines[0].getMessage() and "\n" not in lines[0].getMessage()
 
 
-def _aws(server, world, *args, secret=None):
+def _aws(server, world, *args, secret=None, key_id=None):
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(AWS_ENDPOINT_URL=server.endpoint_url, AWS_DEFAULT_REGION=REGION,
-               AWS_ACCESS_KEY_ID=world.learner.access_key_id,
+               AWS_ACCESS_KEY_ID=key_id or world.learner.access_key_id,
                AWS_SECRET_ACCESS_KEY=secret or world.learner.secret_access_key,
                AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull, AWS_PAGER="",
                AWS_MAX_ATTEMPTS="1")
@@ -245,8 +292,16 @@ def test_the_aws_cli_works_and_prints_aws_errors(served):
     server, (one, two) = served
     done = _aws(server, one, "sts", "get-caller-identity")
     assert done.returncode == 0 and json.loads(done.stdout)["Account"] == one.account_id
-    for args in (("sts", "get-caller-identity"), ("guardduty", "list-detectors"),
-                 ("ssm", "describe-instance-information"), ("ec2", "describe-vpcs")):
+    for args, bad, unknown in (
+            (("sts", "get-caller-identity"), "SignatureDoesNotMatch", "InvalidClientTokenId"),
+            (("guardduty", "list-detectors"), "InvalidSignatureException",
+             "UnrecognizedClientException"),
+            (("ssm", "describe-instance-information"), "InvalidSignatureException",
+             "UnrecognizedClientException"),
+            (("ec2", "describe-vpcs"), "SignatureDoesNotMatch", "AuthFailure")):
         forged = _aws(server, two, *args, secret=one.learner.secret_access_key)
         assert forged.returncode != 0
-        assert "(SignatureDoesNotMatch)" in forged.stderr, (args, forged.stderr)
+        assert f"({bad})" in forged.stderr, (args, forged.stderr)
+        stranger = _aws(server, two, *args, key_id="AKIAIOSFODNN7EXAMPLE")
+        assert stranger.returncode != 0
+        assert f"({unknown})" in stranger.stderr, (args, stranger.stderr)
