@@ -12,11 +12,13 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from labguide.classroom.guesses import GuessLimiter, refusal_text
 from labguide.classroom.room import Classroom
 from labguide.errors import UserError
 
@@ -26,9 +28,10 @@ MAX_JSON_BODY = 256 * 1024
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, message: str):
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
         super().__init__(message)
         self.status = status
+        self.headers = headers or {}
 
 
 class ClassApi:
@@ -38,6 +41,7 @@ class ClassApi:
                  worker_of: Callable[[int], str | None] | None = None):
         self.room = room
         self._token = token
+        self.guesses = GuessLimiter()  # wrong join codes / tokens per client address
         # seat -> the worker URL serving it, when not this process (a sharded class)
         self._worker_of = worker_of or (lambda seat: None)
         self._participant: dict[tuple[str, str], Callable] = {
@@ -62,17 +66,19 @@ class ClassApi:
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         request = Request(environ)
         route = request.path[len(PREFIX):].strip("/")
+        headers: dict[str, str] = {}
         try:
             status, body = 200, self._dispatch(request, route)
         except ApiError as exc:
-            status, body = exc.status, {"message": str(exc)}
+            status, body, headers = exc.status, {"message": str(exc)}, exc.headers
         except KeyError as exc:
             status, body = 404, {"message": f"no seat {exc.args[0]}"}
         except UserError as exc:
             status, body = 400, {"message": str(exc)}
         if isinstance(body, Response):
             return body(environ, start_response)
-        response = Response(json.dumps(body), status=status, mimetype="application/json")
+        response = Response(json.dumps(body), status=status, mimetype="application/json",
+                            headers=headers)
         return response(environ, start_response)
 
     def _dispatch(self, request: Request, route: str) -> Any:
@@ -80,21 +86,22 @@ class ClassApi:
         if key == ("GET", "health"):
             return {"status": "ok", "scenario": self.room.scenario.id,
                     "seats": len(self.room.state.seats()), "check_rounds": self.room.rounds}
+        self._not_locked_out(request)  # every other route takes a credential
         if key == ("POST", "join"):
             return self._join(request, _json(request))
         credential = _bearer(request)
         if request.method == "GET" and route.startswith("seats/"):
-            self._need_instructor(credential)
+            self._need_instructor(request, credential)
             try:
                 return self.room.seat_detail(int(route.split("/", 1)[1]))
             except ValueError:
                 raise ApiError(404, f"no seat {route.split('/', 1)[1]!r}") from None
         if key == ("GET", "export"):
-            self._need_instructor(credential)
+            self._need_instructor(request, credential)
             kind, data = self.room.export(request.args.get("format", "csv"))
             return Response(data, mimetype=kind)
         if key in self._instructor:
-            self._need_instructor(credential)
+            self._need_instructor(request, credential)
             body = _json(request) if request.method == "POST" else {}
             if route in _SEAT_WORLD_ROUTES and isinstance(body.get("seat"), int):
                 worker = self._worker_of(body["seat"])
@@ -107,9 +114,7 @@ class ClassApi:
         if key in self._participant:
             if credential is None:
                 raise ApiError(401, "this route needs your join code (Authorization: Bearer CODE)")
-            record = self.room.seat_for_code(credential)
-            if record is None:
-                raise ApiError(401, "unknown join code")
+            record = self._seat_for_code(request, credential)
             if route == "answer" and self._worker_of(record.seat) is not None:
                 return _forward(self._worker_of(record.seat), request)
             return self._participant[key](request, record)
@@ -119,13 +124,27 @@ class ClassApi:
         return sorted({url for r in self.room.state.seats()
                        if (url := self._worker_of(r.seat)) is not None})
 
-    def _need_instructor(self, credential: str | None) -> None:
+    def _not_locked_out(self, request: Request) -> None:
+        """429 for an address that guessed wrong too often, before any credential is read."""
+        wait = self.guesses.wait_for(_address(request))
+        if wait is not None:
+            raise ApiError(429, refusal_text(wait), {"Retry-After": str(math.ceil(wait))})
+
+    def _seat_for_code(self, request: Request, code: str) -> Any:
+        record = self.room.seat_for_code(code)
+        if record is None:
+            self.guesses.wrong(_address(request))
+            raise ApiError(401, "unknown join code")
+        return record
+
+    def _need_instructor(self, request: Request, credential: str | None) -> None:
         if credential is None:
             raise ApiError(401, "this route needs the instructor token "
                                 "(Authorization: Bearer TOKEN)")
         if not hmac.compare_digest(credential.encode(), self._token.encode()):
             if self.room.seat_for_code(credential) is not None:
                 raise ApiError(403, "a join code cannot use the instructor's routes")
+            self.guesses.wrong(_address(request))
             raise ApiError(401, "wrong instructor token")
 
     # ----- participant routes -------------------------------------------------------------
@@ -134,9 +153,7 @@ class ClassApi:
         code = body.get("code") if isinstance(body, dict) else None
         if not isinstance(code, str) or not code.strip():
             raise ApiError(400, "the body must be JSON like {\"code\": \"ABCD-EFGH\"}")
-        record = self.room.seat_for_code(code)
-        if record is None:
-            raise ApiError(401, "unknown join code")
+        record = self._seat_for_code(request, code)
         name = body.get("name")
         return self.room.join(record, name if isinstance(name, str) else None)
 
@@ -219,6 +236,11 @@ def _forward(worker: str, request: Request) -> Response:
         connection.close()
     return Response(data, status=answer.status,
                     mimetype=answer.getheader("Content-Type") or "application/json")
+
+
+def _address(request: Request) -> str:
+    """The client's address as the socket saw it (never a header the client wrote)."""
+    return request.environ.get("REMOTE_ADDR") or "?"
 
 
 def _now() -> str:

@@ -12,6 +12,7 @@ The file holds secrets (the seats' secret keys): created 0600 in a 0700 folder.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
@@ -115,6 +116,7 @@ class ClassState:
             raise UserError(f"--state {self.folder}: {exc.strerror or exc}") from None
         self.path = self.folder / DB_NAME
         self._lock = threading.RLock()
+        self._codes: dict[bytes, int] = {}  # SHA-256 of a join code -> its seat
         fresh = not self.path.exists()
         try:
             if fresh:
@@ -193,10 +195,24 @@ class ClassState:
         return [SeatRecord(**row) for row in rows]
 
     def seat_by_code(self, code: str) -> SeatRecord | None:
-        for record in self.seats():
-            if record.join_code == code:
-                return record
-        return None
+        """The seat whose join code is `code`, looked up by the code's SHA-256 (a dict of
+        digests, refreshed when the seats change): the time taken says nothing about how
+        close a wrong code came to a real one, and no request reads every seat's row."""
+        digest = hashlib.sha256(code.encode("utf-8", "replace")).digest()
+        seat = self._codes.get(digest)
+        if seat is None:
+            count = self.query("SELECT COUNT(*) AS n FROM seats")[0]["n"]
+            if count != len(self._codes):
+                self._codes = {hashlib.sha256(r.join_code.encode()).digest(): r.seat
+                               for r in self.seats()}
+                seat = self._codes.get(digest)
+        return None if seat is None else self.seat_record(seat)
+
+    def seat_record(self, seat: int) -> SeatRecord | None:
+        rows = self.query("SELECT seat, name, email, join_code, account_id, access_key_id, "
+                          "secret_access_key, seed, epoch, worker, endpoint_url FROM seats "
+                          "WHERE seat = ?", (seat,))
+        return SeatRecord(**rows[0]) if rows else None
 
     def update_seat(self, seat: int, **fields: Any) -> None:
         if not fields:
