@@ -11,15 +11,12 @@ unknown key) goes through moto's own scan, so answers never differ from moto's.
 from __future__ import annotations
 
 import inspect
-import threading
 from typing import Any
 
-from labguide.sim.errors import ExtensionError
+from labguide.sim.moto_internals import Extension
 
-NAME = "account-lookup"
-_lock = threading.Lock()
+EXTENSION = Extension("account-lookup")
 _where: dict[str, tuple[str, str]] = {}  # access key id -> (account id, partition)
-_installed = False
 
 
 def _still_there(access_key: str, account_id: str, partition: str, backends: Any) -> bool:
@@ -30,44 +27,41 @@ def _still_there(access_key: str, account_id: str, partition: str, backends: Any
 
 def install() -> None:
     """Route access keys to accounts through a verified index; idempotent."""
-    global _installed
-    with _lock:
-        if _installed:
-            return
-        try:
-            import moto.iam.models as iam_models
-            from moto.core.responses import BaseResponse
-        except ImportError as exc:
-            raise ExtensionError(NAME, f"cannot import {exc.name}") from None
-        for attribute in ("get_account_id_from", "iam_backends", "PARTITION_NAMES"):
-            if not hasattr(iam_models, attribute):
-                raise ExtensionError(NAME, f"moto.iam.models.{attribute} is missing")
-        try:
-            source = inspect.getsource(BaseResponse.get_current_account)
-        except (AttributeError, OSError, TypeError):
-            raise ExtensionError(NAME, "BaseResponse.get_current_account is missing") from None
-        if "from moto.iam.models import get_account_id_from" not in source:
-            raise ExtensionError(NAME, "BaseResponse.get_current_account no longer looks the "
-                                       "account up through moto.iam.models.get_account_id_from")
-        if list(inspect.signature(iam_models.get_account_id_from).parameters) != ["access_key"]:
-            raise ExtensionError(NAME, "get_account_id_from(access_key) changed signature")
-        scan = iam_models.get_account_id_from
-        backends = iam_models.iam_backends
-        partitions = tuple(iam_models.PARTITION_NAMES)
+    EXTENSION.install(_patch)
 
-        def get_account_id_from(access_key: str) -> str:
-            known = _where.get(access_key)
-            if known is not None and _still_there(access_key, *known, backends):
-                return known[0]
-            account_id = scan(access_key)
-            for partition in partitions:
-                if _still_there(access_key, account_id, partition, backends):
-                    _where[access_key] = (account_id, partition)
-                    break
-            else:
-                _where.pop(access_key, None)
-            return account_id
 
-        get_account_id_from.__wrapped__ = scan  # type: ignore[attr-defined]
-        iam_models.get_account_id_from = get_account_id_from
-        _installed = True
+def _patch(extension: Extension) -> None:
+    import moto.iam.models as iam_models
+    from moto.core.responses import BaseResponse
+
+    extension.attributes(iam_models, "moto.iam.models", "get_account_id_from", "iam_backends",
+                         "PARTITION_NAMES")
+    try:
+        source = inspect.getsource(BaseResponse.get_current_account)
+    except (AttributeError, OSError, TypeError):
+        source = None
+    extension.require(source is not None, "BaseResponse.get_current_account is missing")
+    extension.require("from moto.iam.models import get_account_id_from" in source,
+                      "BaseResponse.get_current_account no longer looks the account up "
+                      "through moto.iam.models.get_account_id_from")
+    extension.require(
+        list(inspect.signature(iam_models.get_account_id_from).parameters) == ["access_key"],
+        "get_account_id_from(access_key) changed signature")
+    scan = iam_models.get_account_id_from
+    backends = iam_models.iam_backends
+    partitions = tuple(iam_models.PARTITION_NAMES)
+
+    def get_account_id_from(access_key: str) -> str:
+        known = _where.get(access_key)
+        if known is not None and _still_there(access_key, *known, backends):
+            return known[0]
+        account_id = scan(access_key)
+        for partition in partitions:
+            if _still_there(access_key, account_id, partition, backends):
+                _where[access_key] = (account_id, partition)
+                break
+        else:
+            _where.pop(access_key, None)
+        return account_id
+
+    extension.replace(iam_models, "get_account_id_from", get_account_id_from)

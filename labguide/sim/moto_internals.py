@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+from collections.abc import Callable
 
 from labguide.sim.errors import ExtensionError
 
@@ -166,3 +167,67 @@ def install() -> None:
     if found:
         raise ExtensionError(NAME, "; ".join(found))
     _installed = True
+
+
+class Extension:
+    """One verified patch of moto: `install(patch)` runs `patch(extension)` once, under a
+    lock; a moto import it needs that is gone (ImportError) or a check it fails (`require`)
+    is an ExtensionError naming the extension, and nothing stays half-patched: every
+    `replace` made before the failure is undone. `uninstall()` puts moto's originals back
+    (tests that re-install against a changed moto; the patched callables keep theirs in
+    `__wrapped__`)."""
+
+    def __init__(self, name: str):
+        import threading
+
+        self.name = name
+        self.installed = False
+        self._lock = threading.RLock()
+        self._replaced: list[tuple[object, str, object]] = []
+
+    def install(self, patch: Callable[[Extension], None]) -> None:
+        with self._lock:
+            if self.installed:
+                return
+            try:
+                patch(self)
+            except ImportError as exc:
+                self._undo()
+                raise ExtensionError(self.name, f"cannot import {exc.name}") from None
+            except BaseException:
+                self._undo()
+                raise
+            self.installed = True
+
+    def require(self, holds: object, problem: str) -> None:
+        """ExtensionError with `problem` unless `holds`: moto is not as the patch expects."""
+        if not holds:
+            raise ExtensionError(self.name, problem)
+
+    def attributes(self, owner: object, label: str, *names: str) -> None:
+        """Each of `names` must exist on `owner` (named `label` in the error)."""
+        for name in names:
+            self.require(hasattr(owner, name), f"{label}.{name} is missing")
+
+    def replace(self, owner: object, attribute: str, new: object) -> object:
+        """Set `owner.attribute` to `new` (a function gets the original as `__wrapped__`);
+        returns the original."""
+        original = getattr(owner, attribute)
+        if callable(new) and attribute != "__class__" and not hasattr(new, "__wrapped__"):
+            try:
+                new.__wrapped__ = original  # type: ignore[attr-defined]
+            except AttributeError:
+                pass
+        setattr(owner, attribute, new)
+        self._replaced.append((owner, attribute, original))
+        return original
+
+    def uninstall(self) -> None:
+        with self._lock:
+            self._undo()
+            self.installed = False
+
+    def _undo(self) -> None:
+        while self._replaced:
+            owner, attribute, original = self._replaced.pop()
+            setattr(owner, attribute, original)

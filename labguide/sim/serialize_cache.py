@@ -21,16 +21,15 @@ object and key path string (it runs once per member of every answer).
 from __future__ import annotations
 
 import inspect
-import threading
 from typing import Any
 
 from labguide.sim.errors import ExtensionError
+from labguide.sim.moto_internals import Extension
 
 NAME = "serialize-cache"
+EXTENSION = Extension(NAME)
 MAX_ENTRIES = 200_000  # names per (class, shape, key): bounded by models x shapes
 MAX_TABLES = 64  # transformer tables remembered (they are per response class)
-_lock = threading.Lock()
-_installed = False
 _names: dict[tuple, tuple[str, ...]] = {}
 _tables: dict[int, tuple[Any, tuple[str, ...], dict[str, str | None]]] = {}
 
@@ -105,58 +104,54 @@ def _verify(serialize: Any) -> None:
 
 def install() -> None:
     """Cache the serializer's attribute names and transformer matches; idempotent."""
-    global _installed
-    with _lock:
-        if _installed:
-            return
-        try:
-            import moto.core.serialize as serialize
-        except ImportError as exc:
-            raise ExtensionError(NAME, f"cannot import {exc.name}") from None
-        _verify(serialize)
-        picker_class = serialize.AttributePicker
-        original = picker_class.__call__
-        cacheable = (picker_class, serialize.XFormedAttributePicker)
-        missing, get_value = serialize.MISSING, serialize.get_value
-
-        def pick(picker: Any, obj: Any, names: tuple[str, ...], key: str, key_path: Any,
-                 missing: Any) -> Any:
-            """The first of `names` `obj` has (else None), through the picker's
-            transformer for `key_path.key`; key_path: a string or the serializer's path."""
-            value = None
-            for name in names:
-                found = get_value(obj, name, missing)
-                if found is not missing:
-                    value = found
-                    break
-            table = picker.response_transformers
-            if table:
-                if not isinstance(key_path, str):
-                    key_path = ".".join(key_path)
-                path = _transform_path(table, f"{key_path}.{key}")
-                if path is not None:
-                    value = table[path](value)
-            return value
-
-        def __call__(self: Any, context: Any) -> Any:
-            obj, key = context.obj, context.key
-            memo, names = _lookup(self, obj, context.shape, key, cacheable, serialize)
-            if memo is None:
-                return original(self, context)
-            if names is None:
-                names = tuple(self.get_possible_keys(context))
-                if len(_names) < MAX_ENTRIES:
-                    _names[memo] = names
-            return pick(self, obj, names, key, context.key_path, missing)
-
-        __call__.__wrapped__ = original  # type: ignore[attr-defined]
-        picker_class.__call__ = __call__
-        _skip_context(serialize, cacheable, __call__, pick)
-        _installed = True
+    EXTENSION.install(_patch)
 
 
-def _skip_context(serialize: Any, cacheable: tuple[type, ...], patched_call: Any,
-                  pick: Any) -> None:
+def _patch(extension: Extension) -> None:
+    import moto.core.serialize as serialize
+
+    _verify(serialize)
+    picker_class = serialize.AttributePicker
+    original = picker_class.__call__
+    cacheable = (picker_class, serialize.XFormedAttributePicker)
+    missing, get_value = serialize.MISSING, serialize.get_value
+
+    def pick(picker: Any, obj: Any, names: tuple[str, ...], key: str, key_path: Any,
+             missing: Any) -> Any:
+        """The first of `names` `obj` has (else None), through the picker's
+        transformer for `key_path.key`; key_path: a string or the serializer's path."""
+        value = None
+        for name in names:
+            found = get_value(obj, name, missing)
+            if found is not missing:
+                value = found
+                break
+        table = picker.response_transformers
+        if table:
+            if not isinstance(key_path, str):
+                key_path = ".".join(key_path)
+            path = _transform_path(table, f"{key_path}.{key}")
+            if path is not None:
+                value = table[path](value)
+        return value
+
+    def __call__(self: Any, context: Any) -> Any:
+        obj, key = context.obj, context.key
+        memo, names = _lookup(self, obj, context.shape, key, cacheable, serialize)
+        if memo is None:
+            return original(self, context)
+        if names is None:
+            names = tuple(self.get_possible_keys(context))
+            if len(_names) < MAX_ENTRIES:
+                _names[memo] = names
+        return pick(self, obj, names, key, context.key_path, missing)
+
+    extension.replace(picker_class, "__call__", __call__)
+    _skip_context(extension, serialize, cacheable, __call__, pick)
+
+
+def _skip_context(extension: Extension, serialize: Any, cacheable: tuple[type, ...],
+                  patched_call: Any, pick: Any) -> None:
     """`ResponseSerializer.get_value` without its per-member AttributePickerContext and
     key path string, when the names to try are already remembered (it is called for
     every member of every answer: ~5% of a busy server's CPU)."""
@@ -173,5 +168,4 @@ def _skip_context(serialize: Any, cacheable: tuple[type, ...], patched_call: Any
         # the picker works the names out (and remembers them) from a context
         return original(self, value, key, shape)
 
-    get_value.__wrapped__ = original  # type: ignore[attr-defined]
-    serializer_class.get_value = get_value
+    extension.replace(serializer_class, "get_value", get_value)

@@ -15,19 +15,17 @@ import random
 import threading
 from typing import Any
 
-from labguide.sim.errors import ExtensionError
+from labguide.sim.moto_internals import Extension
 
-NAME = "thread-seeded-random"
+EXTENSION = Extension("thread-seeded-random")
 _local = threading.local()
-_lock = threading.Lock()
-_installed = False
 
 
 class _ThreadSeededRandom(random.Random):
     """MotoRandom's methods over a per-thread generator once the thread has seeded it."""
 
     def seed(self, a: Any = None, version: int = 2) -> None:  # type: ignore[override]
-        if not _installed:  # Random.__init__ seeds the shared generator itself
+        if not EXTENSION.installed:  # Random.__init__ seeds the shared generator itself
             super().seed(a, version)
             return
         _local.rng = random.Random(a)
@@ -43,19 +41,16 @@ class _ThreadSeededRandom(random.Random):
 
 def install() -> None:
     """Make moto's mock_random seed per thread; idempotent; ExtensionError if moto changed."""
-    global _installed
-    with _lock:
-        if _installed:
-            return
-        try:
-            from moto.moto_api._internal import mock_random
-            from moto.moto_api._internal.moto_random import MotoRandom
-        except ImportError as exc:
-            raise ExtensionError(NAME, f"cannot import {exc.name}") from None
-        if type(mock_random) is not MotoRandom:
-            raise ExtensionError(NAME, "moto's mock_random is no longer a MotoRandom")
-        patched = type("ThreadSeededMotoRandom", (MotoRandom, _ThreadSeededRandom), {
-            "seed": _ThreadSeededRandom.seed, "random": _ThreadSeededRandom.random,
-            "getrandbits": _ThreadSeededRandom.getrandbits})
-        mock_random.__class__ = patched
-        _installed = True
+    EXTENSION.install(_patch)
+
+
+def _patch(extension: Extension) -> None:
+    from moto.moto_api._internal import mock_random
+    from moto.moto_api._internal.moto_random import MotoRandom
+
+    extension.require(type(mock_random) is MotoRandom,
+                      "moto's mock_random is no longer a MotoRandom")
+    patched = type("ThreadSeededMotoRandom", (MotoRandom, _ThreadSeededRandom), {
+        "seed": _ThreadSeededRandom.seed, "random": _ThreadSeededRandom.random,
+        "getrandbits": _ThreadSeededRandom.getrandbits})
+    extension.replace(mock_random, "__class__", patched)

@@ -71,3 +71,42 @@ def test_state_backends_are_cleared_by_motos_reset_and_release_account():
     with mock_aws():  # a new mock starts from nothing, as moto's own state does
         assert not has_world("210000000078")
         assert clock_for("210000000078") is not None  # the wall clock
+
+
+class _Owner:
+    def first(self):
+        return "moto's first"
+
+    def second(self):
+        return "moto's second"
+
+
+def test_an_extension_failing_half_way_leaves_nothing_patched_and_uninstall_undoes():
+    extension = moto_internals.Extension("test-extension")
+
+    def patch(ext):
+        ext.replace(_Owner, "first", lambda self: "patched")
+        ext.require(False, "moto's second changed")
+
+    with pytest.raises(ExtensionError, match="test-extension.*moto's second changed"):
+        extension.install(patch)
+    assert _Owner().first() == "moto's first" and not extension.installed
+
+    def importing(ext):
+        ext.replace(_Owner, "first", lambda self: "patched")
+        import moto.no_such_module  # noqa: F401
+
+    with pytest.raises(ExtensionError, match="cannot import moto.no_such_module"):
+        extension.install(importing)
+    assert _Owner().first() == "moto's first"
+
+    def works(ext):
+        ext.replace(_Owner, "first", lambda self: "patched")
+        ext.replace(_Owner, "second", lambda self: "patched too")
+
+    extension.install(works)
+    extension.install(works)  # idempotent: patched once
+    assert (_Owner().first(), _Owner().second()) == ("patched", "patched too")
+    assert _Owner.first.__wrapped__(_Owner()) == "moto's first"
+    extension.uninstall()
+    assert (_Owner().first(), _Owner().second()) == ("moto's first", "moto's second")

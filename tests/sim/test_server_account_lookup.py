@@ -24,11 +24,20 @@ def test_lookup_agrees_with_moto_and_follows_deleted_keys(fixture_world_factory)
     assert lookup("AKIANOSUCHKEY0000000") == "123456789012"
 
 
-def test_changed_moto_fails_loudly(monkeypatch):
-    monkeypatch.setattr(account_lookup, "_installed", False)
-    monkeypatch.delattr(iam_models, "PARTITION_NAMES")
-    with pytest.raises(ExtensionError, match="PARTITION_NAMES is missing"):
+def test_changed_moto_fails_loudly_and_leaves_moto_as_it_was(monkeypatch):
+    patched = iam_models.get_account_id_from
+    account_lookup.EXTENSION.uninstall()  # undo: moto's own scan is back
+    try:
+        assert iam_models.get_account_id_from is patched.__wrapped__
+        with monkeypatch.context() as changed:
+            changed.delattr(iam_models, "PARTITION_NAMES")
+            with pytest.raises(ExtensionError, match="PARTITION_NAMES is missing"):
+                account_lookup.install()
+            assert iam_models.get_account_id_from is patched.__wrapped__
+            assert not account_lookup.EXTENSION.installed
+    finally:
         account_lookup.install()
+    assert iam_models.get_account_id_from.__wrapped__ is patched.__wrapped__
 
 
 def test_handler_names_are_listed_once_per_class_and_match_moto():

@@ -38,8 +38,18 @@ def test_a_changed_transformer_table_is_honoured():
 
 
 def test_changed_moto_fails_loudly(monkeypatch):
-    monkeypatch.setattr(serialize_cache, "_installed", False)
-    monkeypatch.setattr(serialize, "DEFAULT_ALIAS_PROVIDERS",
-                        [serialize.NoAlias, serialize.ModelAlias])
-    with pytest.raises(ExtensionError, match="default alias providers changed"):
+    serialize_cache.install()
+    serialize_cache.EXTENSION.uninstall()
+    originals = (serialize.AttributePicker.__call__, serialize.ResponseSerializer.get_value)
+    assert not hasattr(originals[0], "__wrapped__")  # moto's own, back in place
+    try:
+        with monkeypatch.context() as changed:
+            changed.setattr(serialize, "DEFAULT_ALIAS_PROVIDERS",
+                            [serialize.NoAlias, serialize.ModelAlias])
+            with pytest.raises(ExtensionError, match="default alias providers changed"):
+                serialize_cache.install()
+        assert (serialize.AttributePicker.__call__,
+                serialize.ResponseSerializer.get_value) == originals
+    finally:
         serialize_cache.install()
+    assert serialize.AttributePicker.__call__.__wrapped__ is originals[0]
