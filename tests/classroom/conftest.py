@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
+import signal
+import subprocess
+import sys
 
 import boto3
 import pytest
@@ -65,3 +69,30 @@ def seat_client(joined: dict, service: str, secret: str | None = None):
                         region_name=joined["region"],
                         aws_access_key_id=joined["access_key_id"],
                         aws_secret_access_key=secret or joined["secret_access_key"])
+
+
+@contextlib.contextmanager
+def class_process(env: dict, state_dir, seats: int, *extra: str):
+    """`labguide class serve` as a real process: (URL, join codes) once it printed its
+    seats; stopped with Ctrl-C (SIGINT) afterwards."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "labguide", "class", "serve", SCENARIO, "--seats", str(seats),
+         "--state", str(state_dir), *extra], env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    lines = []
+    try:
+        for line in server.stdout:
+            lines.append(line)
+            if line.strip().startswith(f"seat {seats:>3}"):
+                break
+        if not any(line.startswith("class URL:") for line in lines):
+            raise AssertionError("".join(lines) + server.stderr.read())
+        url = next(line.split()[-1] for line in lines if line.startswith("class URL:"))
+        codes = [line.split()[2] for line in lines if line.strip().startswith("seat ")]
+        yield url, codes
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()

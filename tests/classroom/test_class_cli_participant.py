@@ -22,6 +22,7 @@ from labguide.scenario import load_scenario
 from labguide.scenario.model import ChoiceAnswer, FactAnswer
 from labguide.scenario.render import render_step
 from labguide.target import Credentials, Target
+from tests.classroom.conftest import class_process
 from tests.content.test_guide_cli_walkthrough import _cli_snippets
 
 pytestmark = pytest.mark.slow
@@ -39,25 +40,8 @@ def classroom(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(LABGUIDE_HOME=str(tmp_path / "instructor"), AWS_PAGER="",
                AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "labguide", "class", "serve", SCENARIO, "--seats", "2",
-         "--state", str(tmp_path / "state")], env=env, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True)
-    lines = []
-    try:
-        for line in server.stdout:
-            lines.append(line)
-            if line.strip().startswith("seat   2"):
-                break
-        url = next(line.split()[-1] for line in lines if line.startswith("class URL:"))
-        codes = [line.split()[2] for line in lines if line.strip().startswith("seat ")]
+    with class_process(env, tmp_path / "state", 2) as (url, codes):
         yield env, url, codes, tmp_path
-    finally:
-        server.send_signal(2)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
 
 def test_a_participant_on_the_aws_cli_finishes_with_labguide_answer(classroom):
