@@ -19,6 +19,7 @@ every seat through the class API, then:
    requests, in this process): the difference signature checking makes.
 
     python bench/class_load.py [--seats 200] [--duration 60] [--period 5] [--solved 0.5]
+                               [--workers W] [--http-server waitress|werkzeug]
 """
 
 from __future__ import annotations
@@ -229,11 +230,18 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=32, help="replay client threads")
     parser.add_argument("--stampede-threads", type=int, default=50)
     parser.add_argument("--workers", type=int, default=1, help="class serve --workers W")
+    parser.add_argument("--http-server", choices=("waitress", "werkzeug"), default="waitress",
+                        help="the simulator's HTTP server for this run (werkzeug: through "
+                             "bench/http_server/sitecustomize.py, the product is unchanged)")
     args = parser.parse_args()
     loaded = load_scenario(SCENARIO)
     folder = Path(tempfile.mkdtemp(prefix="labguide-class-load-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env["LABGUIDE_HOME"] = str(folder / "home")
+    if args.http_server == "werkzeug":
+        env["LABGUIDE_BENCH_HTTP_SERVER"] = "werkzeug"
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [
+            str(Path(__file__).resolve().parent / "http_server"), env.get("PYTHONPATH")]))
     load_before = os.getloadavg()
     started = time.perf_counter()
     server, url, codes = _serve(args.seats, folder / "state", env, args.workers)
@@ -307,7 +315,8 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             server.kill()
     print(json.dumps({
-        "seats": args.seats, "workers": args.workers, "provisioned_s": round(provisioned, 1),
+        "seats": args.seats, "workers": args.workers, "http_server": args.http_server,
+        "provisioned_s": round(provisioned, 1),
         "server_rss_mb_ready": rss_ready, "server_rss_mb_loaded": rss_loaded,
         "server_rss_mb_per_seat": round(rss_loaded / args.seats, 2),
         "stampede": {"seats": len(first), "threads": args.stampede_threads,
