@@ -293,16 +293,22 @@ class Target:
             ignore_configured_endpoint_urls=self.kind == "aws",
         )
 
-    def client(self, service: str) -> Any:
-        """A cached boto3 client for `service` (clients are thread-safe once made)."""
-        client = self._cache.clients.get(service)
+    def client(self, service: str, region: str | None = None) -> Any:
+        """A cached boto3 client for `service` (clients are thread-safe once made), in the
+        target's region or `region` (IAM's CloudTrail events are kept in us-east-1)."""
+        key = service if region in (None, self.region) else f"{service}@{region}"
+        client = self._cache.clients.get(key)
         if client is not None:
             return client
         with self._cache.lock:
-            client = self._cache.clients.get(service)
+            client = self._cache.clients.get(key)
             if client is None:
                 session = self._session_locked()
-                kwargs: dict[str, Any] = {"region_name": self.region, "config": self._config()}
+                config = self._config()
+                if key != service:
+                    config = config.merge(Config(region_name=region))
+                kwargs: dict[str, Any] = {"region_name": region or self.region,
+                                          "config": config}
                 if self.endpoint_url:
                     kwargs["endpoint_url"] = self.endpoint_url
                 try:
@@ -310,7 +316,7 @@ class Target:
                 except bex.UnknownServiceError:
                     raise UserError(f"unknown AWS service {service!r}") from None
                 except bex.InvalidRegionError:
-                    raise UserError(f"{self.region!r} is not a valid AWS region name "
+                    raise UserError(f"{region or self.region!r} is not a valid AWS region name "
                                     "(e.g. us-east-1): check --region") from None
                 except ValueError as exc:  # botocore: an endpoint URL it cannot use
                     raise UserError(f"cannot use endpoint {self.endpoint_url!r}: {exc}") from None
@@ -321,7 +327,7 @@ class Target:
                                                       self._refuse_changes)
                 for event, handler in self._cache.hooks:
                     client.meta.events.register(event, handler)
-                self._cache.clients[service] = client
+                self._cache.clients[key] = client
         return client
 
     def on_event(self, event: str, handler: Any) -> None:
@@ -338,10 +344,12 @@ class Target:
         """Seconds one call may take in all (connect, send, every read, retries)."""
         return 10.0 if self.kind == "sim" else 30.0
 
-    def call(self, service: str, operation: str, **params: Any) -> dict[str, Any]:
-        """Call `service.Operation(**params)` within `call_deadline`; failures raise
-        AwsCallFailed with a reason (a stalled or cut answer names the endpoint)."""
-        client = self.client(service)
+    def call(self, service: str, operation: str, *, region: str | None = None,
+             **params: Any) -> dict[str, Any]:
+        """Call `service.Operation(**params)` (in `region`, default the target's) within
+        `call_deadline`; failures raise AwsCallFailed with a reason (a stalled or cut
+        answer names the endpoint)."""
+        client = self.client(service, region)
         where = self.endpoint_url or client.meta.endpoint_url
         action = f"{_iam_prefix(client)}:{operation}"
         with deadline.deadline(self.call_deadline) as expired:

@@ -5,19 +5,14 @@ from __future__ import annotations
 
 import json
 import shlex
-from functools import lru_cache
 from typing import Any
 
-import botocore.session
 from botocore import xform_name
 
+from labguide.scenario import aws_cli
+from labguide.scenario.aws_cli import service_model
+
 _SCALARS = frozenset({"string", "integer", "long", "float", "double", "timestamp", "blob"})
-
-
-@lru_cache(maxsize=32)
-def service_model(service: str):
-    """botocore's model of a service (loaded once per process)."""
-    return botocore.session.get_session().get_service_model(service)
 
 
 def _quote(value: Any) -> str:
@@ -73,15 +68,9 @@ def wait_line(service: str, waiter: str, params: dict[str, Any], *, region: str 
                      *arguments(service, operation, params), *_tail(region, endpoint_url)])
 
 
-@lru_cache(maxsize=64)
 def waiter_operation(service: str, waiter: str) -> str:
     """The operation a waiter polls (instance_stopped -> DescribeInstances)."""
-    from botocore.waiter import WaiterModel
-
-    loader = botocore.session.get_session().get_component("data_loader")
-    model = service_model(service)
-    waiters = WaiterModel(loader.load_service_model(service, "waiters-2", model.api_version))
-    camel = "".join(part.capitalize() for part in waiter.split("_"))
-    if camel not in waiters.waiter_names:
+    operation = aws_cli.waiter_operation(service, waiter)
+    if operation is None:
         raise KeyError(waiter)
-    return waiters.get_waiter(camel).operation
+    return operation

@@ -41,9 +41,15 @@ def read_all(target: Target, call: AwsCall, variables: Mapping[str, Any]) -> Any
     if Call(call.service, call.operation, {}).changes_account:
         raise NotARead(f"{call.service}:{call.operation} is not a read operation; facts, "
                        "checks and panes only read")
-    params = render_call(call, variables)
-    client = target.client(call.service)
-    method = xform_name(call.operation)
+    return all_pages(target, call.service, call.operation, render_call(call, variables))
+
+
+def all_pages(target: Target, service: str, operation: str, params: dict[str, Any], *,
+              region: str | None = None) -> Any:
+    """One call's whole response, as the AWS CLI gives it: every page (up to MAX_PAGES)
+    when the operation pages, the result lists joined. Failures raise AwsCallFailed."""
+    client = target.client(service, region)
+    method = xform_name(operation)
     try:
         if client.can_paginate(method):
             pages = client.get_paginator(method).paginate(
@@ -59,7 +65,7 @@ def read_all(target: Target, call: AwsCall, variables: Mapping[str, Any]) -> Any
         response.pop("ResponseMetadata", None)
         return response
     except (bex.BotoCoreError, bex.ClientError) as exc:
-        raise explain_failure(exc, call.service, call.operation, target.endpoint_url) from exc
+        raise explain_failure(exc, service, operation, target.endpoint_url) from exc
 
 
 def _merge(into: dict[str, Any], page: dict[str, Any], result_keys: list[Any]) -> None:
@@ -91,4 +97,4 @@ def _plain(value: Any) -> Any:
     return value
 
 
-__all__ = ["AwsCallFailed", "NotARead", "read_all", "render_call", "select"]
+__all__ = ["AwsCallFailed", "NotARead", "all_pages", "read_all", "render_call", "select"]

@@ -236,7 +236,11 @@ class Step(Strict):
     title: Text
     content: Text = Field(
         description="Markdown file (a Jinja template), relative to the scenario's content "
-        "folder `content/<scenario id>/`; it may not leave that folder.",
+        "folder `content/<scenario id>/`; it may not leave that folder. A code block whose "
+        "info string holds `run=shell` (```sh run=shell) runs in the shell pane with Enter "
+        "(the step must show that pane); one holding `run=aws` has plain `aws SERVICE "
+        "OPERATION --args` lines (no shell syntax), run on the lab's account through the "
+        "action guard.",
         examples=["01-alert.md"],
     )
     panes: list[Annotated[str, Field(pattern=SLUG, max_length=64,

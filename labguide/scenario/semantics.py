@@ -14,6 +14,7 @@ from typing import Any
 
 from yaml.nodes import Node, ScalarNode
 
+from labguide.scenario.aws_cli import runnable_problems
 from labguide.scenario.callouts import callout_problems
 from labguide.scenario.content import ContentPathError, confined_path, content_dir_for, read_text
 from labguide.scenario.kinds import BUILTIN_PANES
@@ -294,6 +295,11 @@ class _Checker:
         for line, message in problems:
             self.problems.append(Problem(shown, line, 1, message))
         for line, message in callout_problems(text):
+            self.problems.append(Problem(shown, line, 1, message))
+        step = self.data["steps"][base[1]] if base[:1] == ("steps",) else {}
+        panes = step.get("panes") if isinstance(step, dict) else None
+        shown_panes = panes if isinstance(panes, list) else None
+        for line, message in runnable_problems(text, shown_panes):
             self.problems.append(Problem(shown, line, 1, message))
 
 

@@ -393,7 +393,8 @@ def test_each_action_step_gives_its_aws_cli_equivalent(scenario, step_id):
 
 def test_the_instance_shell_lines_are_the_solutions(scenario):
     text = _content(scenario.step("verify-rotation"))
-    (line,) = re.search(r"```sh\n(.*?)```", text, flags=re.S).group(1).strip().splitlines()
+    block = re.search(r"```sh run=shell\n(.*?)```", text, flags=re.S)  # Enter sends it
+    (line,) = block.group(1).strip().splitlines()
     send = scenario.step("verify-rotation").solve[0]
     shell = send.params["Parameters"]["commands"]
     assert line == " && ".join(shell)  # the shell pane runs each entered line on its own

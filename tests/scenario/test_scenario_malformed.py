@@ -35,6 +35,13 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
         ("content/bad-callouts/step.md:3:1", "unknown callout kind 'danger'"),
         ("content/bad-callouts/step.md:5:1", "':::' closes no callout"),
         ("content/bad-callouts/step.md:7:1", "callout is never closed")],
+    "content-runnable.yaml": [
+        ("content/bad-runnable/step.md:3:1", "unknown run target 'bash'"),
+        ("content/bad-runnable/step.md:7:1", "a run=shell block needs the step to show the "
+                                             "shell pane"),
+        ("content/bad-runnable/step.md:13:1", "Unknown options: --bogus"),
+        ("content/bad-runnable/step.md:17:1", "'$' is shell syntax"),
+        ("content/bad-runnable/step.md:21:1", "`aws s3 ...` commands are the CLI's own")],
     "content-dotdot.yaml": [("14:14", "leaves the content folder content/malformed ('..')")],
     "content-symlink.yaml": [("14:14", "leaves the content folder content/symlink-escape "
                                        "(through a symlink)")],

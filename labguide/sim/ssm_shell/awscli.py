@@ -15,15 +15,14 @@ Errors are written as CLI v1 writes them, exit status 255.
 
 from __future__ import annotations
 
-import json
 import threading
 from datetime import datetime
 from typing import Any
 
+from labguide.scenario import aws_cli
+
 CLI_ERROR_STATUS = 255  # AWS CLI v1's status for a service error
-_USAGE = ("usage: aws [options] <command> <subcommand> [<subcommand> ...] [parameters]\n"
-          "To see help text, you can run:\n\n  aws help\n  aws <command> help\n"
-          "  aws <command> <subcommand> help\n")
+_USAGE = aws_cli.USAGE
 _session_lock = threading.Lock()
 _session: Any = None
 
@@ -111,12 +110,12 @@ class InstanceCli:
         except UnknownServiceError:
             return "", _USAGE + f"aws: error: argument command: Invalid choice: '{service}'\n", 2
         model = client.meta.service_model
-        by_cli = {_kebab(name): name for name in model.operation_names}
-        operation = by_cli.get(cli_operation)
+        operation = aws_cli.operation_name(model, cli_operation)
         if operation is None:
             return "", (_USAGE + f"aws: error: argument operation: Invalid choice: "
                         f"'{cli_operation}'\n"), 2
-        params, problem = _parameters(model.operation_model(operation).input_shape, args)
+        params, problem = aws_cli.parameters(model.operation_model(operation).input_shape, args,
+                                             service, operation)
         if problem:
             return "", problem, 2
         try:
@@ -130,7 +129,7 @@ class InstanceCli:
             return "", f"\nParameter validation failed:\n{error.kwargs.get('report', error)}\n", \
                 CLI_ERROR_STATUS
         answer.pop("ResponseMetadata", None)
-        return _render(answer, options), "", 0
+        return aws_cli.render(answer, options), "", 0
 
     def _s3_ls(self, keys: tuple[str, str, str | None], region: str,
                args: list[str]) -> tuple[str, str, int]:
@@ -169,122 +168,8 @@ def _snake(operation: str) -> str:
     return xform_name(operation)
 
 
-def _kebab(operation: str) -> str:
-    from botocore import xform_name
-
-    return xform_name(operation, "-")
-
-
 def _global_options(args: list[str]) -> tuple[dict[str, str], list[str], str]:
-    options: dict[str, str] = {}
-    rest: list[str] = []
-    index = 0
-    while index < len(args):
-        arg = args[index]
-        index += 1
-        name = arg[2:] if arg.startswith("--") else None
-        if name in ("region", "output", "query", "profile", "endpoint-url"):
-            if index >= len(args):
-                return {}, [], _USAGE + f"aws: error: argument --{name}: expected one argument\n"
-            options[name] = args[index]
-            index += 1
-        elif name in ("no-cli-pager", "no-paginate", "debug", "no-verify-ssl"):
-            continue
-        else:
-            rest.append(arg)
-    if options.get("output", "json") not in ("json", "text"):
+    options, rest, problem = aws_cli.global_options(args)
+    if not problem and options.get("output", "json") not in ("json", "text"):
         return {}, [], f"aws: this instance's CLI prints json or text, not {options['output']}\n"
-    return options, rest, ""
-
-
-def _parameters(shape: Any, args: list[str]) -> tuple[dict[str, Any], str]:
-    """CLI arguments (--instance-ids a b, --dry-run, --filters '[...]') as API parameters."""
-    members = dict(shape.members) if shape is not None else {}
-    by_cli = {_kebab(name): name for name in members}
-    params: dict[str, Any] = {}
-    index = 0
-    while index < len(args):
-        arg = args[index]
-        index += 1
-        if not arg.startswith("--"):
-            return {}, f"Unknown options: {arg}\n"
-        name = arg[2:]
-        negated = name.startswith("no-") and name[3:] in by_cli
-        member_name = by_cli.get(name[3:] if negated else name)
-        if member_name is None:
-            return {}, f"Unknown options: {arg}\n"
-        member = members[member_name]
-        if member.type_name == "boolean":
-            params[member_name] = not negated
-            continue
-        values: list[str] = []
-        while index < len(args) and not args[index].startswith("--"):
-            values.append(args[index])
-            index += 1
-        if not values:
-            return {}, f"aws: error: argument {arg}: expected one argument\n"
-        try:
-            params[member_name] = _value(member, values)
-        except ValueError as error:
-            return {}, f"Error parsing parameter '{arg}': {error}\n"
-    return params, ""
-
-
-def _value(shape: Any, values: list[str]) -> Any:
-    if shape.type_name == "list":
-        if len(values) == 1 and values[0].lstrip().startswith("["):
-            return json.loads(values[0])
-        return [_value(shape.member, [v]) for v in values]
-    text = values[0]
-    if shape.type_name in ("structure", "map"):
-        try:
-            return json.loads(text)
-        except ValueError:
-            raise ValueError("expected JSON") from None
-    if shape.type_name in ("integer", "long"):
-        return int(text)
-    if shape.type_name in ("float", "double"):
-        return float(text)
-    if shape.type_name == "boolean":
-        return text.lower() == "true"
-    return text
-
-
-def _render(answer: Any, options: dict[str, str]) -> str:
-    query = options.get("query")
-    if query:
-        import jmespath
-
-        answer = jmespath.search(query, answer)
-    if options.get("output") == "text":
-        return _text(answer)
-    return json.dumps(answer, indent=4, default=_json_default, ensure_ascii=False) + "\n"
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return str(value)
-
-
-def _text(value: Any) -> str:
-    """CLI v1's text output for the common shapes: scalars, lists, flat structures."""
-    if value is None:
-        return "None\n"
-    if isinstance(value, list):
-        if all(not isinstance(v, dict | list) for v in value):
-            return "\t".join(_scalar(v) for v in value) + "\n"
-        return "".join(_text(v) for v in value)
-    if isinstance(value, dict):
-        scalars = [_scalar(v) for v in value.values() if not isinstance(v, dict | list)]
-        nested = [_text(v) for v in value.values() if isinstance(v, dict | list)]
-        return ("\t".join(scalars) + "\n" if scalars else "") + "".join(nested)
-    return _scalar(value) + "\n"
-
-
-def _scalar(value: Any) -> str:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value)
+    return options, rest, problem

@@ -50,22 +50,30 @@ class ShellPane(Pane):
         if event.input.id != "shell-input":
             return
         event.stop()
-        command = event.value.strip()
+        if self.run_command(event.value):
+            event.input.value = ""
+
+    def run_command(self, command: str) -> bool:
+        """Run `command` (a line typed here, or a runnable block of the text: its lines
+        run as one script, as Run Command runs them) on the instance; False if it did not
+        go out."""
+        command = command.strip()
         if not command:
-            return
+            return False
         instance_id = self.fact("instance_id")
         log = self.query_one(RichLog)
         if not instance_id:
             log.write(Text("The instance is not known yet.", style="bold"))
-            return
-        event.input.value = ""
+            return False
         self.history.append(command)
         from labguide.actions import redact_secrets
 
-        log.write(Text(f"sh-4.2$ {visible(redact_secrets(command))}", style="bold"))
+        for line in command.splitlines():
+            log.write(Text(f"sh-4.2$ {visible(redact_secrets(line))}", style="bold"))
         from labguide.tui.pane_actions import shell_command_action
 
         self.run_action(shell_command_action(instance_id, command), on_done=self._output)
+        return True
 
     def _output(self, result: Any) -> None:
         from labguide.actions import redact_secrets

@@ -60,6 +60,11 @@ def binding_sections() -> list[tuple[str, list[tuple[str, str]]]]:
                                     "follows new calls)")]
             extra += [(f"✗ {code}", meaning) for code, meaning in DENIALS.items()]
         sections.append((f"Pane: {pane.title}", rows(pane.BINDINGS) + extra))
+    from labguide.tui.widgets.codefence import CodeFence
+
+    sections.append(("Code blocks in the text (Tab to one)", rows(CodeFence.BINDINGS) + [
+        ("", "Enter runs a block titled ▶: in the instance shell, or with the AWS CLI "
+             "on the lab's account (changes are confirmed first)")]))
     sections.append(("Questions", [("Enter", "check (or save) the answer typed"),
                                    ("h / a", "next hint / show the model answer")]))
     sections.append(("Rewind (simulated account)", [

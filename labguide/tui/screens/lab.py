@@ -31,6 +31,7 @@ from textual.worker import get_current_worker
 from labguide.tui.describe import describe_error
 from labguide.tui.messages import ClassMessage
 from labguide.tui.screens.action_host import ActionHost
+from labguide.tui.screens.run_blocks import RunBlocks
 from labguide.tui.widgets.questions import QuestionCard
 from labguide.tui.widgets.steplist import StepList
 from labguide.tui.widgets.stepview import CHECK_ICONS, StepView
@@ -74,7 +75,7 @@ def status_text(target: str, checks: Text, refreshed: str, width: int) -> Text:
     return Text.assemble(head, checks, tail)
 
 
-class LabScreen(ActionHost, Screen):
+class LabScreen(RunBlocks, ActionHost, Screen):
     BINDINGS = [
         Binding("n", "next_step", "Next step"),
         Binding("p", "previous_step", "Prev step"),

@@ -6,14 +6,22 @@ zoomed, and did not find the sideways scroll. A CodeFence wraps every line to th
 it has, each continuation starting with a dim `↪ `, so the whole text is on screen at
 80 columns and wider; `y` copies the code exactly as written (unwrapped, no marks), so a
 pasted command runs. It takes the focus (Tab, click) to be copied.
+
+A runnable block (```sh run=shell, ```sh run=aws; labguide.scenario.aws_cli) carries a
+title saying where Enter runs it; Enter asks the screen (RunRequested) to send it to the
+shell pane or to run it on the lab's account through the action guard.
 """
 
 from __future__ import annotations
 
+from markdown_it.token import Token
 from textual.binding import Binding
 from textual.content import Content
+from textual.message import Message
 from textual.widgets import Label, Markdown
 from textual.widgets._markdown import MarkdownFence
+
+from labguide.scenario.aws_cli import run_target
 
 CONTINUATION = "↪ "  # starts each line a long line wraps onto
 PADDING = 2  # the fence's Label pads its code by 2 cells on each side (Textual's CSS)
@@ -50,6 +58,10 @@ def unwrap_code(shown: str) -> str:
     return shown.replace("\n" + CONTINUATION, "")
 
 
+RUN_TITLES = {"shell": "▶ Enter: run in the instance shell",
+              "aws": "▶ Enter: run on the lab's account (AWS CLI)"}
+
+
 class CodeFence(MarkdownFence, can_focus=True):
     DEFAULT_CSS = """
     CodeFence {
@@ -61,14 +73,47 @@ class CodeFence(MarkdownFence, can_focus=True):
     CodeFence:focus {
         background-tint: $foreground 8%;
     }
+    CodeFence.-runnable {
+        border-top: wide $accent 60%;
+        border-title-color: $text-accent;
+        border-title-style: bold;
+    }
     """
     BINDINGS = [
         Binding("y", "copy_code", "Copy command"),
+        Binding("enter", "run_block", "Run block"),
     ]
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    class RunRequested(Message):
+        """Run this block (```sh run=shell / run=aws): the screen sends it where it goes."""
+
+        def __init__(self, fence: CodeFence, run: str, code: str) -> None:
+            super().__init__()
+            self.fence, self.run, self.code = fence, run, code
+
+    def __init__(self, markdown: Markdown, token: Token, code: str) -> None:
+        super().__init__(markdown, token, code)
         self._wrapped_at: int | None = None
+        # ```sh run=shell: the language is the first word, `run=` says where it runs
+        self.run = run_target(token.info)
+        if self.run in RUN_TITLES:
+            self.add_class("-runnable")
+            self.border_title = RUN_TITLES[self.run]
+
+    @classmethod
+    def highlight(cls, code: str, language: str, ansi: bool = False,
+                  dark: bool = False) -> Content:
+        words = (language or "").split()
+        return super().highlight(code, words[0] if words else "", ansi, dark)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "run_block":
+            return self.run in RUN_TITLES
+        return True
+
+    def action_run_block(self) -> None:
+        if self.run in RUN_TITLES:
+            self.post_message(self.RunRequested(self, self.run, self.code.strip("\n")))
 
     @property
     def allow_horizontal_scroll(self) -> bool:
