@@ -383,6 +383,7 @@ PANE_REGISTRY: dict[str, Kind] = {k.name: k for k in (
     Kind("instance", None, f"{_PANES}.instance:InstancePane", "EC2 instance"),
     Kind("shell", None, f"{_PANES}.shell:ShellPane", "Instance shell"),
     Kind("attacker", None, f"{_PANES}.attacker:AttackerPane", "Attacker"),
+    Kind("cloudtrail", None, f"{_PANES}.cloudtrail:CloudTrailPane", "CloudTrail events"),
     Kind("table", TablePane, f"{_PANES}.table:TablePane"),
 )}
 # Panes a step names directly; `table` panes are declared under the scenario's `panes`.
