@@ -45,6 +45,7 @@ class CliBlockAction:
 
     commands: tuple[CliCommand, ...]
     transcript: list[CommandOutput] = field(default_factory=list, compare=False)
+    shows_output = True  # the app opens what it printed (no "done" notice over it)
 
     @property
     def changes_account(self) -> bool:
@@ -56,9 +57,10 @@ class CliBlockAction:
         return "\n".join(command.text for command in self.commands)
 
     def describe(self) -> str:
-        first = self.commands[0].text
-        more = f" (and {len(self.commands) - 1} more)" if len(self.commands) > 1 else ""
-        return mask_keys(f"run `{first}`{more} on the lab's account")
+        """Short (toasts and dialog titles): the first command's service and operation."""
+        first = " ".join(self.commands[0].text.split()[:3])
+        more = f" and {len(self.commands) - 1} more" if len(self.commands) > 1 else ""
+        return mask_keys(f"{first} …{more} on the lab's account")
 
     def for_target(self, _target: Target) -> CliBlockAction:
         return self

@@ -46,7 +46,8 @@ def decide(request: ActionRequest, connection: Any) -> Decision:
             f"Not done: {what}. This is a real AWS account and labguide only reads it. "
             f"Restart with --allow-changes, or run it yourself:\n{action.cli}")
     if request.acknowledge or request.confirm or (changes and real):
-        body = f"{what}\n\nAccount: {connection.label()}\nAWS CLI equivalent:\n  {action.cli}"
+        cli = "\n".join(f"  {line}" for line in action.cli.splitlines())
+        body = f"{what}\n\nAccount: {connection.label()}\nAWS CLI equivalent:\n{cli}"
         if request.acknowledge:
             return Decision(CONFIRM, "Revoke active sessions?", body,
                             "Revoke active sessions", request.acknowledge)

@@ -38,7 +38,9 @@ def test_a_change_on_a_real_account_is_refused_without_allow_changes():
 def test_a_change_on_a_real_account_opened_for_changes_is_confirmed():
     decision = decide(ActionRequest(STOP), connection("aws", allow_changes=True))
     assert decision.outcome == CONFIRM
-    assert "123456789012" in decision.message and STOP.cli in decision.message
+    assert "123456789012" in decision.message
+    # every line of the CLI equivalent, indented under its heading
+    assert all(f"  {line}\n" in decision.message + "\n" for line in STOP.cli.splitlines())
 
 
 def test_a_read_on_a_real_account_runs():

@@ -83,7 +83,9 @@ class ActionHost:
                         timeout=10)
         else:
             message.requester.action_succeeded(action, message.result)
-            self.notify(toast_line(action.cli), title=f"Done: {action.describe()}", timeout=8)
+            if not getattr(action, "shows_output", False):  # its output opens: no toast over it
+                self.notify(toast_line(action.cli), title=f"Done: {action.describe()}",
+                            timeout=8)
             if message.on_done is not None and message.result is not None:
                 message.on_done(message.result)
         self.after_action(message.requester)

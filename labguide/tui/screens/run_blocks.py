@@ -88,6 +88,4 @@ class RunBlocks:
             return
         action = CliBlockAction(tuple(commands))
         confirm = "Run this AWS CLI command?" if action.changes_account else None
-        if confirm is None:
-            self.notify(action.describe(), title="Running", timeout=3)
         self.post_message(ActionRequested(BlockRun(self), ActionRequest(action, confirm=confirm)))
