@@ -5,6 +5,8 @@ anything is sent) and the operation and parameters it would send are compared.""
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -33,10 +35,24 @@ class Sent(Exception):
     """Raised by the hook: the CLI built the call; nothing goes out."""
 
 
+def create_clidriver():
+    """The AWS CLI's own driver. tests/sim/awscli.py shadows the package when pytest has
+    put tests/sim on sys.path (rootdir-less test folders): import past it."""
+    sim_tests = os.path.realpath(Path(__file__).resolve().parents[1] / "sim")
+    saved = sys.path[:]
+    sys.path[:] = [p for p in sys.path if os.path.realpath(p or ".") != sim_tests]
+    try:
+        shadow = sys.modules.get("awscli")
+        if shadow is not None and not hasattr(shadow, "__path__"):
+            del sys.modules["awscli"]
+        from awscli.clidriver import create_clidriver as real
+    finally:
+        sys.path[:] = saved
+    return real()
+
+
 def cli_call(line: str) -> tuple[str, dict]:
     """(operation, params) the real AWS CLI builds from `line`."""
-    from awscli.clidriver import create_clidriver
-
     seen: dict = {}
 
     def capture(params, model, **_):

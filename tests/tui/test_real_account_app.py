@@ -27,6 +27,23 @@ async def _visit_every_step(pilot, app) -> None:
                 await pilot.press("enter")
                 await pilot.pause(0.3)
         await pilot.press("escape")
+        await _run_every_block(pilot, app)
+
+
+async def _run_every_block(pilot, app) -> None:
+    """Enter on each runnable block of the step's text (issue 11.4): reads run, changes are
+    refused before a dialog; whatever opened is closed."""
+    from labguide.tui.widgets.codefence import CodeFence
+
+    for fence in [f for f in app.screen.query(CodeFence) if f.run]:
+        if app.screen.id != "lab":
+            await pilot.press("escape")
+        fence.focus()
+        await pilot.press("enter")
+        await pilot.pause(0.5)
+        while app.screen.id != "lab" and app.screen.is_modal:
+            await pilot.press("escape")
+            await pilot.pause(0.1)
 
 
 @pytest.mark.slow
