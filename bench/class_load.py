@@ -90,10 +90,13 @@ def _family_rss(pid: int) -> float:
 
 def _serve(seats: int, state: Path, env: dict,
            workers: int) -> tuple[subprocess.Popen, str, list[str]]:
+    # stderr to a file: a pipe nobody reads fills after 64 KB of log lines and then blocks
+    # every server thread that logs (seen: the whole class hung, idle, mid-bench)
+    log = (state.parent / "server.log").open("w")
     server = subprocess.Popen(
         [sys.executable, "-m", "labguide", "class", "serve", SCENARIO, "--seats", str(seats),
          "--state", str(state), "--workers", str(workers)], env=env, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True)
+        stderr=log, text=True)
     lines: list[str] = []
     deadline = time.monotonic() + 900
     for line in server.stdout:  # bounded by the server's own output and the deadline
@@ -102,9 +105,14 @@ def _serve(seats: int, state: Path, env: dict,
             break
     url = next((x.split()[-1] for x in lines if x.startswith("class URL:")), None)
     if url is None:
-        raise SystemExit(f"class serve failed:\n{server.stderr.read()}")
+        raise SystemExit(f"class serve failed:\n{(state.parent / 'server.log').read_text()}")
     codes = [x.split()[2] for x in lines if x.strip().startswith("seat ")]
     return server, url, codes
+
+
+def _say(what: str) -> None:
+    """Progress on stderr (the figures are stdout's JSON)."""
+    print(f"{time.strftime('%H:%M:%S')} {what}", file=sys.stderr, flush=True)
 
 
 def _account(joined: dict) -> dict[str, str]:
@@ -247,10 +255,12 @@ def main() -> None:
     server, url, codes = _serve(args.seats, folder / "state", env, args.workers)
     try:
         provisioned = time.perf_counter() - started
+        _say(f"{args.seats} seats served in {provisioned:.1f} s")
         rss_ready = _family_rss(server.pid)
         token = (folder / "state" / "instructor.token").read_text().strip()
         accounts = [_account(ClassClient(url, code=code).join(code, f"load {i}"))
                     for i, code in enumerate(codes, 1)]
+        _say("joined; the stampede")
         # 1. the stampede: every seat's first round together, the server cold
         with ThreadPoolExecutor(8) as pool:
             runners = list(pool.map(lambda a: _runner(loaded, a), accounts))
@@ -265,6 +275,7 @@ def main() -> None:
         for runner in runners:
             runner.close(wait=False)
         del runners
+        _say(f"stampede {stampede_s:.1f} s; recording a round per seat")
         # 2. record one round per seat (a share solved first), replay on schedule
         solved = int(round(args.solved * len(accounts)))
 
@@ -288,7 +299,7 @@ def main() -> None:
         for account, (seat_round, _, _) in zip(recorded_accounts, recorded, strict=True):
             by_endpoint.setdefault(account["AWS_ENDPOINT_URL"], []).append(seat_round)
         shares = [(urlsplit(e).hostname, urlsplit(e).port, r) for e, r in by_endpoint.items()]
-        health = ClassClient(url).health()
+        health = ClassClient(url, timeout=300).health()
         parts = urlsplit(url)
         context = multiprocessing.get_context("spawn")
         results = context.Queue()
@@ -297,11 +308,12 @@ def main() -> None:
             {"period": args.period, "duration": args.duration, "threads": args.threads,
              "status_period": 2.0}, results))
         server_cpu = _family_cpu(server.pid)
+        _say(f"recorded {len(rounds)} rounds; replaying for {args.duration:.0f} s")
         client.start()
         figures = results.get(timeout=args.duration + 300)
         client.join(timeout=30)
         server_cpu = _family_cpu(server.pid) - server_cpu
-        after = ClassClient(url).health()
+        after = ClassClient(url, timeout=300).health()
         rss_loaded = _family_rss(server.pid)
         check_rounds = after["check_rounds"] - health["check_rounds"]
         requests_per_round = sum(map(len, rounds)) / len(rounds)
@@ -314,6 +326,7 @@ def main() -> None:
             server.wait(timeout=60)
         except subprocess.TimeoutExpired:
             server.kill()
+    log_lines = (folder / "server.log").read_text(errors="replace").splitlines()
     print(json.dumps({
         "seats": args.seats, "workers": args.workers, "http_server": args.http_server,
         "provisioned_s": round(provisioned, 1),
@@ -335,6 +348,7 @@ def main() -> None:
         "status_polls": len(figures["status_s"]), "status_errors": figures["status_errors"][:3],
         "status_ms": _spread(figures["status_s"]) if figures["status_s"] else None,
         "server_check_rounds": check_rounds,
+        "server_log_lines": len(log_lines), "server_log_first": log_lines[:3],
         "server_cpu_s": round(server_cpu, 1),
         "server_cpu_ms_per_request": round(server_cpu / max(1, served) * 1000, 2),
         "sigv4_check_cpu_ms_per_request": signature_ms,

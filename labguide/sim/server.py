@@ -376,7 +376,11 @@ class SimServer:
                 connection_limit=MAX_CONNECTIONS, channel_timeout=KEEP_ALIVE_IDLE_SECONDS,
                 cleanup_interval=max(1, min(30, KEEP_ALIVE_IDLE_SECONDS // 2)),
                 max_request_body_size=MAX_BUFFERED_BODY, expose_tracebacks=False,
-                ident="labguide-sim", clear_untrusted_proxy_headers=True)
+                ident="labguide-sim", clear_untrusted_proxy_headers=True,
+                # poll(), not select(): select() refuses descriptors past 1023, and a class
+                # server holds more (200 seats' connections and their checks' own); its loop
+                # died of that, the server still listening but reading nothing
+                asyncore_use_poll=True)
         except BaseException:
             listener.close()
             raise
@@ -387,10 +391,13 @@ class SimServer:
         return self
 
     def _serve_forever(self) -> None:
+        server = self._server
         try:
-            self._server.run()
-        except (OSError, ValueError):  # the map closed under the loop while stopping
-            pass
+            server.run()
+        except (OSError, ValueError) as exc:
+            if self._server is server:  # not stopping: a server reading nothing must say so
+                _log.error("the simulator's HTTP loop on port %s stopped: %s", self.port,
+                           _one_line(exc))
 
     def stop(self) -> None:
         """Stop every world's attacker and the server, then free the worlds' accounts."""

@@ -8,6 +8,7 @@ import json
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import boto3
 import pytest
@@ -75,10 +76,12 @@ def seat_client(joined: dict, service: str, secret: str | None = None):
 def class_process(env: dict, state_dir, seats: int, *extra: str):
     """`labguide class serve` as a real process: (URL, join codes) once it printed its
     seats; stopped with Ctrl-C (SIGINT) afterwards."""
-    server = subprocess.Popen(
-        [sys.executable, "-m", "labguide", "class", "serve", SCENARIO, "--seats", str(seats),
-         "--state", str(state_dir), *extra], env=env, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True)
+    log_path = Path(state_dir).parent / "class-serve.log"  # a pipe nobody reads would fill
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "labguide", "class", "serve", SCENARIO, "--seats",
+             str(seats), "--state", str(state_dir), *extra], env=env, stdout=subprocess.PIPE,
+            stderr=log, text=True)
     lines = []
     try:
         for line in server.stdout:
@@ -86,7 +89,7 @@ def class_process(env: dict, state_dir, seats: int, *extra: str):
             if line.strip().startswith(f"seat {seats:>3}"):
                 break
         if not any(line.startswith("class URL:") for line in lines):
-            raise AssertionError("".join(lines) + server.stderr.read())
+            raise AssertionError("".join(lines) + log_path.read_text())
         url = next(line.split()[-1] for line in lines if line.startswith("class URL:"))
         codes = [line.split()[2] for line in lines if line.strip().startswith("seat ")]
         yield url, codes

@@ -94,3 +94,30 @@ def test_an_idle_connection_expires(monkeypatch):
             time.sleep(0.1)
         assert server.connections == 0
         connection.close()
+
+
+def test_connections_past_descriptor_1023_are_served():
+    """A class server holds over a thousand descriptors; select() refuses those past 1023
+    and took the server's loop down with it (seen at 200 seats: listening, reading
+    nothing). Descriptors up to ~1100 taken here first, so the server's sockets are past."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1300:
+        pytest.skip(f"descriptor limit {hard}")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1300), hard))
+    held = [open("/dev/null", "rb") for _ in range(1100)]  # noqa: SIM115 - held open on purpose
+    server = SimServer().start()
+    try:
+        assert max(f.fileno() for f in held) > 1024
+        for _ in range(3):
+            connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+            response, body = _get(connection, "/moto-api/labguide/health")
+            assert response.status == 200 and json.loads(body)
+            connection.close()
+        assert server._thread.is_alive()
+    finally:
+        server.stop()
+        for f in held:
+            f.close()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
