@@ -36,7 +36,7 @@ def _aws_cli() -> str:
 
 def _cli_snippets(markdown: str) -> list[str]:
     """The ```bash blocks that call the AWS CLI (the instance shell's ```sh is not local)."""
-    return [block for block in re.findall(r"```bash\n(.*?)```", markdown, flags=re.S)
+    return [block for block in re.findall(r"```bash[^\n]*\n(.*?)```", markdown, flags=re.S)
             if "aws " in block]
 
 
