@@ -18,6 +18,7 @@ async def _visit_every_step(pilot, app) -> None:
         app.screen.open_step(step.id)
         await pilot.pause(0.3)
         await pilot.press("t", "r", "x", "s")  # into the panes, then their action keys
+        await pilot.press("right_square_bracket")  # the next pane (CloudTrail: a read)
         if step.id == "verify-rotation":
             shell = app.screen.query("#shell-input")
             if shell:
@@ -64,6 +65,10 @@ async def test_the_app_on_a_read_only_real_account_only_reads(server, monkeypatc
             if stage != "untouched":
                 await wait_until(pilot, lambda: app.session.state("filter-key") == "done",
                                  "the filter read as done")
+        from labguide.tui.panes.cloudtrail import CloudTrailPane
+
+        # the CloudTrail pane read the account's event history (LookupEvents is a read)
+        assert app.screen.query_one(CloudTrailPane).loaded
         attempts = len(account.attempts)
         await pilot.pause(2.0)  # and left alone, the panes and checks keep polling
         assert len(account.attempts) > attempts
