@@ -57,7 +57,7 @@ class TrailRead:
     events: list[dict[str, Any]] = field(default_factory=list)
     regions: tuple[str, ...] = ()
     scanned: int = 0  # events CloudTrail returned before the local filter
-    complete: bool = True  # False: more pages were left unread (MAX_PAGES)
+    complete: bool = True  # False: a filtered read left older pages unread (MAX_PAGES)
 
 
 def event_record(event: dict[str, Any]) -> dict[str, Any]:
@@ -86,7 +86,9 @@ def read_events(target: Any, wanted: EventFilter) -> TrailRead:
         attributes = wanted.lookup_attributes()
         if attributes:
             params["LookupAttributes"] = attributes
-        for _ in range(MAX_PAGES):
+        # Unfiltered, the newest page is what is shown; filtered, older pages may hold
+        # matches (LookupEvents allows 2 calls a second: no more pages than needed).
+        for _ in range(MAX_PAGES if wanted != EventFilter() else 1):
             page = target.call("cloudtrail", "LookupEvents", region=region, **params)
             for event in page.get("Events", []):
                 scanned += 1
@@ -99,7 +101,7 @@ def read_events(target: Any, wanted: EventFilter) -> TrailRead:
                 break
             params["NextToken"] = token
         else:
-            complete = False
+            complete = wanted == EventFilter()  # unfiltered: the newest page is the view
     found.sort(key=lambda e: _when(e.get("EventTime")), reverse=True)
     return TrailRead(found, regions, scanned, complete)
 

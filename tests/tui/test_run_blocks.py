@@ -121,3 +121,15 @@ async def test_a_block_that_is_not_a_plain_call_says_why_and_sends_nothing(tmp_p
         assert any("shell syntax" in note for note in notes), notes
         assert not isinstance(app.screen, (ConfirmModal, CliOutputScreen))
         assert "StopInstances" not in sent[before:]
+
+
+def test_a_block_never_shows_a_secret_whole(frozen_sim):
+    from labguide.actions.cli_block import CliBlockAction
+    from labguide.scenario.aws_cli import parse_block
+
+    (shown,) = CliBlockAction(tuple(parse_block("aws sts get-session-token"))).run(
+        frozen_sim.target)
+    answer = json.loads(shown.output)["Credentials"]
+    assert "redacted" not in answer["AccessKeyId"]  # what learners compare stays whole
+    assert answer["SecretAccessKey"].endswith("…(redacted)")
+    assert answer["SessionToken"].endswith("…(redacted)")

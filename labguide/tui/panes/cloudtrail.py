@@ -107,6 +107,8 @@ class CloudTrailPane(Pane):
                     "event name or source IP")
         if not data.complete:
             note += f"; searched the newest {data.scanned}"
+        if self.typed() != self.applied:
+            note += "; Enter reads with what is typed"
         self.set_status(Text(note))
         self._show_selected()
 
