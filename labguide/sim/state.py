@@ -38,6 +38,8 @@ class RegionState(BaseBackend):
         super().__init__(region_name, account_id)
         self.lock = threading.RLock()
         self.instance_credentials: dict[str, list[Any]] = {}  # instance id -> issued, oldest first
+        # instance id -> callables(at) run when its state changes (its application's health)
+        self.state_watchers: dict[str, list[Any]] = {}
 
 
 account_states: BackendDict[AccountState] = BackendDict(

@@ -216,3 +216,29 @@ def test_the_world_is_in_a_zone_of_its_region(moto_in_process, build_theft_world
     # A subnet created without a zone lands in this Region too (AWS picks one of its zones).
     other = ec2.create_subnet(VpcId=world.truth.vpc_id, CidrBlock="10.0.1.0/24")["Subnet"]
     assert other["AvailabilityZone"].startswith(world.region)
+
+
+def _health(ec2, instance_id):
+    tags = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0][
+        "Instances"][0]["Tags"]
+    return next(t["Value"] for t in tags if t["Key"] == "app-health")
+
+
+def test_the_applications_health_follows_the_instance_state_at_once(moto_in_process,
+                                                                     build_theft_world):
+    """Issue 11.8: "healthy" lingered ~15 s after a stop and "down" after the start, until
+    the application's next round (every 60 s). It now changes with the state itself."""
+    world = build_theft_world()
+    ec2, instance_id = _ec2(world), world.truth.instance_id
+    world.advance(1)
+    assert _health(ec2, instance_id) == "healthy"
+    ec2.stop_instances(InstanceIds=[instance_id])
+    assert _health(ec2, instance_id).startswith("down: instance is not running")  # stopping
+    world.advance(STOPPING_SECONDS)
+    assert _state(ec2, instance_id)[0] == "stopped"
+    assert _health(ec2, instance_id).startswith("down")
+    ec2.start_instances(InstanceIds=[instance_id])
+    assert _health(ec2, instance_id).startswith("down")  # pending
+    world.advance(PENDING_SECONDS)
+    assert _state(ec2, instance_id)[0] == "running"
+    assert _health(ec2, instance_id) == "healthy"  # not at the next round, 60 s on

@@ -82,6 +82,26 @@ def settle(instance: Any) -> None:
     state.name, state.code = transition.name, transition.code
     if transition.then is not None:
         transition.then(instance, transition.due)
+    _state_changed(instance, transition.due)
+
+
+def watch_state(account_id: str, region: str, instance_id: str,
+                watcher: Callable[[datetime], Any]) -> None:
+    """Call `watcher(at)` whenever the instance's state changes (stopping, stopped,
+    pending, running), at the moment on the world clock it changed: what depends on the
+    state (the application's health) follows it instead of lagging to its next round."""
+    from labguide.sim.state import region_state
+
+    region_state(account_id, region).state_watchers.setdefault(instance_id, []).append(watcher)
+
+
+def _state_changed(instance: Any, at: datetime) -> None:
+    from labguide.sim.state import peek_region_state
+
+    backend = instance.ec2_backend
+    held = peek_region_state(backend.account_id, backend.region_name)
+    for watcher in list(held.state_watchers.get(instance.id, ())) if held is not None else ():
+        watcher(at)
 
 
 def _get_state(instance: Any) -> Any:
@@ -131,6 +151,7 @@ def start(instance: Any, original: Callable[[Any], Any]) -> Any:
     instance.__dict__[TRANSITION] = Transition("running", 16,
                                                now + timedelta(seconds=PENDING_SECONDS),
                                                _reached_running)
+    _state_changed(instance, now)
     return previous
 
 
@@ -150,6 +171,7 @@ def stop(instance: Any, original: Callable[[Any], Any]) -> Any:
     instance.__dict__[STATE].name, instance.__dict__[STATE].code = "stopping", 64
     instance.__dict__[TRANSITION] = Transition("stopped", 80,
                                                now + timedelta(seconds=STOPPING_SECONDS))
+    _state_changed(instance, now)
     return previous
 
 

@@ -17,6 +17,7 @@ from labguide.errors import UserError
 from labguide.scenario import world_model as wm
 from labguide.sim import instance_credentials
 from labguide.sim.attacker import OPERATIONS, Attacker, AttackPlan, GuardDutyRule
+from labguide.sim.ec2_lifecycle.models import watch_state
 from labguide.sim.ssm_shell.models import agent_ping
 from labguide.sim.worlds.instance_app import InstanceApp
 from labguide.sim.worlds.resources import BuildContext, naive
@@ -97,6 +98,7 @@ def build_instance_application(spec: wm.InstanceApplication, ctx: BuildContext) 
     app = InstanceApp(account_id=ctx.account_id, region=ctx.region, instance_id=instance.id,
                       data_bucket=bucket.name, config_key=spec.reads.key,
                       parameter_name=spec.health.parameter, health_tag=spec.health.tag)
+    watch_state(ctx.account_id, ctx.region, instance.id, app.check)  # health follows the state
     return Built(Namespace(parameter_name=app.parameter_name, tag=app.health_tag), app.check, app)
 
 
