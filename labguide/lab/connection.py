@@ -93,6 +93,17 @@ class Connection:
             return f"endpoint {self.spec.endpoint}{source}{acct} ({self.region})"
         return f"AWS account {self.account_id} ({self.region})"
 
+    def short_label(self) -> str:
+        """`label()` for a narrow screen: the endpoint's host and port, the account id."""
+        if self.is_simulator:
+            return self.label()
+        if self.spec.kind == "endpoint":
+            from urllib.parse import urlsplit
+
+            where = urlsplit(self.spec.endpoint or "").netloc or (self.spec.endpoint or "")
+            return f"endpoint {where}" + (" (env)" if self.spec.endpoint_from_env else "")
+        return f"AWS {self.account_id}" if self.account_id else "AWS account"
+
     # ----- readiness ----------------------------------------------------------------------
 
     @property

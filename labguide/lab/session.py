@@ -26,8 +26,8 @@ from labguide.scenario.model import Question, Step
 
 log = logging.getLogger(__name__)
 
-NOT_STARTED, IN_PROGRESS, DONE = "not started", "in progress", "done"
-STATE_ICONS = {NOT_STARTED: "○", IN_PROGRESS: "◐", DONE: "✓"}
+NOT_STARTED, VISITED, IN_PROGRESS, DONE = "not started", "visited", "in progress", "done"
+STATE_ICONS = {NOT_STARTED: "○", VISITED: "◌", IN_PROGRESS: "◐", DONE: "✓"}
 
 
 @dataclass(frozen=True)
@@ -126,16 +126,23 @@ class LabSession:
         self._reload()
 
     def state(self, step_id: str) -> str:
+        """done; in progress once the learner did something there (an answer, a hint or a
+        model answer shown, a check passed); visited when only opened; else not started."""
         if step_id in self.progress.steps_done:
             return DONE
-        touched = (
-            step_id in self.visited
-            or step_id == self.progress.current_step
-            or any(s == step_id for s, _ in self.progress.answers)
+        result = self.results.get(step_id)
+        started = (
+            any(s == step_id for s, _ in self.progress.answers)
             or any(s == step_id for s, _ in self.progress.hints_shown)
+            or any(s == step_id for s, _ in self.progress.answers_revealed)
             or any(s == step_id for s, _ in self.progress.checks_passed)
+            or any(c.status == "passed" for c in getattr(result, "checks", []))
         )
-        return IN_PROGRESS if touched else NOT_STARTED
+        if started:
+            return IN_PROGRESS
+        if step_id in self.visited or step_id == self.progress.current_step:
+            return VISITED
+        return NOT_STARTED
 
     def done_count(self) -> int:
         return sum(1 for s in self.scenario.step_ids if s in self.progress.steps_done)

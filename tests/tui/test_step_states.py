@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import Input, OptionList
 
-from labguide.lab.session import DONE, IN_PROGRESS
+from labguide.lab.session import DONE, IN_PROGRESS, VISITED
 from labguide.tui.panes.alerts import AlertsPane
 from tests.tui.helpers import (
     frozen_lab_app,
@@ -38,7 +38,11 @@ async def test_a_done_step_stays_done_after_moving_away_and_back(tmp_path, froze
             assert "✓" in shown_state(app, "alert") and "done" in shown_state(app, "alert")
             assert IN_PROGRESS not in shown_state(app, "alert")
         assert app.screen.step_id == "alert"
-        assert app.session.state("filter-key") == IN_PROGRESS  # visited, not done
+        # Opened, nothing done there (issue 11.8: it said "in progress").
+        assert app.session.state("filter-key") == VISITED
+        assert "◌" in shown_state(app, "filter-key") and "visited" in shown_state(
+            app, "filter-key")
+        assert app.session.state("identify-principal") == "not started"
 
 
 async def test_a_short_terminal_gives_the_text_its_height_and_t_shows_the_panes(

@@ -18,7 +18,6 @@ from textual.containers import Container, Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import (
-    Footer,
     Header,
     Input,
     OptionList,
@@ -32,12 +31,14 @@ from labguide.tui.describe import describe_error
 from labguide.tui.messages import ClassMessage
 from labguide.tui.screens.action_host import ActionHost
 from labguide.tui.screens.run_blocks import RunBlocks
+from labguide.tui.widgets.footer import LabFooter
 from labguide.tui.widgets.questions import QuestionCard
 from labguide.tui.widgets.steplist import StepList
 from labguide.tui.widgets.stepview import CHECK_ICONS, StepView
 
 log = logging.getLogger(__name__)
 
+HEADER_MARGIN = 16  # the header's icon and padding, both sides (centred text)
 SHORT_HEIGHT = 36  # below this many rows, text and panes take turns (measured: 80x24, 100x32)
 
 
@@ -60,15 +61,23 @@ def view_bar(pane_names: list[str], showing_panes: bool, scenario: Any = None) -
     return text
 
 
-def status_text(target: str, checks: Text, refreshed: str, width: int) -> Text:
+def status_text(target: str, checks: Text, refreshed: str, width: int, *,
+                short_target: str | None = None, align: int | None = None) -> Text:
     """The status line: target, the step's checks, the last refresh. When it does not fit
-    (80 columns), shorter labels; then the checks part gives way, never the time."""
-    text = Text.assemble(("◆ ", "bold"), target, ("  │  checks: ", "dim"), checks,
+    (80 columns), shorter labels (`short_target` for the target); then the checks part
+    gives way, then the target, never the time. `align`: the column where the first
+    separator should sit (under the step list's border) when the target leaves room."""
+    pad = ""
+    if align is not None and 2 + len(target) + 2 < align:
+        pad = " " * (align - 4 - len(target))
+    text = Text.assemble(("◆ ", "bold"), target, pad, ("  │  checks: ", "dim"), checks,
                          ("  │  refreshed ", "dim"), refreshed)
     if text.cell_len <= width:
         return text
     tail = Text.assemble((" │ ", "dim"), ("↻ ", "dim"), refreshed.removesuffix(" UTC"))
-    head = Text.assemble(("◆ ", "bold"), target, (" │ ", "dim"))
+    label = Text(short_target or target)
+    label.truncate(max(width - tail.cell_len - 2 - 3 - 8, 8), overflow="ellipsis")
+    head = Text.assemble(("◆ ", "bold"), label, (" │ ", "dim"))
     room = max(width - head.cell_len - tail.cell_len, 8)
     checks = checks.copy()
     checks.truncate(room, overflow="ellipsis")
@@ -149,11 +158,19 @@ class LabScreen(RunBlocks, ActionHost, Screen):
                 yield StepView(self.session)
                 yield TabbedContent(id="panes")
         yield Static("", id="status-line")
-        yield Footer()
+        yield LabFooter()
+
+    def _header_label(self) -> str:
+        """The header's subtitle: where the learner works, short when the whole would be cut
+        (the header centres "title — subtitle" between its icon and its edge)."""
+        connection = self.session.connection
+        full = connection.label()
+        room = self.app.size.width - HEADER_MARGIN - len(self.session.scenario.title) - 3
+        return full if len(full) <= room else connection.short_label()
 
     def on_mount(self) -> None:
         self.title = self.session.scenario.title
-        self.sub_title = self.session.connection.label()
+        self.sub_title = self._header_label()
         self._apply_size(self.app.size.width, self.app.size.height)
         self.open_step(self.step_id)
         if self.reporter is not None:  # the status line says whether the class hears us
@@ -216,6 +233,7 @@ class LabScreen(RunBlocks, ActionHost, Screen):
 
     def on_resize(self, event: Any) -> None:
         self._apply_size(event.size.width, event.size.height)
+        self.sub_title = self._header_label()
         self.update_status()
 
     def _apply_size(self, width: int, height: int) -> None:
@@ -258,7 +276,7 @@ class LabScreen(RunBlocks, ActionHost, Screen):
             self.call_after_refresh(self._wake_panes)
 
     def on_lab_screen_account_ready(self, _message: AccountReady) -> None:
-        self.sub_title = self.session.connection.label()
+        self.sub_title = self._header_label()
         self.refresh_bindings()  # rewind, once the simulated account is there
         if self.session.connection.error is not None:
             cause = describe_error(self.session.connection.error)
@@ -505,12 +523,17 @@ class LabScreen(RunBlocks, ActionHost, Screen):
                 checks.append(f" ({detail})")
         refreshed = self.session.last_refresh
         when = self.app.format_time(refreshed) if refreshed else "not yet"
-        label = self.session.connection.label()
+        connection = self.session.connection
+        label, short = connection.label(), connection.short_label()
         if self.reporter is not None:
             from labguide.tui.class_seat import presence
 
             label = f"{label} · {presence(self.reporter)}"
-        status.update(status_text(label, checks, when, width))
+            short = f"{short} · {presence(self.reporter)}"
+        steps = self.query_one(StepList)
+        align = steps.region.right - 1 - status.content_region.x if steps.display else None
+        status.update(status_text(label, checks, when, width, short_target=short,
+                                  align=align if align and align > 0 else None))
         status.set_class(word == "error", "error")
 
     # ----- keys -------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 from rich.text import Text
@@ -12,15 +13,23 @@ from textual.widgets.option_list import Option
 
 from labguide.lab.session import DONE, STATE_ICONS
 
+TITLE_LINES = 3  # a longer title is cut on its last line
+
 
 def step_prompt(number: int, title: str, state: str, width: int = 80) -> Text:
-    """Two lines that never wrap: icon, number and title; then the state as a word."""
-    first = Text(f"{STATE_ICONS[state]} {number}. ", style="bold" if state == DONE else "",
-                 no_wrap=True, overflow="ellipsis")
-    room = max(width - len(first), 4)
-    first.append(title if len(title) <= room else title[: room - 1] + "…")
-    second = Text(f"   {state}", style="dim" if state != DONE else "bold", no_wrap=True)
-    return Text("\n", no_wrap=True, overflow="ellipsis").join([first, second])
+    """Icon, number and title, wrapped under the title (up to TITLE_LINES lines); then
+    the state as a word. Titles were cut at one line, even at 120 columns."""
+    lead = f"{STATE_ICONS[state]} {number}. "
+    room = max(width - len(lead), 4)
+    parts = textwrap.wrap(title, room, break_long_words=True) or [""]
+    if len(parts) > TITLE_LINES:
+        rest = " ".join(parts[TITLE_LINES - 1:])
+        parts = parts[:TITLE_LINES - 1] + [rest[: room - 1] + "…"]
+    style = "bold" if state == DONE else ""
+    lines = [Text(lead + parts[0], style=style, no_wrap=True, overflow="ellipsis")]
+    lines += [Text(" " * len(lead) + part, style=style, no_wrap=True) for part in parts[1:]]
+    lines.append(Text(f"   {state}", style="dim" if state != DONE else "bold", no_wrap=True))
+    return Text("\n", no_wrap=True, overflow="ellipsis").join(lines)
 
 
 class StepList(Vertical):

@@ -3,6 +3,7 @@ check results, and its tip questions."""
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 from rich.text import Text
@@ -16,9 +17,21 @@ from labguide.tui.widgets.questions import QuestionCard
 CHECK_ICONS = {"passed": "✓", "failed": "✗", "error": "⚠", "manual": "…"}
 
 
+def hanging(head: Text, body: str, width: int | None) -> list[Text]:
+    """`head` then `body` wrapped to `width`, each continuation indented to where the body
+    began (a wrapped line that starts at the margin reads as a new item)."""
+    if not width or head.cell_len + len(body) <= width:
+        return [Text.assemble(head, body)]
+    room = max(width - head.cell_len, 10)
+    parts = textwrap.wrap(body, room, break_long_words=True, break_on_hyphens=False) or [""]
+    indent = " " * head.cell_len
+    return [Text.assemble(head, parts[0])] + [Text(indent + part) for part in parts[1:]]
+
+
 def check_lines(step: Any, result: Any, width: int | None = None) -> Text:
-    """One line per check (icon + status word + title, cut to `width`); a failed check
-    adds what was expected and observed, an error its cause (these wrap: they matter)."""
+    """One entry per check: icon, status word and title; a failed check adds what was
+    expected and observed, an error its cause. At `width`, every entry wraps with its
+    continuation lines indented under its text."""
     if not step.checks:
         return Text()
     by_id = {c.id: c for c in result.checks} if result is not None else {}
@@ -26,22 +39,17 @@ def check_lines(step: Any, result: Any, width: int | None = None) -> Text:
     for spec in step.checks:
         check = by_id.get(spec.id)
         status = check.status if check is not None else "pending"
-        line = Text(f"{CHECK_ICONS.get(status, '○')} {status:<7}", style="bold")
-        line.append(f" {spec.title}", style="")
-        lines.append(line)
+        head = Text(f"{CHECK_ICONS.get(status, '○')} {status:<7} ", style="bold")
+        title = spec.title + ("  (answer below)" if status == "manual" else "")
+        lines.extend(hanging(head, title, width))
         if check is None:
             continue
         if check.status == "failed" and (check.expected or check.observed):
-            lines.append(Text(f"    expected: {check.expected}"))
-            lines.append(Text(f"    observed: {check.observed}"))
+            lines.extend(hanging(Text("    expected: "), check.expected, width))
+            lines.extend(hanging(Text("    observed: "), check.observed, width))
         elif check.status == "error":
-            lines.append(Text(f"    could not read the account: {check.summary}"))
-        elif check.status == "manual":
-            line.append("  (answer below)", style="dim")
-    if width:
-        for line in lines:
-            if not line.plain.startswith("    "):
-                line.truncate(max(width, 10), overflow="ellipsis")
+            lines.extend(hanging(Text("    could not read the account: "), check.summary,
+                                 width))
     return Text("\n").join(lines)
 
 
