@@ -14,17 +14,19 @@ from textual.widgets.option_list import Option
 from labguide.lab.session import DONE, STATE_ICONS
 
 TITLE_LINES = 3  # a longer title is cut on its last line
+NARROW_LIST = 24  # a list this narrow (80 columns) keeps one line a title: all steps in view
 
 
-def step_prompt(number: int, title: str, state: str, width: int = 80) -> Text:
-    """Icon, number and title, wrapped under the title (up to TITLE_LINES lines); then
-    the state as a word. Titles were cut at one line, even at 120 columns."""
+def step_prompt(number: int, title: str, state: str, width: int = 80,
+                lines: int = TITLE_LINES) -> Text:
+    """Icon, number and title, wrapped under the title (up to `lines` lines); then the
+    state as a word. Titles were cut at one line, even at 120 columns."""
     lead = f"{STATE_ICONS[state]} {number}. "
     room = max(width - len(lead), 4)
     parts = textwrap.wrap(title, room, break_long_words=True) or [""]
-    if len(parts) > TITLE_LINES:
-        rest = " ".join(parts[TITLE_LINES - 1:])
-        parts = parts[:TITLE_LINES - 1] + [rest[: room - 1] + "…"]
+    if len(parts) > lines:
+        rest = " ".join(parts[lines - 1:])
+        parts = parts[:lines - 1] + [rest if len(rest) <= room else rest[: room - 1] + "…"]
     style = "bold" if state == DONE else ""
     lines = [Text(lead + parts[0], style=style, no_wrap=True, overflow="ellipsis")]
     lines += [Text(" " * len(lead) + part, style=style, no_wrap=True) for part in parts[1:]]
@@ -51,8 +53,10 @@ class StepList(Vertical):
         highlighted = options.highlighted
         scenario = self.session.scenario
         width = max((options.size.width or self.size.width or 30) - 2, 12)
+        lines = 1 if width < NARROW_LIST else TITLE_LINES
         prompts = [
-            Option(step_prompt(n, step.title, self.session.state(step.id), width), id=step.id)
+            Option(step_prompt(n, step.title, self.session.state(step.id), width, lines),
+                   id=step.id)
             for n, step in enumerate(scenario.steps, 1)
         ]
         options.clear_options()
