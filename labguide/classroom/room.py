@@ -297,6 +297,11 @@ class Classroom:
                        correct: bool | None, source: str, expected: str = "") -> None:
         self.state.add_answer(seat, step, question, value, correct, source)
         fields: dict[str, Any] = {"attempts": sql("attempts + 1")}
+        if correct is True:  # a failure of this same question no longer stands
+            row = next((r for r in self.state.steps(seat) if r["step"] == step), {})
+            stored = json.loads(row.get("last_failure_detail") or "{}")
+            if stored.get("check") == f"answer {question}":
+                fields.update(last_failure=None, last_failure_at=None, last_failure_detail="{}")
         if correct is False:
             summary = f"answer {question}: {value[:80]!r} is not right"
             fields["failures"] = sql("failures + 1")

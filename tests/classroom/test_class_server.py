@@ -115,6 +115,14 @@ def test_reports_and_answers_reach_the_instructors_status(served):
             "last_failure"} <= set(alert)
     assert alert["hints"] == 1 and alert["answers_revealed"] == 1 and alert["status"] == "failing"
     assert seat["answers"][-1]["value"] == "Recon:IAMUser/Wrong"
+    # the same question answered right next (seen in tmux): its failure no longer stands
+    right = {"kind": "answer", "step": "alert", "question": "finding-type",
+             "value": "UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom", "correct": True}
+    assert call(served, "POST", "/class/report", {"events": [right]}, token=one["code"])[0] == 200
+    _, board = call(served, "GET", "/class/status", token=token_of(served))
+    alert = board["seats"][0]["steps"][0]
+    assert alert["status"] == "in-progress" and alert["last_failure"] is None
+    assert alert["failures"] == 1  # the wrong try still counts
     # the server judges answers itself (a participant on the CLI)
     finding = served.room.worlds.world(1).truth
     for question, value in (("finding-type", "UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom"),
