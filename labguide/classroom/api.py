@@ -115,7 +115,7 @@ class ClassApi:
             if credential is None:
                 raise ApiError(401, "this route needs your join code (Authorization: Bearer CODE)")
             record = self._seat_for_code(request, credential)
-            if route == "answer" and self._worker_of(record.seat) is not None:
+            if route in _SEAT_PARTICIPANT_ROUTES and self._worker_of(record.seat) is not None:
                 return _forward(self._worker_of(record.seat), request)
             return self._participant[key](request, record)
         raise ApiError(404, f"no class route {request.method} {request.path}")
@@ -213,6 +213,9 @@ class ClassApi:
 
 
 _SEAT_WORLD_ROUTES = ("check", "solve", "reset", "aws", "seat-view")
+# a participant's reports and answers go where the seat's world is: its checks run there
+# (a report's answer schedules a check round, which only the seat's worker can run)
+_SEAT_PARTICIPANT_ROUTES = ("answer", "report")
 
 
 def _forward(worker: str, request: Request) -> Response:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import stat
+import time
 
 import pytest
 from botocore.exceptions import ClientError
@@ -254,5 +255,23 @@ def test_seats_sharded_across_two_worker_processes(loaded, tmp_path):
         _, board = call(sharded, "GET", "/class/status", token=token)
         assert board["seats"][1]["steps"][1]["status"] == "done"
         assert board["seats"][0]["steps"][0]["status"] in ("done", "in-progress")
+        # an app's answers reported through the coordinator: the seat's worker checks at once
+        guardduty = seat_client(two, "guardduty")
+        detector = guardduty.list_detectors()["DetectorIds"][0]
+        found = guardduty.get_findings(DetectorId=detector, FindingIds=guardduty.list_findings(
+            DetectorId=detector)["FindingIds"])["Findings"]
+        finding = next(f for f in found if f["Type"].startswith("UnauthorizedAccess:IAMUser"))
+        events = [{"kind": "answer", "step": "alert", "question": q, "value": v, "correct": True}
+                  for q, v in (("finding-type", finding["Type"]),
+                               ("access-key",
+                                finding["Resource"]["AccessKeyDetails"]["AccessKeyId"]))]
+        assert call(sharded, "POST", "/class/report", {"events": events},
+                    token=two["code"])[0] == 200
+        for _ in range(40):
+            _, board = call(sharded, "GET", "/class/status", token=token)
+            if board["seats"][1]["steps"][0]["status"] == "done":
+                break
+            time.sleep(0.5)
+        assert board["seats"][1]["steps"][0]["status"] == "done", board["seats"][1]["steps"][0]
     finally:
         sharded.stop()
