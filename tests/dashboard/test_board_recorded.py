@@ -77,6 +77,9 @@ async def test_seat_panes_read_the_account_through_the_class_api(frozen_sim):
             assert "denied AccessDenied" in " ".join(str(c) for c in attacker.get_row_at(0))
             shell = screen.query_one(SeatShellPane)
             assert shell.last_data[0] == facts["instance_id"]  # its history, read-only
+            assert shell.shown == ()  # nothing run there yet, and it says so
+            assert "No command has been run" in "".join(
+                str(line.text) for line in screen.query_one("#shell-log").lines)
             assert not screen.query("#shell-input")  # nothing to type a command into
             assert not [p for p, _ in server.posts]  # reads only: nothing posted
     finally:

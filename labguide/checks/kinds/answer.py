@@ -44,19 +44,30 @@ def judge(question: Question, given: str, ctx: RoundContext) -> Verdict:
         if not values:  # stops with why the account cannot tell yet
             need_fact(ctx, expect.fact_names[0], expect.fact_names[0].replace("_", " "))
         ok = any(_same(given, value) for value in values)
-        expected = " or ".join(f"the {name.replace('_', ' ')} read from the account"
-                               for name in expect.fact_names)
     elif isinstance(expect, ChoiceAnswer):
         ok = _pick(given, expect) in {_norm(c) for c in expect.correct}
-        expected = "one of the listed choices"
     elif isinstance(expect, PatternAnswer):
         ok = full_match(expect.pattern, given.strip())
-        expected = "an answer of the expected form"
     else:  # pragma: no cover - the model admits only the three kinds
         return Verdict("error", f"unknown expectation {type(expect).__name__}")
+    expected = expected_text(question)
     if ok:
         return Verdict("passed", "right answer", expected, shown)
     return Verdict("failed", f"{shown!r} is not the answer; see the hints", expected, shown)
+
+
+def expected_text(question: Question) -> str:
+    """What a right answer is, in words that give nothing away (a check's `expected`,
+    and the class dashboard's for an answer judged in the participant's app)."""
+    expect = question.expect
+    if isinstance(expect, FactAnswer):
+        return " or ".join(f"the {name.replace('_', ' ')} read from the account"
+                           for name in expect.fact_names)
+    if isinstance(expect, ChoiceAnswer):
+        return "one of the listed choices"
+    if isinstance(expect, PatternAnswer):
+        return "an answer of the expected form"
+    return "any answer"
 
 
 def _norm(text: str) -> str:

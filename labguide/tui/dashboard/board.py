@@ -45,6 +45,9 @@ SORTS = (  # label, key (ascending), reversed
 )
 _STATUS_ORDER = {"error": 0, "idle": 1, "active": 2, "not joined": 3, "done": 4}
 QUICK_FILTERS = ("", "help", "failing", "stuck", "idle", "not joined", "done")
+# The per-step stats' widths, for the longest value each can take (a width taken from the
+# first refresh cut "3m05s" to "3m…" once times grew; seen in tmux); the title fits itself.
+STATS_WIDTHS = (2, None, 12, 6, 9, 11, 6)
 
 
 class BoardScreen(PolledScreen):
@@ -226,7 +229,8 @@ class BoardScreen(PolledScreen):
         for stats in self.query("#step-stats, #step-summary").results(DataTable):
             if [str(c.label) for c in stats.ordered_columns] != stats_columns:
                 stats.clear(columns=True)
-                stats.add_columns(*stats_columns)
+                for label, width in zip(stats_columns, STATS_WIDTHS, strict=True):
+                    stats.add_column(label, width=width)
             sync_table(stats, stats_rows)
         if shown.grid is not None:
             self._show_grid(shown.grid)

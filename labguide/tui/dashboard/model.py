@@ -21,6 +21,9 @@ from labguide.awstime import instant, to_utc
 IDLE_AFTER = timedelta(minutes=5)
 STUCK_AFTER = timedelta(minutes=2)  # under this, nobody is stuck (a whole class at 28 s is not)
 MIN_SAMPLES_FOR_P75 = 4  # below this, a quartile of the class says nothing
+# Stuck is clearly over the p75: a class that opened a step together sits at the p75 to
+# the second, and one seat a few milliseconds later was flagged (seen in tmux).
+OVER_P75 = 1.1
 STATUS_ICONS = {"not joined": "·", "active": "●", "idle": "◌", "done": "✓", "error": "⚠"}
 CELL_ICONS = {"done": "✓", "in-progress": "◐", "failing": "✗", "not-started": "○"}
 FLAGS = ("help", "failing", "stuck", "idle")
@@ -221,7 +224,7 @@ class ClassView:
                 row.on_step = current.seconds_on(now)
                 limit = p75.get(current.id)
                 row.slow = bool(limit is not None and row.on_step is not None
-                                and row.on_step > limit
+                                and row.on_step > limit * OVER_P75
                                 and row.on_step >= stuck_after.total_seconds())
             row.flags = _flags(row)
         return cls(scenario=str(status.get("scenario", "")), now=now,

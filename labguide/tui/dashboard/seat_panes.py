@@ -69,11 +69,11 @@ class SeatShellPane(Pane):
     """The seat's instance shell, read-only: what was run there and what it printed."""
 
     name_ = "shell"
-    title = f"{PANE_TITLES['shell']} (read-only: the seat's Run Command history)"
+    title = f"{PANE_TITLES['shell']} (read-only)"
 
     def __init__(self, session: Any, **kwargs: Any) -> None:
         super().__init__(session, **kwargs)
-        self.shown: tuple = ()
+        self.shown: tuple | None = None  # the history on screen (None: nothing yet)
 
     def compose_body(self) -> ComposeResult:
         yield RichLog(id="shell-log", wrap=True, markup=False, highlight=False)
@@ -105,7 +105,7 @@ class SeatShellPane(Pane):
             self.set_status("The instance is not known yet.")
             return
         instance_id, history = data
-        self.border_title = f"sh-4.2$ on {instance_id} (read-only)"
+        self.border_title = f"sh-4.2$ on {instance_id}: its Run Command history (read-only)"
         if history == self.shown:
             return
         from labguide.actions import redact_secrets
