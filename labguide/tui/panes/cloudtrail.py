@@ -100,11 +100,12 @@ class CloudTrailPane(Pane):
         sync_table(self.query_one(DataTable), rows)
         shown = self.applied.describe()
         where = " + ".join(data.regions)
+        events = "event" if len(rows) == 1 else "events"
         if shown:
-            note = f"{len(rows)} events with {shown} ({where})"
+            note = f"{len(rows)} {events} with {shown} ({where})"
         else:
-            note = (f"{len(rows)} newest events ({where}); / filters by access key, "
-                    "event name or source IP")
+            note = (f"{len(rows)} newest {events} ({where}); / filters by access key, "
+                    "event name or source IP (Tab to the next field)")
         if not data.complete:
             note += f"; searched the newest {data.scanned}"
         if self.typed() != self.applied:
