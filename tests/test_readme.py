@@ -33,6 +33,7 @@ def test_every_documented_command_parses() -> None:
     for argv in (
         ["run", "compromised-iam-credentials"],
         ["run", "compromised-iam-credentials", "--reset", "--yes"],
+        ["rewind", "compromised-iam-credentials", "--step", "filter-key", "--yes"],
         ["list"],
         ["validate", "scenarios/x.yaml"],
         ["schema"],

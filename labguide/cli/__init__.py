@@ -83,6 +83,15 @@ def build_parser() -> argparse.ArgumentParser:
                      help="reload the scenario file and its content when they change, keeping "
                      "the account and progress; problems are shown in place")
 
+    rewind = sub.add_parser(
+        "rewind", help="put the simulated account back to a step's start (the app's R)",
+        epilog="While the app is closed. The next `labguide run SCENARIO` opens the step on "
+        "the account as it was when the step was first opened; answers are kept.")
+    rewind.add_argument("scenario", help="bundled id or path to a YAML file")
+    rewind.add_argument("--step", metavar="ID", help="the step to go back to (default: the "
+                        "current one: restart it)")
+    rewind.add_argument("--yes", action="store_true", help="do not ask")
+
     sub.add_parser("list", help="list bundled scenarios")
 
     validate = sub.add_parser("validate", help="validate scenario files")
@@ -234,6 +243,10 @@ def dispatch(args: argparse.Namespace) -> int:
         return cmd_serve(args)
     if command == "class":
         return _dispatch_class(args)
+    if command == "rewind":
+        from labguide.cli.rewind_cmd import cmd_rewind
+
+        return cmd_rewind(args)
     if command in ("join", "answer"):
         from labguide.cli import join_cmd
 

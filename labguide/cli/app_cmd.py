@@ -75,6 +75,7 @@ def run_app(args: argparse.Namespace) -> int:
 def _confirm_reset(args: argparse.Namespace, scenario: str | None, loaded, connection) -> None:
     """--reset forgets saved progress: asked first on a terminal, else --yes is needed;
     nothing saved means nothing to ask. UserError (exit 2, nothing changed) if not confirmed."""
+    from labguide.cli.confirm import confirm_or_refuse
     from labguide.lab.connection import SIM_ACCOUNT_KEY
     from labguide.progress import ProgressStore, progress_db_path
     from labguide.scenario import load_scenario
@@ -99,16 +100,7 @@ def _confirm_reset(args: argparse.Namespace, scenario: str | None, loaded, conne
     what = (f"your progress in {loaded.scenario.id} on {where}: {len(saved.steps_done)}/{total} "
             f"steps done, {len(saved.answers)} answer(s)"
             + ("; the simulated account starts over too" if connection is None else ""))
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise UserError(f"--reset would forget {what}; nothing was changed: add --yes to "
-                        "start over")
-    print(f"--reset forgets {what}.", flush=True)
-    try:
-        reply = input("Start over? Type yes to confirm: ")
-    except EOFError:
-        reply = ""
-    if reply.strip().lower() not in ("y", "yes"):
-        raise UserError("not reset: nothing was changed")
+    confirm_or_refuse(f"--reset would forget {what}", "Start over?", yes=False)
 
 
 def _check_target_options(kind: str, args: argparse.Namespace) -> None:

@@ -62,7 +62,10 @@ class LabSession:
         # Rewinds (labguide.lab.rewind): a round read before the latest one is dropped, and
         # the kept answers of rewound steps are judged again after the next round.
         self.rewinds = 0
-        self.rejudge: set[tuple[str, str]] = set()
+        # Unjudged answers (a rewind, in the app or `labguide rewind`): judged after a round.
+        self.rejudge: set[tuple[str, str]] = {key for key, saved in progress.answers.items()
+                                              if saved.correct is None}
+        self.rejudged = False  # the last round judged kept answers again (cards refresh)
         connection.on_ready(lambda: self._mark_opened(self.current_step_id()))
 
     def emit(self, kind: str, step_id: str, question_id: str | None = None,
@@ -240,6 +243,7 @@ class LabSession:
             result = result.result
         self.facts.update(result.facts)
         self.fact_reasons = dict(getattr(result, "fact_reasons", {}) or {})
+        self.rejudged = bool(self.rejudge)
         if self.rejudge:
             self._judge_again()
         self.last_refresh = now

@@ -396,9 +396,12 @@ class ProgressStore:
 
     def forget_steps(self, scenario_id: str, account: str, step_ids: list[str]) -> None:
         """Forget which checks of these steps passed and that they were done (a rewind: the
-        next check round judges them again); answers, hints and reveals are kept."""
+        next check round judges them again); answers, hints and reveals are kept, the
+        answers unjudged (correct NULL) until the app judges them again."""
+        keys = [(scenario_id, account, step_id) for step_id in step_ids]
         with self._transaction() as cur:
             for table in ("checks_passed", "steps_done"):
                 cur.executemany(
-                    f"DELETE FROM {table} WHERE scenario_id=? AND account=? AND step_id=?",
-                    [(scenario_id, account, step_id) for step_id in step_ids])
+                    f"DELETE FROM {table} WHERE scenario_id=? AND account=? AND step_id=?", keys)
+            cur.executemany("UPDATE answers SET correct=NULL WHERE scenario_id=? AND "
+                            "account=? AND step_id=?", keys)

@@ -44,7 +44,7 @@ def test_without_a_terminal_reset_needs_yes_and_changes_nothing(saved_progress, 
     assert code == 2
     assert "--reset would forget your progress in compromised-iam-credentials on the " \
            "simulator: 1/7 steps done, 1 answer(s)" in err
-    assert "add --yes" in err and "Traceback" not in err
+    assert "add --yes to go ahead" in err and "Traceback" not in err
     assert "alert" in progress().steps_done  # kept
 
 
@@ -52,9 +52,9 @@ def test_on_a_terminal_it_asks(saved_progress, monkeypatch, capsys):
     monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
     monkeypatch.setattr("builtins.input", lambda prompt: "no")
-    with pytest.raises(UserError, match="not reset: nothing was changed"):
+    with pytest.raises(UserError, match="not done: nothing was changed"):
         _confirm_reset(args(), SCENARIO, None, None)
-    assert "--reset forgets your progress" in capsys.readouterr().out
+    assert "--reset would forget your progress" in capsys.readouterr().out
     monkeypatch.setattr("builtins.input", lambda prompt: "yes")
     _confirm_reset(args(), SCENARIO, None, None)  # confirmed: the app resets
 

@@ -454,6 +454,9 @@ class LabScreen(RunBlocks, ActionHost, Screen):
         self.check_error = None
         facts_before = dict(self.session.facts)
         newly_done = self.session.apply_round(message.result, self.app.now())
+        if self.session.rejudged:  # kept answers judged again (a rewind): their verdicts
+            for card in self.query_one(StepView).cards():
+                card.show_saved_verdict()
         if self.session.facts != facts_before and self.panes_ready:
             # Newly discovered facts (the role, the instance) let panes show more: now
             # (the hidden ones once shown).

@@ -55,8 +55,14 @@ class QuestionCard(Vertical):
         saved = self.session.saved_answer(self.step_id, self.question.id)
         if saved is not None:
             self.query_one(Input).value = saved.text
-            self._show_verdict(saved.correct, None)
+        self.show_saved_verdict()
         self.refresh_reveals()
+
+    def show_saved_verdict(self) -> None:
+        """The saved answer's verdict (judged again after a rewind)."""
+        saved = self.session.saved_answer(self.step_id, self.question.id)
+        if saved is not None:
+            self._show_verdict(saved.correct, None)
 
     def refresh_reveals(self) -> None:
         shown = self.session.hints_shown(self.step_id, self.question.id)
