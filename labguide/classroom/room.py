@@ -676,6 +676,9 @@ def _event_summary(event: dict) -> str:
         return "asked for help" if payload.get("on", True) else "lowered the hand"
     if kind == "check-failed":
         return f"{payload.get('check')}: {payload.get('summary')}"
+    if kind == "report-check":  # the app's round: a check's status changed
+        return (f"{payload.get('check')} {payload.get('status')} (in the app): "
+                f"{payload.get('summary') or ''}").rstrip(": ")
     if kind == "aws-write":
         return f"{payload.get('service')}:{payload.get('operation')}"
     return kind.replace("report-", "").replace("-", " ").replace("_", " ")

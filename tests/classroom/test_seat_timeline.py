@@ -124,3 +124,13 @@ def test_seat_view_gives_the_instructor_the_panes_facts_and_attacker_calls(serve
     assert all({"at", "service", "api", "allowed"} <= set(c) for c in view["calls"])
     assert call(served, "POST", "/class/seat-view", {"seat": 9},
                 token=token_of(served))[0] == 404
+
+
+def test_an_app_check_report_says_which_check_and_how_it_went(served):
+    code = served.state.seats()[1].join_code
+    call(served, "POST", "/class/report", {"events": [
+        {"kind": "check", "step": "filter-key", "check": "key-filtered", "status": "failed",
+         "summary": "no saved filter names the key"}]}, token=code)
+    reported = _events(served, 2, "report-check")[-1]
+    assert reported["summary"] == ("key-filtered failed (in the app): "
+                                   "no saved filter names the key")

@@ -88,8 +88,8 @@ def tries_cell(row: SeatRow) -> Text:
 def failure_text(row: SeatRow) -> Text:
     """The current step's last failure: its summary, expected versus observed."""
     cell = row.current
-    failure = cell.last_failure if cell else None
-    if not failure:
+    failure = cell.last_failure if cell and cell.status != "done" else None
+    if not failure:  # none, or the step is done since (seen in tmux: a solved step's old one)
         return Text("")
     text = Text(str(failure.get("summary") or "failed"))
     if failure.get("expected") or failure.get("observed"):
