@@ -183,6 +183,9 @@ class Target:
     credentials: Credentials | None = field(default=None, repr=False)
     allow_changes: bool = False
     clock: Callable[[], datetime] | None = field(default=None, repr=False, compare=False)
+    # Lets simulated time pass (seconds): set only where this process owns the account's
+    # world (`labguide test`), so waits move the world clock instead of sleeping.
+    pass_time: Callable[[float], Any] | None = field(default=None, repr=False, compare=False)
     _cache: _ClientCache = field(default_factory=_ClientCache, init=False, repr=False,
                                  compare=False)
 
@@ -190,17 +193,20 @@ class Target:
 
     @classmethod
     def for_simulator(cls, endpoint_url: str, credentials: Any, region: str, *,
-                      clock: Callable[[], datetime] | None = None) -> Target:
+                      clock: Callable[[], datetime] | None = None,
+                      pass_time: Callable[[float], Any] | None = None) -> Target:
         """A simulated account: its endpoint and the learner's keys (any object with
         access_key_id and secret_access_key, such as a world's `learner`); `clock` is the
-        world's time source (e.g. `world.clock.now`), which may run ahead of this machine's."""
+        world's time source (e.g. `world.clock.now`), which may run ahead of this machine's;
+        `pass_time(seconds)` moves that world on (e.g. `world.advance`), for a caller that
+        owns it: waiters then wait on the world clock rather than sleeping."""
         creds = Credentials(
             access_key_id=credentials.access_key_id,
             secret_access_key=credentials.secret_access_key,
             session_token=getattr(credentials, "session_token", None),
         )
         return cls(kind="sim", region=region, endpoint_url=endpoint_url, credentials=creds,
-                   allow_changes=True, clock=clock)
+                   allow_changes=True, clock=clock, pass_time=pass_time)
 
     @classmethod
     def for_endpoint(cls, endpoint_url: str, *, region: str | None, profile: str | None = None,

@@ -170,11 +170,14 @@ class Action:
 
 
 def _wait(target: Target, part: Wait) -> None:
-    local = not target.is_real_account
-    config = {"Delay": 0.05, "MaxAttempts": 200} if local else {}
+    waiter = target.client(part.service).get_waiter(part.waiter)
     try:
-        target.client(part.service).get_waiter(part.waiter).wait(
-            **part.params, **({"WaiterConfig": config} if config else {}))
+        if target.pass_time is not None:
+            _wait_on_world_clock(waiter, part.params, target.pass_time)
+        else:
+            local = not target.is_real_account
+            config = {"Delay": 0.05, "MaxAttempts": 200} if local else {}
+            waiter.wait(**part.params, **({"WaiterConfig": config} if config else {}))
     except bex.WaiterError as exc:
         raise AwsCallFailed(
             f"waiting for {part.waiter.replace('_', ' ')} failed: {exc.kwargs.get('reason')}",
@@ -185,3 +188,18 @@ def _wait(target: Target, part: Wait) -> None:
         raise explain_failure(exc, part.service, cli_text.waiter_operation(
             part.service, part.waiter), target.endpoint_url) from None
 
+
+def _wait_on_world_clock(waiter: Any, params: dict[str, Any], pass_time: Any) -> None:
+    """The waiter as AWS defines it (its delay, its number of attempts, its acceptors), with
+    the delay passed on the world clock: one poll at a time, then `pass_time(delay)`. The
+    same states decide as on AWS, and a wait that would time out there times out here."""
+    delay, attempts = waiter.config.delay, waiter.config.max_attempts
+    for attempt in range(1, attempts + 1):
+        try:
+            waiter.wait(**params, WaiterConfig={"Delay": 0, "MaxAttempts": 1})
+            return
+        except bex.WaiterError as exc:
+            not_yet = str(exc.kwargs.get("reason", "")).startswith("Max attempts exceeded")
+            if not not_yet or attempt == attempts:
+                raise
+        pass_time(delay)

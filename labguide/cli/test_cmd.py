@@ -61,8 +61,10 @@ class Account:
         scenario = loaded.scenario
         self.world = server.add_world(scenario.world.source, dict(scenario.world.params),
                                       region=scenario.region, seed=0, epoch=epoch)
+        # This process owns the world: a waiter's delays pass on its clock, not in sleep.
         self.target = Target.for_simulator(server.endpoint_url, self.world.learner,
-                                           scenario.region, clock=self.world.clock.now)
+                                           scenario.region, clock=self.world.clock.now,
+                                           pass_time=self.world.advance)
         self.runner = CheckRunner(loaded, self.target)
         self.loaded = loaded
 
