@@ -24,6 +24,7 @@ EXTENSION_MODULES: tuple[str, ...] = (
     "labguide.sim.ec2_lifecycle",  # start gives a new LaunchTime and new instance credentials
     "labguide.sim.ssm_shell",  # RunCommand output of a small instance shell (IMDS v1/v2)
     "labguide.sim.cloudtrail",  # event history of every call; LookupEvents
+    "labguide.sim.logs_patterns",  # FilterLogEvents' documented filter pattern syntax
 )
 
 _lock = threading.Lock()

@@ -8,13 +8,22 @@ is the time in the line's syslog stamp (the agent's `timestamp_format`
 read from its start. Events older than 14 days are refused as PutLogEvents refuses them
 (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutLogEvents.html),
 judged on the world's clock, not the wall clock.
+
+What CloudWatch Logs stamps on arrival is the world's too, so a world replays the same:
+an event's `ingestionTime` is the moment it was shipped on the world clock (never before
+its `timestamp`: a line is shipped after it was written), where moto would stamp the
+wall clock, and its `eventId` (a 56-digit number, as CloudWatch Logs gives) comes from
+the agent's own generator, seeded from the world's seed, where moto counts events across
+the whole process.
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from labguide.sim.clock import to_utc
 from labguide.sim.sshd.authlog import line_time
@@ -35,12 +44,13 @@ class LogAgent:
     """Ships new lines of an instance's files to CloudWatch Logs in moto's backend."""
 
     def __init__(self, account_id: str, region: str, files: list[CollectedFile],
-                 read: Callable[[str], str | None]):
+                 read: Callable[[str], str | None], *, seed: int = 0):
         self.account_id = account_id
         self.region = region
         self.files = list(files)
         self._read = read
         self._offsets: dict[str, int] = {}
+        self._ids = random.Random(seed)
 
     def ship(self, now: datetime) -> int:
         """Send every complete line written since the last run; returns how many."""
@@ -80,7 +90,16 @@ class LogAgent:
             events.append({"timestamp": millis, "message": line})
         if events:
             group.put_log_events(collected.log_stream, events)
+            self._stamp_arrival(group.streams[collected.log_stream], len(events), now)
         return len(events)
+
+    def _stamp_arrival(self, stream: Any, count: int, now: datetime) -> None:
+        """The arrival moment (world clock) and the event ids of the `count` events just put."""
+        arrived = int(now.timestamp() * 1000)
+        stream.last_ingestion_time = now.replace(tzinfo=None)  # moto keeps naive UTC
+        for event in stream.events[-count:]:
+            event.ingestion_time = arrived
+            event.event_id = str(self._ids.randrange(10 ** 55, 10 ** 56))
 
 
 def _stamp(line: str, now: datetime) -> datetime:

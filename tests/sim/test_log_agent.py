@@ -76,3 +76,55 @@ def test_creates_group_and_stream_and_reads_a_rotated_file_from_the_start(logs):
 def test_lines_older_than_14_days_are_refused(logs):
     old = syslog_line(NOW - timedelta(days=20), "h", "sshd", 1, "too old") + "\n"
     assert agent({"/var/log/secure": old + line(0, "fresh")}).ship(NOW) == 1
+
+
+# What CloudWatch Logs stamps on arrival (FilteredLogEvent / OutputLogEvent ingestionTime,
+# "the time the event was ingested", and eventId:
+# https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_FilteredLogEvent.html)
+# is the world's: shipped at a moment of the world clock far from this machine's.
+WORLD_NOW = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+
+
+def world_line(seconds, message):
+    return syslog_line(WORLD_NOW + timedelta(seconds=seconds), "ip-10-0-0-15", "sshd", 2200,
+                       message) + "\n"
+
+
+def world_agent(files, seed):
+    return LogAgent(ACCOUNT, REGION, [CollectedFile("/var/log/secure", GROUP, "i-0web")],
+                    read=files.get, seed=seed)
+
+
+def test_arrival_is_stamped_on_the_world_clock_after_the_line_was_written(logs):
+    files = {"/var/log/secure": world_line(-40, "Failed password for root from A port 1 ssh2")
+             + world_line(-7, "Accepted password for alice from A port 2 ssh2")}
+    world_agent(files, seed=1).ship(WORLD_NOW)
+    events = logs.filter_log_events(logGroupName=GROUP)["events"]
+    shipped = int(WORLD_NOW.timestamp() * 1000)
+    assert [e["ingestionTime"] for e in events] == [shipped, shipped]
+    assert all(e["ingestionTime"] >= e["timestamp"] for e in events)  # arrival after writing
+    stream = logs.describe_log_streams(logGroupName=GROUP)["logStreams"][0]
+    assert stream["lastIngestionTime"] == shipped
+
+
+def test_event_ids_come_from_the_seed_and_page_as_moto_pages_them(logs):
+    files = {"/var/log/secure": "".join(world_line(-n, f"line {n}") for n in (30, 20, 10))}
+    world_agent(files, seed=7).ship(WORLD_NOW)
+    first = [e["eventId"] for e in logs.filter_log_events(logGroupName=GROUP)["events"]]
+    assert len(set(first)) == 3 and all(len(i) == 56 and i.isdigit() for i in first)
+    paged, token = [], None
+    while True:  # nextToken names the last event by its id
+        page = logs.filter_log_events(logGroupName=GROUP, limit=1,
+                                      **({"nextToken": token} if token else {}))
+        paged += [e["eventId"] for e in page["events"]]
+        token = page.get("nextToken")
+        if not token:
+            break
+    assert paged == first
+    logs.delete_log_group(logGroupName=GROUP)
+    world_agent(files, seed=7).ship(WORLD_NOW)  # the same world again: the same ids
+    assert [e["eventId"] for e in logs.filter_log_events(logGroupName=GROUP)["events"]] == first
+    logs.delete_log_group(logGroupName=GROUP)
+    world_agent(files, seed=8).ship(WORLD_NOW)  # another seed: other ids
+    assert not set(first) & {
+        e["eventId"] for e in logs.filter_log_events(logGroupName=GROUP)["events"]}

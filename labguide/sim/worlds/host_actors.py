@@ -6,6 +6,7 @@ comes from the world document, nothing here knows an exercise.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -62,11 +63,17 @@ def build_ssh_password_guesses(spec: wm.SshPasswordGuesses, ctx: BuildContext) -
                  guesser.run_round, guesser)
 
 
+def _seed(*parts: str) -> int:
+    """A generator seed from what the world's seed made (the instance id), drawn without
+    taking from the world's random: the ids of everything built after stay as they were."""
+    return int(hashlib.sha256("|".join(parts).encode()).hexdigest()[:16], 16)
+
+
 def build_cloudwatch_agent(spec: wm.CloudWatchAgent, ctx: BuildContext) -> Built:
     instance = ctx.ref(spec.instance, "instance")
     host = InstanceHost(ctx.account_id, ctx.region, instance.id)
     agent = LogAgent(ctx.account_id, ctx.region,
                      [CollectedFile(f.path, f.log_group, f.log_stream) for f in spec.files],
-                     read=host.read)
+                     read=host.read, seed=_seed(ctx.account_id, instance.id, spec.id))
     exposed: dict[str, Any] = {"files": [f.path for f in spec.files]}
     return Built(Namespace(exposed), agent.ship, agent)
