@@ -26,9 +26,10 @@ MAX_FINDINGS = 50
 
 @dataclass(frozen=True)
 class Fact:
-    """A discovered value, or None with why (`reason`); `failure` when the read failed."""
+    """A discovered value (a text, or a list of texts for a list fact), or None with why
+    (`reason`); `failure` when the read failed."""
 
-    value: str | None
+    value: str | list[str] | None
     reason: str = ""
     failure: AwsCallFailed | None = None
 

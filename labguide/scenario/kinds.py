@@ -9,7 +9,7 @@ the lowest layer, imports none of them. Every implementation has one signature:
 - check: run(spec, ctx, step) -> labguide.checks.Verdict
 - pane:  a labguide.tui.panes.base.Pane subclass, built as cls(session, spec=spec)
 
-Adding a kind is adding its model class and one `Kind` line below.
+Adding a kind is adding its model class and one row to its table below.
 """
 
 from __future__ import annotations
@@ -137,16 +137,29 @@ class InstanceKeyFact(Strict):
 
 
 class AwsFact(Strict):
-    """A value read with one AWS call: `select` over the response; a list gives its first item."""
+    """A value read with one AWS call: `select` over the response; a list gives its first
+    item, unless `list: true` keeps them all."""
 
     kind: Literal["aws"]
     description: Text
     call: AwsCall
     select: JmesPath
+    as_list: bool = Field(
+        default=False, alias="list",
+        description="Keep every item the select gives: the fact is a list (e.g. every "
+        "security group of an instance). A param that is exactly `{{ facts.NAME }}` "
+        "passes it whole, as a list; in text it reads as the items joined by commas.",
+        examples=[True])
     extract: str | None = Field(
         default=None, description="A regular expression with one group: the fact is that "
         "group of its first match in the selected text (or in the first list item that "
         "matches).", examples=[r"Accepted password for (\S+) from"])
+
+    @model_validator(mode="after")
+    def _list_or_extract(self) -> AwsFact:
+        if self.as_list and self.extract is not None:
+            raise ValueError("a fact is either a list or extracted from text, not both")
+        return self
 
     @field_validator("extract")
     @classmethod
@@ -170,16 +183,42 @@ class AwsFact(Strict):
 # ----- checks -------------------------------------------------------------------------------
 
 
+def fact_field(default: str | None = None, *kinds: str, description: str | None = None) -> Any:
+    """A check field naming a fact (default: that fact's usual name), accepting facts of
+    `kinds` only (any kind when none is given). CheckBase lists such fields itself."""
+    extra = {"x-fact-kinds": list(kinds)} if kinds else {}
+    described = {"description": description} if description else {}  # else FactName's
+    return Field(... if default is None else default, **described,
+                 json_schema_extra={**extra, "x-names-fact": True})
+
+
+# The facts the special kinds read, each once: its usual name and the fact kinds it accepts.
+DetectorFact = Annotated[FactName, fact_field("detector_id", "guardduty-detector")]
+KeyFact = Annotated[FactName, fact_field("access_key_id", "finding-access-key")]
+RoleFact = Annotated[FactName, fact_field("role_name", "finding-role")]
+SinceFact = Annotated[FactName, fact_field("first_seen", "finding-first-seen")]
+InstanceFact = Annotated[FactName, fact_field("instance_id", "finding-instance")]
+
+
 class CheckBase(Strict):
-    # Fields naming a fact; validation requires the scenario to declare each (defaults too).
-    FACT_FIELDS: ClassVar[tuple[str, ...]] = ()
+    # Fields naming a fact (fact_field); validation requires the scenario to declare each
+    # (defaults too). Filled from the fields by __pydantic_init_subclass__.
     # The fact kinds each of those fields accepts (a role name is no access key).
-    FACT_FIELD_KINDS: ClassVar[dict[str, frozenset[str]]] = {}
     # Fields holding templates over facts (checked by `labguide validate`).
     TEMPLATE_FIELDS: ClassVar[tuple[str, ...]] = ()
 
     id: Slug
     title: Text = Field(description="What the check looks for, in the learner's words.")
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        extras = {name: info.json_schema_extra for name, info in cls.model_fields.items()
+                  if isinstance(info.json_schema_extra, dict)
+                  and info.json_schema_extra.get("x-names-fact")}
+        cls.FACT_FIELDS = tuple(extras)
+        cls.FACT_FIELD_KINDS = {name: frozenset(extra["x-fact-kinds"])
+                                for name, extra in extras.items() if extra.get("x-fact-kinds")}
 
 
 class AnswerCheck(CheckBase):
@@ -192,72 +231,57 @@ class AnswerCheck(CheckBase):
 class FilterOnKeyCheck(CheckBase):
     """A saved GuardDuty filter selects the compromised access key."""
 
-    FACT_FIELDS: ClassVar[tuple[str, ...]] = ("detector", "key")
-    FACT_FIELD_KINDS: ClassVar[dict[str, frozenset[str]]] = {
-        "detector": frozenset({"guardduty-detector"}), "key": frozenset({"finding-access-key"})}
     kind: Literal["guardduty-filter-on-key"]
-    detector: FactName = "detector_id"
-    key: FactName = "access_key_id"
+    detector: DetectorFact
+    key: KeyFact
 
 
 class SessionsRevokedCheck(CheckBase):
     """The role denies everything to sessions issued before a moment after the theft."""
 
-    FACT_FIELDS: ClassVar[tuple[str, ...]] = ("role", "since")
-    FACT_FIELD_KINDS: ClassVar[dict[str, frozenset[str]]] = {
-        "role": frozenset({"finding-role"}), "since": frozenset({"finding-first-seen"})}
     kind: Literal["role-sessions-revoked"]
-    role: FactName = "role_name"
-    since: FactName = "first_seen"
+    role: RoleFact
+    since: SinceFact
 
 
 class InstanceRestartedCheck(CheckBase):
     """The instance is running and was started (not rebooted) after the revocation."""
 
-    FACT_FIELDS: ClassVar[tuple[str, ...]] = ("instance", "role", "since")
-    FACT_FIELD_KINDS: ClassVar[dict[str, frozenset[str]]] = {
-        "instance": frozenset({"finding-instance"}), "role": frozenset({"finding-role"}),
-        "since": frozenset({"finding-first-seen"})}
     kind: Literal["instance-restarted"]
-    instance: FactName = "instance_id"
-    role: FactName = "role_name"
-    since: FactName = "first_seen"
+    instance: InstanceFact
+    role: RoleFact
+    since: SinceFact
 
 
 class KeyRotatedCheck(CheckBase):
     """The instance's metadata credentials are new: another key, issued after the revocation."""
 
-    FACT_FIELDS: ClassVar[tuple[str, ...]] = ("instance", "role", "key", "since")
-    FACT_FIELD_KINDS: ClassVar[dict[str, frozenset[str]]] = {
-        "instance": frozenset({"finding-instance"}), "role": frozenset({"finding-role"}),
-        "key": frozenset({"finding-access-key"}), "since": frozenset({"finding-first-seen"})}
     kind: Literal["instance-key-rotated"]
-    instance: FactName = "instance_id"
-    role: FactName = "role_name"
-    key: FactName = "access_key_id"
-    since: FactName = "first_seen"
+    instance: InstanceFact
+    role: RoleFact
+    key: KeyFact
+    since: SinceFact
 
 
 class GuardDutyFilterCheck(CheckBase):
     """A saved GuardDuty filter (action NOOP) selects the findings whose `field` has the
     value of a fact, as GuardDuty itself lists them under the filter's criteria."""
 
-    FACT_FIELDS: ClassVar[tuple[str, ...]] = ("detector", "value")
     kind: Literal["guardduty-filter"]
     field: str = Field(description="A finding attribute, as FindingCriteria names it.",
                        examples=["resource.instanceDetails.instanceId"])
-    value: FactName = Field(description="The fact whose value the filter must select.")
-    detector: FactName = "detector_id"
+    value: FactName = fact_field(description="The fact whose value the filter must select.")
+    detector: FactName = fact_field("detector_id")
 
 
 class NetworkAclDeniesCheck(CheckBase):
     """The subnet's network ACL drops an address's inbound traffic with an entry aimed at it,
     numbered before any allow that matches (first match wins), not a deny of everyone."""
 
-    FACT_FIELDS: ClassVar[tuple[str, ...]] = ("subnet", "source")
     kind: Literal["network-acl-denies"]
-    subnet: FactName = Field(description="The fact holding the subnet id.")
-    source: FactName = Field(description="The fact holding the address to block (IPv4 or IPv6).")
+    subnet: FactName = fact_field(description="The fact holding the subnet id.")
+    source: FactName = fact_field(description="The fact holding the address to block (IPv4 "
+                                  "or IPv6).")
     protocol: str = Field(default="tcp", description="The traffic judged: tcp, udp, icmp, a "
                           "number, or -1.", examples=["tcp"])
     port: int | None = Field(default=None, ge=0, le=65535, description="The destination "
@@ -287,10 +311,9 @@ class InstanceCommandCheck(CheckBase):
     an expectation on its output: the text, or with `select` a JMESPath over it as JSON.
     Run Command is a change: on a real account it runs only when changes are allowed."""
 
-    FACT_FIELDS: ClassVar[tuple[str, ...]] = ("instance",)
     TEMPLATE_FIELDS: ClassVar[tuple[str, ...]] = ("command", "expected", "expect")
     kind: Literal["instance-command"]
-    instance: FactName = Field(description="The fact holding the instance id.")
+    instance: FactName = fact_field(description="The fact holding the instance id.")
     command: Text = Field(description="Shell commands (a template over facts).",
                           examples=["grep -i '^PasswordAuthentication' /etc/ssh/sshd_config"])
     select: JmesPath | None = Field(default=None, description="Read the output as JSON and "
@@ -319,6 +342,20 @@ class RowAction(Strict):
                           examples=["Delete rule {{ row.RuleNumber }}?"])
 
 
+class TableFilter(Strict):
+    """What the learner types after `/` narrows the rows: passed to the call as one of its
+    parameters (the service filters, as FilterLogEvents' filter pattern does), or, with no
+    `param`, matched against the rows' cells as text (any case)."""
+
+    param: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9]*$")] | None = Field(
+        default=None, description="The call's parameter the typed text is sent as; it "
+        "replaces that parameter's declared value while a filter is set.",
+        examples=["filterPattern"])
+    placeholder: Text | None = Field(
+        default=None, description="What the empty filter bar says (what to type).",
+        examples=['a CloudWatch Logs filter pattern, e.g. "Accepted password"'])
+
+
 class TablePane(Strict):
     """A live table: one AWS read call, its rows, their columns, the selected row as JSON."""
 
@@ -333,6 +370,10 @@ class TablePane(Strict):
     key: JmesPath | None = Field(default=None, description="What identifies a row (default: "
                                  "all its columns).")
     actions: list[RowAction] = Field(default_factory=list)
+    filter: TableFilter | None = Field(
+        default=None, description="A filter bar (`/`): the typed text as a call parameter, "
+        "or a text filter over the rows.",
+        examples=[{"param": "filterPattern"}, {}])
 
     @field_validator("rows", "key")
     @classmethod
@@ -349,43 +390,48 @@ class TablePane(Strict):
 
 # ----- the registry -------------------------------------------------------------------------
 
-_FINDING = "labguide.checks.facts"
-FACT_REGISTRY: dict[str, Kind] = {k.name: k for k in (
-    Kind("guardduty-detector", FindingFact, f"{_FINDING}:detector_fact"),
-    Kind("finding-access-key", FindingFact, f"{_FINDING}:access_key_fact"),
-    Kind("finding-type", FindingFact, f"{_FINDING}:finding_type_fact"),
-    Kind("finding-role", FindingFact, f"{_FINDING}:role_name_fact"),
-    Kind("finding-role-arn", FindingFact, f"{_FINDING}:role_arn_fact"),
-    Kind("finding-instance", FindingFact, f"{_FINDING}:instance_fact"),
-    Kind("finding-first-seen", FindingFact, f"{_FINDING}:first_seen_fact"),
-    Kind("instance-current-key", InstanceKeyFact, f"{_FINDING}:current_key_fact"),
-    Kind("aws", AwsFact, "labguide.checks.kinds.aws:fact"),
-)}
+def registry(package: str, *rows: tuple[Any, ...]) -> dict[str, Kind]:
+    """A registry from its table: rows of (name, model, "module:attribute" under `package`,
+    and for panes the title)."""
+    return {name: Kind(name, model, f"{package}.{where}", *title)
+            for name, model, where, *title in rows}
 
-_CHECKS = "labguide.checks.kinds"
-CHECK_REGISTRY: dict[str, Kind] = {k.name: k for k in (
-    Kind("answer", AnswerCheck, f"{_CHECKS}.answer:run"),
-    Kind("guardduty-filter-on-key", FilterOnKeyCheck, f"{_CHECKS}.filter_on_key:run"),
-    Kind("role-sessions-revoked", SessionsRevokedCheck, f"{_CHECKS}.sessions_revoked:run"),
-    Kind("instance-restarted", InstanceRestartedCheck, f"{_CHECKS}.instance_restarted:run"),
-    Kind("instance-key-rotated", KeyRotatedCheck, f"{_CHECKS}.key_rotated:run"),
-    Kind("aws", AwsCheck, f"{_CHECKS}.aws:run"),
-    Kind("instance-command", InstanceCommandCheck, f"{_CHECKS}.instance_command:run"),
-    Kind("guardduty-filter", GuardDutyFilterCheck, f"{_CHECKS}.guardduty_filter:run"),
-    Kind("network-acl-denies", NetworkAclDeniesCheck, f"{_CHECKS}.network_acl_denies:run"),
-)}
 
-_PANES = "labguide.tui.panes"
-PANE_REGISTRY: dict[str, Kind] = {k.name: k for k in (
-    Kind("alerts", None, f"{_PANES}.alerts:AlertsPane", "E-mail alerts"),
-    Kind("findings", None, f"{_PANES}.findings:FindingsPane", "GuardDuty findings"),
-    Kind("role", None, f"{_PANES}.role:RolePane", "IAM role"),
-    Kind("instance", None, f"{_PANES}.instance:InstancePane", "EC2 instance"),
-    Kind("shell", None, f"{_PANES}.shell:ShellPane", "Instance shell"),
-    Kind("attacker", None, f"{_PANES}.attacker:AttackerPane", "Attacker"),
-    Kind("cloudtrail", None, f"{_PANES}.cloudtrail:CloudTrailPane", "CloudTrail events"),
-    Kind("table", TablePane, f"{_PANES}.table:TablePane"),
-)}
+FACT_REGISTRY = registry(
+    "labguide.checks",
+    ("guardduty-detector", FindingFact, "facts:detector_fact"),
+    ("finding-access-key", FindingFact, "facts:access_key_fact"),
+    ("finding-type", FindingFact, "facts:finding_type_fact"),
+    ("finding-role", FindingFact, "facts:role_name_fact"),
+    ("finding-role-arn", FindingFact, "facts:role_arn_fact"),
+    ("finding-instance", FindingFact, "facts:instance_fact"),
+    ("finding-first-seen", FindingFact, "facts:first_seen_fact"),
+    ("instance-current-key", InstanceKeyFact, "facts:current_key_fact"),
+    ("aws", AwsFact, "kinds.aws:fact"),
+)
+CHECK_REGISTRY = registry(
+    "labguide.checks.kinds",
+    ("answer", AnswerCheck, "answer:run"),
+    ("guardduty-filter-on-key", FilterOnKeyCheck, "filter_on_key:run"),
+    ("role-sessions-revoked", SessionsRevokedCheck, "sessions_revoked:run"),
+    ("instance-restarted", InstanceRestartedCheck, "instance_restarted:run"),
+    ("instance-key-rotated", KeyRotatedCheck, "key_rotated:run"),
+    ("aws", AwsCheck, "aws:run"),
+    ("instance-command", InstanceCommandCheck, "instance_command:run"),
+    ("guardduty-filter", GuardDutyFilterCheck, "guardduty_filter:run"),
+    ("network-acl-denies", NetworkAclDeniesCheck, "network_acl_denies:run"),
+)
+PANE_REGISTRY = registry(
+    "labguide.tui.panes",
+    ("alerts", None, "alerts:AlertsPane", "E-mail alerts"),
+    ("findings", None, "findings:FindingsPane", "GuardDuty findings"),
+    ("role", None, "role:RolePane", "IAM role"),
+    ("instance", None, "instance:InstancePane", "EC2 instance"),
+    ("shell", None, "shell:ShellPane", "Instance shell"),
+    ("attacker", None, "attacker:AttackerPane", "Attacker"),
+    ("cloudtrail", None, "cloudtrail:CloudTrailPane", "CloudTrail events"),
+    ("table", TablePane, "table:TablePane"),
+)
 # Panes a step names directly; `table` panes are declared under the scenario's `panes`.
 BUILTIN_PANES: frozenset[str] = frozenset(n for n, k in PANE_REGISTRY.items() if k.model is None)
 

@@ -11,6 +11,7 @@ error, since a placeholder must never reach an AWS call.
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,12 +21,15 @@ from labguide.errors import UserError
 from labguide.scenario.content import ContentPathError, read_text
 from labguide.scenario.loaded import LoadedScenario
 from labguide.scenario.templates import (
+    NATIVE_TYPES,
     BudgetExceeded,
     FactsNamespace,
     ResultsNamespace,
     ScenarioUndefined,
+    compile_expression,
     compile_template,
     error_line,
+    evaluate_bounded,
     fact_placeholder,
     render_bounded,
 )
@@ -48,6 +52,8 @@ def content_variables(
     namespace = FactsNamespace()
     for name in scenario.facts:
         value = facts.get(name)
+        if isinstance(value, list):  # a list fact reads as its items in prose
+            value = ", ".join(map(str, value)) or None
         namespace[name] = fact_placeholder(name) if value is None else value
     return {
         "scenario": {"id": scenario.id, "title": scenario.title, "region": region},
@@ -123,6 +129,9 @@ def _strict_facts(facts: Mapping[str, Any]) -> FactsNamespace:
 def render_params(value: Any, variables: Mapping[str, Any], *, where: str = "params") -> Any:
     """`value` with every string in it rendered as a template; structure and keys unchanged.
 
+    A string that is exactly one `{{ expression }}` keeps the expression's own value, as in
+    world documents: a list fact stays a list (`GroupIds: "{{ facts.security_group_ids }}"`),
+    a row's number a number and its boolean a boolean. Any other string renders as text.
     Raises ContentError naming the place (e.g. `params.InstanceIds[0]`).
     """
     variables = dict(variables)
@@ -135,10 +144,48 @@ def render_params(value: Any, variables: Mapping[str, Any], *, where: str = "par
     return _render_value(value, variables, where)
 
 
+_ONE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>(?:(?!\}\}).)*)\}\}\s*$", re.DOTALL)
+
+
+def _native(source: str, variables: Mapping[str, Any], where: str) -> Any:
+    """The value of the one expression in `source`, or `_TEXT` when it is not a plain value
+    (an object only its text describes): then it renders as text."""
+    filename = "<solution params expression>"
+    try:
+        value = evaluate_bounded(compile_expression(source, filename), dict(variables),
+                                 filename)
+    except (TemplateError, ArithmeticError, TypeError, ValueError, AttributeError,
+            RecursionError, MemoryError, BudgetExceeded) as exc:
+        message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+        raise ContentError(where, None, message) from None
+    if not isinstance(value, NATIVE_TYPES):
+        return _TEXT
+    return _plain(value)
+
+
+_TEXT = object()
+
+
+def _plain(value: Any) -> Any:
+    """Namespaces and tuples as the plain dicts and lists boto3 takes."""
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
 def _render_value(value: Any, variables: dict[str, Any], where: str) -> Any:
     if isinstance(value, str):
         if "{" not in value:
             return value
+        match = _ONE_EXPRESSION.match(value)
+        if match:
+            native = _native(match["expr"], variables, where)
+            if isinstance(native, str):  # text stays the text, spaces around it included
+                return value[:value.index("{{")] + native + value[value.rindex("}}") + 2:]
+            if native is not _TEXT:
+                return native
         # One compiled template per text, wherever it appears (aliases repeat a text).
         return _render(value, "<solution params>", variables, lines=False, shown=where)
     if isinstance(value, Mapping):

@@ -9,15 +9,17 @@ syntax errors and names a template uses that it will not be given, so
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from types import FrameType, TracebackType
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
+from jinja2 import StrictUndefined, TemplateSyntaxError, Undefined, nodes
+from jinja2.parser import Parser
 from jinja2.sandbox import SandboxedEnvironment
 
 # Longest string or list arithmetic, a filter or a function may build, and largest exponent.
@@ -133,10 +135,11 @@ def make_environment() -> ScenarioEnvironment:
     return env
 
 
-def render_bounded(template: Any, variables: dict[str, Any], filename: str) -> str:
-    """Render within the budgets: at most MAX_OUTPUT_CHARS of output and
-    MAX_RENDER_SECONDS of time. The time limit is a trace function on the template's
-    own frames (line events only there), so loops that print nothing stop too."""
+@contextlib.contextmanager
+def _time_bounded(filename: str) -> Iterator[None]:
+    """At most MAX_RENDER_SECONDS in the template's code. The time limit is a trace function
+    on the template's own frames (line events only there), so loops that print nothing stop
+    too."""
     deadline = time.monotonic() + MAX_RENDER_SECONDS
 
     def on_line(frame: FrameType, event: str, arg: Any) -> Any:
@@ -151,6 +154,15 @@ def render_bounded(template: Any, variables: dict[str, Any], filename: str) -> s
     previous = sys.gettrace()
     sys.settrace(on_call)
     try:
+        yield
+    finally:
+        sys.settrace(previous)
+
+
+def render_bounded(template: Any, variables: dict[str, Any], filename: str) -> str:
+    """Render within the budgets: at most MAX_OUTPUT_CHARS of output and
+    MAX_RENDER_SECONDS of time."""
+    with _time_bounded(filename):
         parts: list[str] = []
         size = 0
         for chunk in template.generate(**variables):
@@ -160,11 +172,63 @@ def render_bounded(template: Any, variables: dict[str, Any], filename: str) -> s
                                      "characters (the budget of a template)")
             parts.append(chunk)
         return "".join(parts)
-    finally:
-        sys.settrace(previous)
+
+
+NATIVE_TYPES = (str, int, float, bool, list, tuple, dict, type(None))
+
+
+def evaluate_bounded(template: Any, variables: dict[str, Any], filename: str) -> Any:
+    """The value of an expression compiled by `compile_expression`, within the same
+    budgets as a rendering (time; its size as text at most MAX_OUTPUT_CHARS). An undefined
+    name anywhere in the value is the error it is in a rendering."""
+    with _time_bounded(filename):
+        context = template.new_context(dict(variables))
+        for _ in template.root_render_func(context):
+            pass
+    value = context.vars.get("result")
+    _check_size(value)
+    return value
+
+
+def _check_size(value: Any) -> None:
+    size, pending = 0, [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, Undefined):
+            str(item)  # StrictUndefined: raises, saying which name is missing
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+            size += 2
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
+            size += 2
+        else:
+            size += len(str(item))
+        if size > MAX_OUTPUT_CHARS:
+            raise BudgetExceeded(f"the expression's value is longer than {MAX_OUTPUT_CHARS} "
+                                 "characters (the budget of a template)")
 
 
 ENVIRONMENT = make_environment()
+
+
+@functools.lru_cache(maxsize=256)
+def compile_expression(source: str, filename: str):
+    """A template that computes one expression into `result` (as Jinja's own
+    compile_expression does), compiled under `filename` so the time budget sees it."""
+    parser = Parser(ENVIRONMENT, source, state="variable")
+    expression = parser.parse_expression()
+    if not parser.stream.eos:
+        raise TemplateSyntaxError("unexpected text after the expression",
+                                  parser.stream.current.lineno, filename, filename)
+    tree = nodes.Template([nodes.Assign(nodes.Name("result", "store"), expression, lineno=1)],
+                          lineno=1)
+    tree.set_environment(ENVIRONMENT)
+    code = ENVIRONMENT.compile(tree, name=filename, filename=filename)
+    return ENVIRONMENT.template_class.from_code(
+        ENVIRONMENT, code, ENVIRONMENT.make_globals(None), None
+    )
 
 
 @functools.lru_cache(maxsize=256)

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import Field
 
-from labguide.scenario.kinds import Kind
+from labguide.scenario.kinds import registry
 from labguide.scenario.types import Strict
 
 LocalId = Annotated[
@@ -415,17 +415,15 @@ class CloudWatchAgent(_Actor):
     files: list[CollectedLogFile] = Field(min_length=1, description="The files it ships.")
 
 
-# The actor kinds, registered once: model and builder (labguide.sim.worlds.actors).
-_ACTORS = "labguide.sim.worlds.actors"
-ACTOR_REGISTRY: dict[str, Kind] = {k.name: k for k in (
-    Kind("aws-api-calls", ApiCallsActor, f"{_ACTORS}:build_api_calls"),
-    Kind("instance-application", InstanceApplication, f"{_ACTORS}:build_instance_application"),
-    Kind("ssm-agent", SsmAgent, f"{_ACTORS}:build_ssm_agent"),
-    Kind("ssh-password-guesses", SshPasswordGuesses,
-         "labguide.sim.worlds.host_actors:build_ssh_password_guesses"),
-    Kind("cloudwatch-agent", CloudWatchAgent,
-         "labguide.sim.worlds.host_actors:build_cloudwatch_agent"),
-)}
+# The actor kinds, registered once: model and builder (under labguide.sim.worlds).
+ACTOR_REGISTRY = registry(
+    "labguide.sim.worlds",
+    ("aws-api-calls", ApiCallsActor, "actors:build_api_calls"),
+    ("instance-application", InstanceApplication, "actors:build_instance_application"),
+    ("ssm-agent", SsmAgent, "actors:build_ssm_agent"),
+    ("ssh-password-guesses", SshPasswordGuesses, "host_actors:build_ssh_password_guesses"),
+    ("cloudwatch-agent", CloudWatchAgent, "host_actors:build_cloudwatch_agent"),
+)
 ActorSpec = Annotated[Union[tuple(k.model for k in ACTOR_REGISTRY.values())],  # noqa: UP007
                       Field(discriminator="kind")]
 ACTOR_CLASSES: dict[str, Any] = {name: k.model for name, k in ACTOR_REGISTRY.items()}

@@ -99,6 +99,35 @@ def test_params_render_every_string_and_keep_structure():
     assert params["Ids"][0] == "{{ facts.instance_id }}"  # the input is not changed
 
 
+def test_a_param_that_is_one_expression_keeps_its_value():
+    # As in world documents: a list fact passes whole where the API takes a list, and a
+    # row's number and boolean stay so (DeleteNetworkAclEntry: RuleNumber int, Egress bool).
+    variables = {"facts": {"group_ids": ["sg-1", "sg-2"], "ip": "203.0.113.9"},
+                 "region": "r", "row": {"RuleNumber": 90, "Egress": False, "Tags": {"a": 1}}}
+    assert render_params({
+        "GroupIds": "{{ facts.group_ids }}", "RuleNumber": "{{ row.RuleNumber }}",
+        "Egress": "{{ row.Egress }}", "Tags": "{{ row.Tags }}",
+        "Cidr": "{{ facts.ip }}/32", "Padded": " {{ facts.ip }} ",
+        "Text": "{{ facts.group_ids | join(',') }}", "Two": "{{ row.RuleNumber }}{{ 1 }}",
+        "Listed": ["{{ facts.group_ids }}"]}, variables) == {
+        "GroupIds": ["sg-1", "sg-2"], "RuleNumber": 90, "Egress": False, "Tags": {"a": 1},
+        "Cidr": "203.0.113.9/32", "Padded": " 203.0.113.9 ", "Text": "sg-1,sg-2",
+        "Two": "901", "Listed": [["sg-1", "sg-2"]]}
+
+
+@pytest.mark.parametrize(("template", "message"), [
+    ("{{ facts.missing }}", "the scenario declares no fact 'missing'"),
+    ("{{ [facts.missing] }}", "the scenario declares no fact 'missing'"),  # inside a list too
+    ("{{ range(10 ** 6) | list }}", "more than the budget"),
+    ("{{ ['x' * 90000, 'y' * 90000, 'z' * 90000] }}", "longer than 200000 characters"),
+    ("{{ lipsum(99999) }}", "longer than 1 s"),
+    ("{{ ''.__class__ }}", "unsafe|has no attribute|access to attribute"),
+])
+def test_an_expression_param_keeps_the_template_budgets(template, message):
+    with pytest.raises(ContentError, match=message):
+        render_params({"P": template}, {"facts": {"group_ids": ["sg-1"]}, "region": "r"})
+
+
 def test_params_refuse_undiscovered_and_unknown_names():
     variables = solution_variables({"instance_id": None}, "eu-west-1")
     with pytest.raises(ContentError, match=r"^params.Ids\[0\]: fact 'instance_id' has not been "

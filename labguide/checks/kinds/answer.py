@@ -38,7 +38,8 @@ def judge(question: Question, given: str, ctx: RoundContext) -> Verdict:
     if expect is None:  # a reflective question: any answer settles it
         return Verdict("passed", "answered", "any answer", shown)
     if isinstance(expect, FactAnswer):
-        values = [v for v in map(ctx.facts.value, expect.fact_names) if v is not None]
+        values = [item for v in map(ctx.facts.value, expect.fact_names) if v is not None
+                  for item in (v if isinstance(v, list) else [v])]  # a list fact: any item
         if not values and _current_key_fact(ctx, expect.fact_names[0]):
             return key_rotated.judge_pasted_key(ctx, expect.fact_names[0], given)
         if not values:  # stops with why the account cannot tell yet

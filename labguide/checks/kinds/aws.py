@@ -68,13 +68,29 @@ def fact(spec: AwsFact, ctx: RoundContext) -> Fact:
     value = select(spec.select, response)
     if spec.extract is not None:
         return _extracted(spec, value)
+    if spec.as_list:
+        return _listed(spec, value)
     if isinstance(value, list):
         value = next((item for item in value if item not in (None, "", [], {})), None)
     if value is None or value == "" or value == {}:
         return Fact(None, f"nothing in the account matches {spec.select!r} of "
                           f"{spec.call.service}:{spec.call.operation} yet")
-    return Fact(value if isinstance(value, str) else json.dumps(value, default=str)
-                if isinstance(value, dict | list) else str(value))
+    return Fact(_text(value))
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, default=str) \
+        if isinstance(value, dict | list) else str(value)
+
+
+def _listed(spec: AwsFact, value: Any) -> Fact:
+    """Every selected item that holds something, as text, in the response's order."""
+    items = value if isinstance(value, list) else [value]
+    kept = [_text(item) for item in items if item not in (None, "", [], {})]
+    if not kept:
+        return Fact(None, f"nothing in the account matches {spec.select!r} of "
+                          f"{spec.call.service}:{spec.call.operation} yet")
+    return Fact(kept)
 
 
 def _extracted(spec: AwsFact, value: Any) -> Fact:

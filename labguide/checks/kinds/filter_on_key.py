@@ -13,6 +13,7 @@ from typing import Any
 from labguide.checks.context import RoundContext
 from labguide.checks.facts import newest_finding
 from labguide.checks.kinds._common import Unmet, need_fact
+from labguide.checks.kinds._saved_filters import filter_names, filters_naming, finding_ids
 from labguide.checks.results import Verdict
 from labguide.scenario.model import FilterOnKeyCheck, Step
 from labguide.target import AwsCallFailed, mask_key, mask_keys
@@ -26,21 +27,13 @@ def run(spec: FilterOnKeyCheck, ctx: RoundContext, step: Step | None = None) -> 
                     f"a saved filter on {KEY_FIELD} = the compromised key")
     expected = f"a saved filter on {KEY_FIELD} = {mask_key(key)}"
     finding = _finding_of(ctx, spec.key)
-    names = _filter_names(ctx, detector)
+    names = filter_names(ctx, detector)
     if not names:
         return Verdict("failed", f"no saved GuardDuty filter selects {mask_key(key)} yet",
                        expected, "no saved filters")
     misses: list[str] = []
-    for name in names:
-        saved = ctx.target.call("guardduty", "GetFilter", DetectorId=detector, FilterName=name)
-        criteria = saved.get("FindingCriteria") or {}
-        condition = (criteria.get("Criterion") or {}).get(KEY_FIELD) or {}
-        if key not in key_values(condition):
-            continue
-        if saved.get("Action") == "ARCHIVE":
-            misses.append(f"'{name}' archives the key's findings (a suppression rule, which "
-                          "hides them); save it with the action NOOP")
-            continue
+    for name, criteria in filters_naming(ctx, detector, names, KEY_FIELD, key, misses,
+                                         "the key's findings"):
         selected, why = _selects(ctx, detector, criteria, finding["Id"])
         if not selected:
             misses.append(f"'{name}' names the key but {why}")
@@ -55,27 +48,15 @@ def run(spec: FilterOnKeyCheck, ctx: RoundContext, step: Step | None = None) -> 
                    f"{count}, none on that key")
 
 
-def key_values(condition: dict[str, Any]) -> list[str]:
-    """The values an Eq/Equals condition lists."""
-    return [str(v).strip() for operator in ("Eq", "Equals") for v in condition.get(operator) or []]
-
-
 def _selects(ctx: RoundContext, detector: str, criteria: dict, finding_id: str) -> tuple[bool, str]:
     """Whether GuardDuty lists the finding under the filter's criteria, else why not."""
-    params: dict[str, Any] = {"DetectorId": detector, "FindingCriteria": criteria,
-                              "MaxResults": 50}
-    while True:
-        try:
-            page = ctx.target.call("guardduty", "ListFindings", **params)
-        except AwsCallFailed as failure:
-            if failure.code in ("BadRequestException", "InvalidInputException"):
-                return False, f"GuardDuty rejects its criteria ({failure.reason})"
-            raise
-        if finding_id in page.get("FindingIds", []):
+    try:
+        if finding_id in finding_ids(ctx, detector, criteria):  # stops at the page holding it
             return True, ""
-        if not page.get("NextToken"):
-            break
-        params["NextToken"] = page["NextToken"]
+    except AwsCallFailed as failure:
+        if failure.code in ("BadRequestException", "InvalidInputException"):
+            return False, f"GuardDuty rejects its criteria ({failure.reason})"
+        raise
     others = {path: condition for path, condition in (criteria.get("Criterion") or {}).items()
               if path != KEY_FIELD}
     if not others:
@@ -98,14 +79,3 @@ def _finding_of(ctx: RoundContext, key_fact: str) -> dict:
     if finding is None:
         raise Unmet(Verdict("failed", "no finding to evaluate the filters on yet"))
     return finding
-
-
-def _filter_names(ctx: RoundContext, detector: str) -> list[str]:
-    names: list[str] = []
-    params: dict = {"DetectorId": detector}
-    while True:
-        page = ctx.target.call("guardduty", "ListFilters", **params)
-        names.extend(page.get("FilterNames", []))
-        if not page.get("NextToken"):
-            return names
-        params["NextToken"] = page["NextToken"]

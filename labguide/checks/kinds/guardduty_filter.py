@@ -10,27 +10,13 @@ hides the very findings the learner needs).
 
 from __future__ import annotations
 
-from typing import Any
-
 from labguide.checks.context import RoundContext
 from labguide.checks.kinds._common import need_fact
-from labguide.checks.kinds.filter_on_key import _filter_names, key_values
+from labguide.checks.kinds._saved_filters import filter_names, filters_naming, finding_ids
 from labguide.checks.results import Verdict
 from labguide.scenario.kinds import GuardDutyFilterCheck
 from labguide.scenario.model import Step
 from labguide.target import AwsCallFailed, mask_keys
-
-
-def _finding_ids(ctx: RoundContext, detector: str, criteria: dict[str, Any]) -> set[str]:
-    params: dict[str, Any] = {"DetectorId": detector, "FindingCriteria": criteria,
-                              "MaxResults": 50}
-    ids: set[str] = set()
-    while True:
-        page = ctx.target.call("guardduty", "ListFindings", **params)
-        ids.update(page.get("FindingIds", []))
-        if not page.get("NextToken"):
-            return ids
-        params["NextToken"] = page["NextToken"]
 
 
 def run(spec: GuardDutyFilterCheck, ctx: RoundContext, step: Step | None = None) -> Verdict:
@@ -38,28 +24,20 @@ def run(spec: GuardDutyFilterCheck, ctx: RoundContext, step: Step | None = None)
     detector = need_fact(ctx, spec.detector, "the GuardDuty detector")
     expected = f"a saved filter on {spec.field} = {value} (action NOOP)"
     ctx_key = ("guardduty-filter-wanted", detector, spec.field, value)
-    wanted = ctx.once(ctx_key, lambda: _finding_ids(
-        ctx, detector, {"Criterion": {spec.field: {"Eq": [value]}}}))
+    wanted = ctx.once(ctx_key, lambda: set(finding_ids(
+        ctx, detector, {"Criterion": {spec.field: {"Eq": [value]}}})))
     if not wanted:
         return Verdict("failed", f"no finding has {spec.field} = {value} yet", expected,
                        "no such finding")
-    names = _filter_names(ctx, detector)
+    names = filter_names(ctx, detector)
     if not names:
         return Verdict("failed", f"no saved GuardDuty filter selects {value} yet", expected,
                        "no saved filters")
     misses: list[str] = []
-    for name in names:
-        saved = ctx.target.call("guardduty", "GetFilter", DetectorId=detector, FilterName=name)
-        criteria = saved.get("FindingCriteria") or {}
-        condition = (criteria.get("Criterion") or {}).get(spec.field) or {}
-        if value not in key_values(condition):
-            continue
-        if saved.get("Action") == "ARCHIVE":
-            misses.append(f"'{name}' archives those findings (a suppression rule hides "
-                          "them); save it with the action NOOP")
-            continue
+    for name, criteria in filters_naming(ctx, detector, names, spec.field, value, misses,
+                                         "those findings"):
         try:
-            selected = _finding_ids(ctx, detector, criteria) & wanted
+            selected = set(finding_ids(ctx, detector, criteria)) & wanted
         except AwsCallFailed as failure:
             if failure.code not in ("BadRequestException", "InvalidInputException"):
                 raise
