@@ -35,13 +35,17 @@ def render_call(call: AwsCall, variables: Mapping[str, Any]) -> dict[str, Any]:
     return shaped_params(call.service, call.operation, params)
 
 
-def read_all(target: Target, call: AwsCall, variables: Mapping[str, Any]) -> Any:
+def read_all(target: Target, call: AwsCall, variables: Mapping[str, Any],
+             given: Mapping[str, Any] | None = None) -> Any:
     """The whole response of `call`: every page when the operation pages (result lists
-    joined, as botocore's paginators do). Failures raise AwsCallFailed."""
+    joined, as botocore's paginators do). `given`: parameters set over the rendered ones,
+    as they are (what a learner typed is text, never a template). Failures raise
+    AwsCallFailed."""
     if Call(call.service, call.operation, {}).changes_account:
         raise NotARead(f"{call.service}:{call.operation} is not a read operation; facts, "
                        "checks and panes only read")
-    return all_pages(target, call.service, call.operation, render_call(call, variables))
+    params = {**render_call(call, variables), **(given or {})}
+    return all_pages(target, call.service, call.operation, params)
 
 
 def all_pages(target: Target, service: str, operation: str, params: dict[str, Any], *,

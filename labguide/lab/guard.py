@@ -21,6 +21,7 @@ class ActionRequest:
     action: Any  # an actions.Action, or a tui PlannedAction (preview + build)
     acknowledge: str | None = None
     confirm: str | None = None
+    question: str | None = None  # the dialog's question, in place of the action's title
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,8 @@ def decide(request: ActionRequest, connection: Any) -> Decision:
             f"Restart with --allow-changes, or run it yourself:\n{action.cli}")
     if request.acknowledge or request.confirm or (changes and real):
         cli = "\n".join(f"  {line}" for line in action.cli.splitlines())
-        body = f"{what}\n\nAccount: {connection.label()}\nAWS CLI equivalent:\n{cli}"
+        body = (f"{request.question or what}\n\nAccount: {connection.label()}\n"
+                f"AWS CLI equivalent:\n{cli}")
         if request.acknowledge:
             return Decision(CONFIRM, "Revoke active sessions?", body,
                             "Revoke active sessions", request.acknowledge)

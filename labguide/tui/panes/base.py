@@ -380,14 +380,14 @@ class Pane(Vertical, can_focus=False):
                                       ("$ " + action.cli, "dim")))
 
     def run_action(self, action: Any, *, on_done: Any = None, acknowledge: str | None = None,
-                   confirm: str | None = None) -> None:
+                   confirm: str | None = None, question: str | None = None) -> None:
         """Ask the screen to run a pane action (labguide.lab.guard decides: refuse on a
         read-only account, confirm when asked, else run on a worker)."""
         from labguide.lab.guard import ActionRequest
         from labguide.tui.messages import ActionRequested
 
-        self.post_message(ActionRequested(
-            self, ActionRequest(action, acknowledge=acknowledge, confirm=confirm), on_done))
+        self.post_message(ActionRequested(self, ActionRequest(
+            action, acknowledge=acknowledge, confirm=confirm, question=question), on_done))
 
     # The ActionRequester protocol (labguide.tui.messages): the screen's answer.
 

@@ -1,9 +1,17 @@
 """A table pane declared in the scenario (kind `table`): one read call, its rows (JMESPath),
-its columns (a JMESPath each), the selected row as JSON below, and the declared row
-actions, each an AWS operation confirmed first and shown with its AWS CLI equivalent.
+its columns (a JMESPath each), the selected row as JSON below, the declared row actions,
+each an AWS operation confirmed first and shown with its AWS CLI equivalent, and an
+optional filter bar (`/`).
 
 A scenario's pane is a subclass made for it (`for_spec`), so its action keys are real
-bindings: they show in the footer and in the help like every other pane's.
+bindings: they show in the footer and in the help like every other pane's. Actions go
+to the screen as ActionRequested (labguide.lab.guard decides and asks first).
+
+The filter is what the scenario declares: with `param`, the typed text is sent as that
+parameter of the call when Enter is pressed (the service filters: a CloudWatch Logs
+filter pattern for FilterLogEvents, exactly what `aws logs filter-log-events
+--filter-pattern` would get); without, the rows whose cells contain the text, in any
+case, as it is typed. Escape clears it.
 """
 
 from __future__ import annotations
@@ -16,7 +24,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Static
 
 from labguide.actions import Action, Call
 from labguide.actions.reads import read_all, render_call, select
@@ -45,12 +53,27 @@ class TablePane(Pane):
         """The pane class for declared pane `name` (its bindings are its row actions)."""
         bindings = [Binding(action.key, f"row_action({index})", action.title)
                     for index, action in enumerate(spec.actions)]
+        if spec.filter is not None:
+            bindings += [Binding("slash", "focus_filter", "Filter"),
+                         Binding("escape", "clear_filter", "Clear filter")]
         bindings.append(Binding("y", "copy_row", "Copy row JSON", show=False))
         return type(f"TablePane_{name.replace('-', '_')}", (cls,),
                     {"name_": name, "title": spec.title, "spec": spec, "BINDINGS": bindings})
 
+    def __init__(self, session: Any, **kwargs: Any) -> None:
+        super().__init__(session, **kwargs)
+        self.filter_text = ""  # the filter applied (Enter, or as typed for a text filter)
+        self._items: dict[str, Any] = {}
+
     def compose_body(self) -> ComposeResult:
-        columns = [Col(f"c{n}", title, max(4, len(title)), 60, flex=n == 0)
+        if self.spec.filter is not None:
+            hint = self.spec.filter.placeholder or (
+                f"{self.spec.filter.param}" if self.spec.filter.param else "text in a row")
+            yield Input(placeholder=f"/ filter: {hint}; Enter applies, Esc clears",
+                        id=f"{self.name_}-filter", classes="table-filter", compact=True)
+        # The first column gives up width in a narrow pane, and takes what its text needs
+        # in a wide one (a log line); the others stay whole up to 60 cells.
+        columns = [Col(f"c{n}", title, max(4, len(title)), 240 if n == 0 else 60, flex=n == 0)
                    for n, title in enumerate(self.spec.columns)]
         yield PaneTable(columns, id=f"{self.name_}-table")
         with VerticalScroll(classes="detail"):
@@ -59,9 +82,16 @@ class TablePane(Pane):
     def _variables(self, target: Any) -> dict[str, Any]:
         return {"facts": dict(self.session.facts), "region": target.region}
 
+    @property
+    def server_filter(self) -> str | None:
+        """The call parameter the filter is sent as, when the service filters."""
+        return self.spec.filter.param if self.spec.filter is not None else None
+
     def fetch(self, target: Any) -> Any:
+        typed = self.filter_text
+        given = {self.server_filter: typed} if self.server_filter and typed else None
         try:
-            response = read_all(target, self.spec.call, self._variables(target))
+            response = read_all(target, self.spec.call, self._variables(target), given)
         except ContentError as exc:  # a fact the call needs is not known yet
             return {"waiting": str(exc)}
         items = select(self.spec.rows, response) or []
@@ -74,7 +104,7 @@ class TablePane(Pane):
                         else json.dumps(cells))
             key = hashlib.sha1(identity.encode()).hexdigest()[:16]
             rows.append((key, cells, item))
-        return {"rows": rows}
+        return {"rows": rows, "sent": typed if given else ""}
 
     def show(self, data: Any) -> None:
         table = self.query_one(DataTable)
@@ -83,11 +113,65 @@ class TablePane(Pane):
             sync_table(table, [])
             self._items = {}
             return
-        self._items = {key: item for key, _, item in data["rows"]}
-        sync_table(table, [(key, cells) for key, cells, _ in data["rows"]])
-        if not data["rows"]:
-            self.set_status("nothing to show yet")
+        rows = data["rows"]
+        if self.filter_text and not self.server_filter:
+            wanted = self.filter_text.casefold()
+            rows = [row for row in rows if any(wanted in cell.casefold() for cell in row[1])]
+        self._items = {key: item for key, _, item in rows}
+        sync_table(table, [(key, cells) for key, cells, _ in rows])
+        self._say_filter(len(rows), len(data["rows"]), data.get("sent", ""))
         self._show_detail()
+
+    def _say_filter(self, shown: int, read: int, sent: str) -> None:
+        """The pane's status line: what the filter keeps, or that there is nothing yet."""
+        many = "row" if shown == 1 else "rows"
+        if self.server_filter and sent:
+            self.set_status(Text.assemble(("filter ", "bold"), f"{self.server_filter} ",
+                                          (sent, "bold"), f": {shown} {many}  (Esc clears)"))
+        elif self.filter_text and not self.server_filter:
+            self.set_status(Text.assemble(("filter ", "bold"), (self.filter_text, "bold"),
+                                          f": {shown} of {read} rows  (Esc clears)"))
+        elif not shown:
+            self.set_status("nothing to show yet")
+        else:
+            self.set_status("")
+
+    # ----- the filter bar ---------------------------------------------------------------------
+
+    def action_focus_filter(self) -> None:
+        self.query_one(f"#{self.name_}-filter", Input).focus()
+
+    def action_clear_filter(self) -> None:
+        self.query_one(f"#{self.name_}-filter", Input).value = ""
+        self._apply_filter("")
+        self.query_one(DataTable).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear_filter":  # shown, and Escape taken, only while a filter is set
+            return bool(self.filter_text)
+        return True
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == f"{self.name_}-filter":
+            event.stop()
+            self._apply_filter(event.value.strip())
+            self.query_one(DataTable).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == f"{self.name_}-filter":
+            event.stop()
+            if not self.server_filter:  # a text filter follows the typing
+                self._apply_filter(event.value.strip())
+
+    def _apply_filter(self, text: str) -> None:
+        changed = text != self.filter_text
+        self.filter_text = text
+        self.refresh_bindings()
+        if self.server_filter:
+            if changed:
+                self.poll_now()  # the service filters: ask again
+        elif self.last_data is not None:
+            self.show(self.last_data)
 
     def on_data_table_row_highlighted(self, _event: Any) -> None:
         self._show_detail()
@@ -107,8 +191,6 @@ class TablePane(Pane):
         self.copy_value(json.dumps(item, default=str) if item is not None else None, "row")
 
     def action_row_action(self, index: int) -> None:
-        from labguide.tui.screens.modals import ConfirmModal
-
         declared = self.spec.actions[index]
         item = self.selected()
         if item is None:
@@ -127,17 +209,9 @@ class TablePane(Pane):
             return
         action = Action(declared.title, (Call(declared.call.service, declared.call.operation,
                                              params),))
-        planned = PlannedAction(action, lambda _target: action)
-        body = f"{question}\n\nAWS CLI equivalent:\n  {action.cli}"
-
-        def confirmed(ok: bool | None) -> None:
-            if ok:
-                self.run_action(planned, on_done=lambda *_: self.poll_now())
-            else:
-                self.notify("Cancelled: nothing was changed.")
-
-        self.app.push_screen(ConfirmModal(declared.title, body, confirm_label="Yes, do it"),
-                             confirmed)
+        self.run_action(PlannedAction(action, lambda _target: action),
+                        on_done=lambda _result: self.poll_now(), confirm=declared.title,
+                        question=question)
 
 
 def _render_text(template: str, variables: dict[str, Any]) -> Any:
