@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Label, OptionList
+from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from labguide.lab import rewind
@@ -48,8 +48,8 @@ class RewindScreen(ModalScreen[str | None]):
         with Vertical(classes="dialog", id="rewind"):
             yield Label("Rewind the simulated account", classes="dialog-title")
             yield OptionList(*options, id="rewind-choices")
-            yield Label(Text("Enter picks (you confirm next) · Esc cancels. Only steps "
-                             "opened on this account are listed."), classes="dialog-note")
+            yield Static(Text("Enter picks (you confirm next) · Esc cancels. Only steps "
+                              "opened on this account are listed."), classes="dialog-note")
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
@@ -92,14 +92,14 @@ def ask_rewind(screen: Any, step_id: str | None = None) -> None:
 def confirm_body(session: Any, step_id: str) -> str:
     ids = session.scenario.step_ids
     later = ids[ids.index(step_id):]
-    last = len(ids)
+    last = len(ids)  # the steps from this one on
     first = ids.index(step_id) + 1
     steps = f"step {first}" if first == last else f"steps {first}-{last}"
     return (f"The simulated account is rebuilt as it was when you first opened "
             f"{step_label(session, step_id)}: everything you changed in it since then is "
             f"undone. The clock does not go back: the attacker's calls since then stay in "
-            f"the logs.\n\nYour answers are kept; {steps} are checked again "
-            f"({len(later)} step{'s' if len(later) != 1 else ''}).")
+            f"the logs.\n\nYour answers are kept; {steps} "
+            f"{'is' if len(later) == 1 else 'are'} checked again.")
 
 
 def confirm_rewind(screen: Any, step_id: str) -> None:
@@ -107,7 +107,7 @@ def confirm_rewind(screen: Any, step_id: str) -> None:
 
     session = screen.session
     restart = step_id == screen.step_id
-    title = (f"Restart this step ({step_label(session, step_id)})?" if restart
+    title = (f"Restart {step_label(session, step_id)}?" if restart
              else f"Go back to the start of {step_label(session, step_id)}?")
 
     def answered(ok: bool | None) -> None:
