@@ -339,10 +339,12 @@ class LabSession:
 
     # ----- text ---------------------------------------------------------------------------
 
-    def render(self, step_id: str) -> str:
+    def render(self, step_id: str, facts: dict[str, str | None] | None = None) -> str:
+        """The step's markdown with `facts` (default: the session's) filled in. Safe in a
+        worker thread given a copy of the facts (the app's thread changes them)."""
         from labguide.scenario import render_step
 
-        return render_step(self.loaded, step_id, self.facts)
+        return render_step(self.loaded, step_id, self.facts if facts is None else facts)
 
     def render_finish(self) -> str:
         from labguide.scenario import render_finish

@@ -1,5 +1,13 @@
 """A step's instructions: the rendered markdown with its callouts as boxes, the step's
-check results, and its tip questions."""
+check results, and its tip questions.
+
+The text is a template rendered in a thread worker (as harlequin runs its IO): a
+template may take up to its budget (labguide.scenario.templates, 1 s) and the keys keep
+answering meanwhile. Each render is numbered; only the newest one's text is shown, so a
+slow render of a step left behind never replaces the text of the step opened since.
+The questions follow once the text is drawn (every Markdown of it mounted), then
+BodyShown, after which the screen mounts its panes and starts the simulator.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +15,13 @@ import textwrap
 from typing import Any
 
 from rich.text import Text
+from textual import work
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Label, Static
+from textual.worker import get_current_worker
 
-from labguide.tui.widgets.callouts import markdown_blocks
+from labguide.tui.widgets.callouts import markdown_parts
 from labguide.tui.widgets.questions import QuestionCard
 
 CHECK_ICONS = {"passed": "✓", "failed": "✗", "error": "⚠", "manual": "…"}
@@ -59,18 +69,30 @@ class StepView(VerticalScroll):
     ALLOW_MAXIMIZE = True
 
     class BodyShown(Message):
-        """A step's text and questions are mounted (the lab screen mounts its panes after the
-        first one, so the text is never behind them)."""
+        """A step's text is drawn and its questions are mounted (the lab screen mounts its
+        panes after the first one, so the text is never behind them)."""
 
         def __init__(self, step_id: str) -> None:
             super().__init__()
             self.step_id = step_id
+
+    class TextRendered(Message):
+        """A render of a step's text finished (in the worker): its markdown, or why not."""
+
+        def __init__(self, step_id: str, number: int, markdown: str | None,
+                     error: str | None) -> None:
+            super().__init__()
+            self.step_id, self.number = step_id, number
+            self.markdown, self.error = markdown, error
 
     def __init__(self, session: Any, **kwargs: Any) -> None:
         super().__init__(id="step-view", **kwargs)
         self.session = session
         self.step_id: str | None = None
         self.rendered: str | None = None
+        self.renders = 0  # renders asked for; the newest one's number is `renders`
+        self._questions_due: str | None = None  # the step whose questions follow its text
+        self._drawing: set[int] = set()  # ids of the text's Markdowns not mounted yet
 
     def compose(self):
         yield Label("", id="step-title")
@@ -94,9 +116,10 @@ class StepView(VerticalScroll):
         self.query_one("#step-title", Label).update(
             Text(f"Step {number} of {total} · {step.title}"))
         self.query_one("#step-questions", Vertical).remove_children()
+        self._questions_due = step_id
         self.refresh_checks()
-        # The text and the questions (many widgets) right after this frame: the step's
-        # title shows at once.
+        # The text after this frame (its render thread would compete with drawing it):
+        # the step's title shows at once.
         self.call_after_refresh(self._show_body, step_id)
         self.scroll_home(animate=False)
 
@@ -104,8 +127,12 @@ class StepView(VerticalScroll):
         if step_id != self.step_id:  # another step was opened meanwhile
             return
         self.refresh_text()
-        # The questions (below the text, many widgets) once the text is drawn.
-        self.call_after_refresh(self._show_questions, step_id)
+
+    def _text_drawn(self) -> None:
+        """Every Markdown of the text is mounted: the questions, after that frame."""
+        step_id, self._questions_due = self._questions_due, None
+        if step_id is not None and step_id == self.step_id:
+            self.call_after_refresh(self._show_questions, step_id)
 
     def _show_questions(self, step_id: str) -> None:
         if step_id != self.step_id:
@@ -115,7 +142,8 @@ class StepView(VerticalScroll):
         questions.remove_children()
         questions.mount_all([QuestionCard(self.session, step_id, question, n)
                              for n, question in enumerate(step.questions, 1)])
-        self.post_message(self.BodyShown(step_id))
+        # Once they are drawn: then the screen's panes (and the simulator's start).
+        self.call_after_refresh(self.post_message, self.BodyShown(step_id))
 
     def refresh_checks(self) -> None:
         if self.step_id is None:
@@ -138,26 +166,51 @@ class StepView(VerticalScroll):
         checks.set_class("failed" in statuses, "-failed")
 
     def refresh_text(self) -> None:
+        """Render the current step's text again (in a thread); shown if it changed."""
         if self.step_id is None:
             return
-        try:
-            markdown = self.session.render(self.step_id)
+        self.renders += 1
+        self._render_text(self.step_id, dict(self.session.facts), self.renders)
+
+    @work(thread=True, exclusive=True, group="step-text", exit_on_error=False)
+    def _render_text(self, step_id: str, facts: dict[str, str | None], number: int) -> None:
+        try:  # within the template budgets (time, size), enforced in this thread
+            markdown, error = self.session.render(step_id, facts), None
         except Exception as exc:  # a broken content file: say where, keep the app running
-            markdown = None
-            error = str(exc)
+            markdown, error = None, str(exc)
+        if not get_current_worker().is_cancelled:  # a newer render replaced this one
+            self.post_message(self.TextRendered(step_id, number, markdown, error))
+
+    def on_step_view_text_rendered(self, message: TextRendered) -> None:
+        message.stop()
+        if message.step_id != self.step_id or message.number != self.renders:
+            return  # stale: a newer render (of this or another step) was asked for since
+        markdown = message.markdown
         if markdown == self.rendered and markdown is not None:
             return
         self.rendered = markdown
         blocks = self.query_one("#step-blocks", Vertical)
         blocks.remove_children()
+        self._drawing.clear()
         if markdown is None:
             blocks.add_class("error")
-            blocks.mount(Static(Text(f"This step's content could not be shown: {error}"),
-                                classes="content-error"))
+            blocks.mount(Static(Text(f"This step's content could not be shown: "
+                                     f"{message.error}"), classes="content-error"))
+            self._text_drawn()
             return
         blocks.remove_class("error")
-        for widget in markdown_blocks(markdown):
-            blocks.mount(widget)
+        parts = markdown_parts(markdown)
+        self._drawing.update(id(document) for _, document in parts)
+        blocks.mount_all([block for block, _ in parts])
+        if not self._drawing:
+            self._text_drawn()
+
+    def on_markdown_table_of_contents_updated(self, message: Any) -> None:
+        """A Markdown of the text has mounted its blocks (Textual parses in a thread)."""
+        if id(message.markdown) in self._drawing:
+            self._drawing.discard(id(message.markdown))
+            if not self._drawing:
+                self._text_drawn()
 
     def cards(self) -> list[QuestionCard]:
         return list(self.query(QuestionCard))
