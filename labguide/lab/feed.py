@@ -10,9 +10,11 @@ next reader tries again.
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from labguide.checks.findings import FindingsRead, read_findings
+if TYPE_CHECKING:  # the reading code (and boto3 under it) loads at the first read, after
+    # the app's first frame, which needs no AWS
+    from labguide.checks.findings import FindingsRead
 
 
 class FindingsFeed:
@@ -43,6 +45,8 @@ class FindingsFeed:
                     mine = self._inflight
                     break
             waiting.wait(30)  # the read in flight; then take it (or read, if it failed)
+        from labguide.checks.findings import read_findings
+
         try:
             value = read_findings(target)
         except BaseException:

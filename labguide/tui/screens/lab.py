@@ -428,9 +428,11 @@ class LabScreen(RunBlocks, ActionHost, Screen):
             self.post_message(message)
 
     def _live_panes(self) -> list[Any]:
+        if not self.panes_ready:  # before the first frame: the panes' code is not loaded yet
+            return []
         from labguide.tui.panes.base import Pane
 
-        return list(self.query(Pane)) if self.panes_ready else []
+        return list(self.query(Pane))
 
     def _poll_round_followers(self) -> None:
         """The panes that show what the round read (the findings): now, from its read."""
