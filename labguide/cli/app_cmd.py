@@ -17,6 +17,16 @@ EXIT_GRACE_SECONDS = 2.0
 
 def run_app(args: argparse.Namespace) -> int:
     """Build and run the app; configuration problems exit 2 before the screen opens."""
+    from labguide.sim.heap import end_start_hold, hold_for_start
+
+    hold_for_start()  # until the first frame (the app ends the hold)
+    try:
+        return _run_app(args)
+    finally:
+        end_start_hold()
+
+
+def _run_app(args: argparse.Namespace) -> int:
     from labguide.lab.connection import Connection, TargetSpec
     from labguide.lab.options import AppOptions
     from labguide.progress.logs import setup_file_logging

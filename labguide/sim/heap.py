@@ -8,6 +8,12 @@ minute of polling. Building under `built_to_last()` does no collections meanwhil
 then freezes what exists (`gc.freeze`), so later full collections only walk objects
 made since; refcounting still frees everything as usual, only cycles among the frozen
 objects wait for `release()`.
+
+The app's own start is alike: the ~250 modules it imports (labguide's, Textual's,
+pydantic's) and the lab screen are long-lived too, and full collections walking them
+while the first frame and the step's text were drawn cost 30-85 ms each (measured,
+gc.callbacks). `hold_for_start()` does no collections from the command line until the
+first frame; `end_start_hold()` then freezes what exists and collects again.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+_start_held = False  # collections off since hold_for_start(), until end_start_hold()
 
 
 @contextmanager
@@ -39,3 +47,21 @@ def settle() -> None:
     """Freeze what was made since: the app's clients, panes and first reads, which live
     as long as the world does."""
     gc.freeze()
+
+
+def hold_for_start() -> None:
+    """No collections while the app starts (imports, first frame): see the module doc."""
+    global _start_held
+    if gc.isenabled():
+        gc.disable()
+        _start_held = True
+
+
+def end_start_hold() -> None:
+    """The app drew its first frame (or ended): freeze what the start made, collect again.
+    Does nothing unless hold_for_start() turned collections off."""
+    global _start_held
+    if _start_held:
+        _start_held = False
+        gc.freeze()
+        gc.enable()

@@ -124,6 +124,12 @@ class LabGuideApp(App):
         else:
             self.action_open_picker()
 
+    def on_ready(self) -> None:
+        """The first frame is drawn: garbage collection again (labguide.sim.heap)."""
+        from labguide.sim.heap import end_start_hold
+
+        end_start_hold()
+
     @staticmethod
     def _cached(ref: str) -> Any:
         """The scenario as validated at an earlier launch, if nothing changed since (a few
