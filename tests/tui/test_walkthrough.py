@@ -26,7 +26,10 @@ from tests.tui.helpers import (
 
 
 async def answer(pilot, app, question_id: str, text: str) -> None:
-    field = app.screen.query_one(f"#question-{app.screen.step_id}-{question_id} Input", Input)
+    selector = f"#question-{app.screen.step_id}-{question_id} Input"
+    # The questions follow the step's text, which renders in a thread.
+    await wait_until(pilot, lambda: app.screen.query(selector), f"question {question_id}")
+    field = app.screen.query_one(selector, Input)
     field.focus()
     field.value = text
     await pilot.press("enter")

@@ -6,9 +6,11 @@ in a dialog. Mixed into LabScreen, beside ActionHost."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from labguide.tui.widgets.codefence import CodeFence
+if TYPE_CHECKING:  # the fences' code (Markdown, markdown_it) loads with the step's text,
+    # after the lab screen's first frame
+    from labguide.tui.widgets.codefence import CodeFence
 
 PLACEHOLDER_MARK = "‹"  # what a fact not found yet renders as (scenario.templates)
 

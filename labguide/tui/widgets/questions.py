@@ -52,6 +52,8 @@ class QuestionCard(Vertical):
         yield Static("", classes="model-answer")
 
     def on_mount(self) -> None:
+        if not self.query(Input):  # removed while it mounted (another step, the app's exit):
+            return  # its parts never came, and nothing is shown
         saved = self.session.saved_answer(self.step_id, self.question.id)
         if saved is not None:
             self.query_one(Input).value = saved.text
