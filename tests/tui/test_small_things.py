@@ -80,6 +80,16 @@ async def test_at_80x24_the_footer_keeps_help_and_quit_and_no_half_key(tmp_path,
         await pilot.pause(0.3)
         wide = footer_keys(pilot.app)
         assert "Next step" in wide and wide.index("Help") > wide.index("Next step")
+        # A pane's own keys too (the role pane: r, y): at 120 columns they pushed Quit and
+        # Help off and cut the last key in half.
+        pilot.app.screen.open_step("revoke-sessions")
+        await pilot.pause(0.3)
+        await pilot.press("t")
+        await pilot.pause(0.3)
+        shown = footer_keys(pilot.app)
+        assert "Revoke sessions" in shown and shown[:2] == ["Help", "Quit"], shown
+        for key in pilot.app.screen.query("FooterKey"):
+            assert key.region.right <= 120, (key.description, key.region)
 
 
 def test_a_long_target_label_gives_way_to_its_short_form_and_the_time():

@@ -17,6 +17,7 @@ from labguide.tui.panes.base import Pane
 class ShellPane(Pane):
     name_ = "shell"
     title = PANE_TITLES["shell"]
+    shows_output = True  # what it runs is answered in the pane: no "done" toast over it
     BINDINGS = [
         Binding("ctrl+l", "clear", "Clear"),
         Binding("y", "copy_output", "Copy last output", show=False),

@@ -20,6 +20,14 @@ log = logging.getLogger(__name__)
 TOAST_WIDTH = 72
 
 
+def toast_title(text: str) -> str:
+    """An action's description as a toast's title: one line, cut at TOAST_WIDTH (a shell
+    command's description holds the whole command: an 8-line toast over its output)."""
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    return first if len(first) <= TOAST_WIDTH and "\n" not in text.strip() else \
+        f"{first[:TOAST_WIDTH - 2].rstrip()} …"
+
+
 def toast_line(cli: str) -> str:
     """A done action's command, one line at most: the whole one stays in the pane's status
     line (8-12-line toasts covered the shell's output)."""
@@ -79,12 +87,14 @@ class ActionHost:
         action = message.action
         if message.error:
             message.requester.action_failed(action, message.error)
-            self.notify(message.error, title=f"{action.describe()} failed", severity="error",
-                        timeout=10)
+            self.notify(message.error, title=f"{toast_title(action.describe())} failed",
+                        severity="error", timeout=10)
         else:
             message.requester.action_succeeded(action, message.result)
-            if not getattr(action, "shows_output", False):  # its output opens: no toast over it
-                self.notify(toast_line(action.cli), title=f"Done: {action.describe()}",
+            # Its output opens, or its requester shows it (the shell pane): no toast over it.
+            if not (getattr(action, "shows_output", False) or
+                    getattr(message.requester, "shows_output", False)):
+                self.notify(toast_line(action.cli), title=f"Done: {toast_title(action.describe())}",
                             timeout=8)
             if message.on_done is not None and message.result is not None:
                 message.on_done(message.result)

@@ -37,8 +37,13 @@ class RewindScreen(ModalScreen[str | None]):
         self.session, self.current, self.step_ids = session, current, step_ids
 
     def compose(self) -> ComposeResult:
-        ordered = [s for s in self.step_ids if s == self.current] + \
-                  [s for s in self.step_ids if s != self.current]
+        # This step first, then the others from the nearest earlier one back.
+        ids = self.session.scenario.step_ids
+        here = ids.index(self.current)
+        ordered = [s for s in self.step_ids if s == self.current] + sorted(
+            (s for s in self.step_ids if s != self.current),
+            key=lambda s: (ids.index(s) > here, -ids.index(s) if ids.index(s) < here
+                           else ids.index(s)))
         options = []
         for step_id in ordered:
             label = step_label(self.session, step_id)
@@ -154,6 +159,7 @@ def rewound(screen: Any, step_id: str, replayed: int) -> None:
         for pane in screen.query(Pane):
             pane.poll_now()
     kept = f"{replayed} of your earlier change{'s' if replayed != 1 else ''} replayed"
-    screen.notify(f"Back at the start of {step_label(screen.session, step_id)} ({kept}); "
-                  f"{len(done.forgotten)} step(s) will be checked again.",
+    again = len(done.forgotten)
+    screen.notify(f"Back at the start of {step_label(screen.session, step_id)}: {kept}; "
+                  f"{again} step{'s' if again != 1 else ''} checked again.",
                   title="Rewound", timeout=8)

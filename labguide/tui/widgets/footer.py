@@ -1,7 +1,8 @@
-"""The lab screen's footer: Textual's, fitted to a narrow terminal.
+"""The lab screen's footer: Textual's, fitted to the terminal.
 
-At 80x24 the footer lost `^q Quit` and `? Help` off its right end (issue 11.8). Below
-NARROW columns it is compact, the longest descriptions are shortened, Help and Quit come
+At 80x24 the footer lost `^q Quit` and `? Help` off its right end (issue 11.8), and at 120
+columns too once a pane's own keys joined the lab's. When the keys do not fit (or below
+NARROW columns) it is compact, the longest descriptions are shortened, Help and Quit come
 first (the two keys a newcomer needs most are never the ones cut), and a key that does
 not fit whole is left out (the help lists every key).
 """
@@ -19,48 +20,44 @@ SHORT = {"next_step": "Next", "previous_step": "Prev", "answer": "Answer",
          "raise_hand": "Hand", "messages": "Messages"}
 
 
-def _width(key: object) -> int:
-    """Cells a compact FooterKey takes: key, space, description, its right margin."""
+def _width(key: object, compact: bool) -> int:
+    """Cells a FooterKey takes: key, description and their padding (compact: one space
+    between them and a one-cell margin)."""
     from rich.text import Text
 
     if not isinstance(key, FooterKey):
         return 0
-    return Text(f"{key.key_display} {key.description}").cell_len + 1
+    return Text(f"{key.key_display} {key.description}").cell_len + (1 if compact else 2)
 
 
 class LabFooter(Footer):
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self._narrow: bool | None = None
-
-    @property
-    def narrow(self) -> bool:
-        return self.app.size.width < NARROW
+    """Textual's footer, unless its keys would not fit: then compact, short labels, Help
+    and Quit first, and only the keys that fit whole (a pane's own keys at 120 columns cut
+    `R Re…` and pushed Quit and Help off too)."""
 
     def compose(self) -> ComposeResult:
         widgets = list(super().compose())
-        if not self.narrow:
+        keys = [w for w in widgets if isinstance(w, FooterKey)]
+        palette = [w for w in keys if w.has_class("-command-palette")]
+        width = self.app.size.width
+        full = sum(_width(w, False) for w in widgets) + 2 * len(palette)
+        fits = full <= width and width >= NARROW
+        if self.compact == fits:
+            self.compact = not fits
+        if fits:
             yield from widgets
             return
-        for widget in widgets:
-            if isinstance(widget, FooterKey):
-                widget.description = SHORT.get(widget.action, widget.description)
-        first = [w for w in widgets if isinstance(w, FooterKey) and w.action in FIRST]
-        first.sort(key=lambda w: FIRST.index(w.action))
-        ordered = first + [w for w in widgets if w not in first]
-        palette = [w for w in ordered if w.has_class("-command-palette")]
-        room = self.app.size.width - sum(_width(w) + 2 for w in palette)
+        for widget in keys:
+            widget.description = SHORT.get(widget.action, widget.description)
+        first = sorted((w for w in keys if w.action in FIRST), key=lambda w: FIRST.index(w.action))
+        ordered = first + [w for w in widgets if w not in first and w not in palette]
+        room = width - sum(_width(w, True) + 2 for w in palette)
         for widget in ordered:
-            if widget in palette:
-                continue
-            room -= _width(widget)
+            room -= _width(widget, True)
             if room < 0:  # a key cut in half reads as nonsense: leave it to the help (?)
                 break
             yield widget
         yield from palette
 
     def on_resize(self) -> None:
-        if self.narrow != self._narrow:
-            self._narrow = self.narrow
-            self.compact = self.narrow
-            self.call_after_refresh(self.recompose)
+        self.call_after_refresh(self.recompose)
