@@ -40,13 +40,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--only", help="profile only this operation (e.g. DescribeInstances)")
+    parser.add_argument("--signatures", action="store_true",
+                        help="check SigV4 signatures, as sim serve and class serve do")
     parser.add_argument("--connections", action="store_true",
                         help="profile the server's connection threads whole (werkzeug's "
                              "HTTP parsing and writing included), on their own CPU clock")
     args = parser.parse_args()
     loaded = load_scenario(SCENARIO)
     scenario = loaded.scenario
-    server = SimServer().start()
+    server = SimServer(check_signatures=args.signatures).start()
     try:
         started = time.perf_counter()
         worlds = [server.add_world(scenario.world.name, dict(scenario.world.params),
@@ -63,7 +65,8 @@ def main() -> None:
             runner.run_round()
         profile = cProfile.Profile()
         lock = threading.Lock()
-        app = server._server.app
+        wsgi = server.wsgi_app  # labguide's WSGI entry: every request passes its _serve
+        app = wsgi._serve
         requests = [0]
         profiled_any = [False]
 
@@ -88,9 +91,9 @@ def main() -> None:
                     row[0] += 1
                     row[1] += time.thread_time() - cpu
 
-        server._server.app = profiled
-        handler_class = server._server.RequestHandlerClass
-        handle_one = handler_class.handle_one_request
+        wsgi._serve = profiled
+        handler_class = getattr(server._server, "RequestHandlerClass", None)
+        handle_one = getattr(handler_class, "handle_one_request", None)
         thread_profiles: list[cProfile.Profile] = []
         finished: list[cProfile.Profile] = []
         connection = threading.local()  # a connection thread's profile
@@ -120,7 +123,7 @@ def main() -> None:
         with ThreadPoolExecutor(4) as pool:
             list(pool.map(lambda i: runners[i % len(runners)].run_round(), range(args.rounds)))
         elapsed = time.perf_counter() - started
-        server._server.app = app  # (connection threads keep their hook until stop() ends them)
+        wsgi._serve = app
         for runner in runners:
             runner.close()
     finally:
