@@ -50,7 +50,7 @@ class ClassApi:
             ("GET", "me"): self._me,
         }
         self._instructor: dict[tuple[str, str], Callable] = {
-            ("GET", "status"): lambda r, b: room.status(),
+            ("GET", "status"): lambda r, b: room.status(board=r.args.get("view") == "board"),
             ("POST", "reset"): lambda r, b: room.reset(_seat(b), _step(b)),
             ("POST", "solve"): lambda r, b: room.solve(_seat(b), _required_step(b)),
             ("POST", "message"): lambda r, b: room.message(str(b.get("text") or ""),

@@ -152,9 +152,10 @@ class ClassClient:
 
     # ----- instructor routes ----------------------------------------------------------------
 
-    def status(self) -> dict[str, Any]:
-        """Every seat in one request (DESIGN.md's `class status --json` shape)."""
-        return self.call("GET", "/class/status")
+    def status(self, view: str | None = None) -> dict[str, Any]:
+        """Every seat in one request (DESIGN.md's `class status --json` shape); view="board":
+        without seats' answers and steps' checks (what the dashboard shows)."""
+        return self.call("GET", "/class/status", query={"view": view} if view else None)
 
     def seat(self, seat: int) -> dict[str, Any]:
         """One seat: its status entry plus `events` (timeline) and `checks` (last results)."""

@@ -134,3 +134,14 @@ def test_an_app_check_report_says_which_check_and_how_it_went(served):
     reported = _events(served, 2, "report-check")[-1]
     assert reported["summary"] == ("key-filtered failed (in the app): "
                                    "no saved filter names the key")
+
+
+def test_the_boards_status_leaves_out_answers_and_checks(served):
+    token = token_of(served)
+    _, full = call(served, "GET", "/class/status", token=token)
+    _, board = call(served, "GET", "/class/status?view=board", token=token)
+    assert "answers" in full["seats"][0] and "checks" in full["seats"][0]["steps"][0]
+    assert "answers" not in board["seats"][0] and "checks" not in board["seats"][0]["steps"][0]
+    for whole, lean in zip(full["seats"], board["seats"], strict=True):
+        for step, cut in zip(whole["steps"], lean["steps"], strict=True):
+            assert {k: v for k, v in step.items() if k != "checks"} == cut

@@ -24,6 +24,7 @@ class RecordedClass:
         self.seat_view = {"facts": facts or {}, "calls": calls or []}  # /class/seat-view
         self.status = json.loads(json.dumps(STATUS))
         self.posts: list[tuple[str, dict]] = []
+        self.status_queries: list[str] = []
         self.down = False
         outer = self
 
@@ -48,7 +49,8 @@ class RecordedClass:
             def do_GET(self):  # noqa: N802
                 if not self._authorized():
                     return
-                if self.path == "/class/status":
+                if self.path.split("?")[0] == "/class/status":
+                    outer.status_queries.append(self.path.partition("?")[2])
                     return self._answer(200, outer.status)
                 if self.path.startswith("/class/seats/"):
                     seat = int(self.path.split("/")[3])

@@ -34,6 +34,7 @@ async def test_board_shows_counts_and_flags(recorded):
         header = str(board.query_one("#class-header").render())
         print(header)
         assert "5 seats" in header and "4 joined" in header
+        assert recorded.status_queries[0] == "view=board"  # the lean status
         table = board.query_one("#seat-table")
         print([str(c) for c in table.get_row("2")])
 

@@ -142,7 +142,7 @@ class BoardScreen(PolledScreen):
         app: Any = self.app
         started = time.perf_counter()
         try:
-            status = app.client.status()
+            status = app.client.status(view="board")
             view = ClassView.build(status, app.now(), idle_after=app.options.idle_after,
                                    stuck_after=app.options.stuck_after, known=self._known)
             shown = self._shown_of(view)
