@@ -8,18 +8,25 @@ marker arrives late (it made the first frame look as slow as the lab screen).
 
     python bench/first_frame.py [--runs 7]
 
-One process per run prints four markers: the app's first frame (Ready), the lab
-screen's first frame (steps, step title, checks, status line, footer), then the step's
-text drawn, then its tip questions. The learner's scenario cache is warmed by the first
-(discarded) launch, as after any launch of the app.
+One labguide process per run prints four markers: the app's first frame (Ready), the
+lab screen's first frame (steps, step title, checks, status line, footer), then the
+step's text drawn (every Markdown of it mounted, then a refresh), then its tip
+questions. The text and questions are compared with a third app: the bare one showing
+that same text (the step's title, rendered text and questions, written by the warm
+launch) in its Markdown: the budget "text and questions within 1.2x of the bare app
+showing the same text". The learner's scenario cache is warmed by the first
+(discarded) launch, as after any launch of the app; both apps get a bytecode cache of
+their own (see bench_env).
 
-Measured 2026-11-28, 7 runs, load average ~1: bare 378-379 ms; labguide's first frame
-(the lab screen) 436-440 ms = 1.15-1.16 (budget 1.2); the step's text 600-636 ms
-(1.58-1.68x), its questions 8 ms later. For scale: the bare app showing the same step
-text instead of its one line takes 514 ms (442 with one line, same run). Before the
-scenario cache (f1db373^): the lab screen at 1.65-1.72x behind a loading screen (1.04x).
-A first launch, or one after a scenario file changed, still validates behind that
-loading screen.
+Measured 2026-12-02 (session 4, see /work/notes/issue-11-perf-note.md for the runs):
+before: first frame 1.66x, text 2.23x and questions 2.27x of the one-line bare app
+(lead, 02:41, environment's bytecode setting, old markers); after the fixes, 5 runs,
+quiet: bare 386 ms, bare with the text 498 ms; labguide first frame 426 ms = 1.10, its
+text and questions 773 ms = 1.55x the bare app showing them.
+Session 2 (2026-11-28): first frame 1.15-1.16 (markers then fired before Textual had
+mounted the Markdown's blocks, and before the scenario cache: 1.65-1.72x behind a
+loading screen). A first launch, or one after a scenario file changed, still validates
+behind that loading screen.
 """
 
 from __future__ import annotations
@@ -92,7 +99,7 @@ def on_ready(self):
 
 _on_mount = LabScreen.on_mount
 
-def lab_frame():  # the first callback after the lab screen's first refresh writes it
+def lab_frame():  # the first callback after the lab screen's first refresh
     os.write(1, b"LAB_FRAME\n")
 
 def on_mount(self):
@@ -101,8 +108,7 @@ def on_mount(self):
 
 _show_body = StepView._show_body
 
-def show_body(self, step_id):  # the step's text, mounted after that frame
-    lab_frame()
+def show_body(self, step_id):  # the step's text: rendered (a thread), then mounted
     _show_body(self, step_id)
     when_drawn(self.query_one("#step-blocks"), lambda: os.write(1, b"LAB_TEXT\n"))
 
