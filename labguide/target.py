@@ -34,7 +34,8 @@ TargetKind = Literal["sim", "endpoint", "aws"]
 # Errors whose code means the credentials themselves were refused.
 _CREDENTIAL_CODES = frozenset({
     "ExpiredToken", "ExpiredTokenException", "RequestExpired", "InvalidClientTokenId",
-    "UnrecognizedClientException", "SignatureDoesNotMatch", "AuthFailure",
+    "UnrecognizedClientException", "SignatureDoesNotMatch", "InvalidSignatureException",
+    "AuthFailure",
     "InvalidAccessKeyId", "InvalidToken", "TokenRefreshRequired",
 })
 _DENIED_CODES = frozenset({

@@ -81,6 +81,7 @@ def stubbed(target: Target, service: str, operation: str, code: str, message: st
                               "guardduty:ListFilters"),
     ("ExpiredTokenException", "expired or invalid"),
     ("UnrecognizedClientException", "expired or invalid"),
+    ("InvalidSignatureException", "expired or invalid"),  # JSON services' bad signature
     ("ThrottlingException", "throttled on guardduty:ListFilters"),
     ("BadRequestException", "BadRequestException on guardduty:ListFilters: no"),
 ])
