@@ -59,6 +59,9 @@ class RoundContext:
     # The app's shared findings read (labguide.checks.findings.FindingsRead), when it has
     # one for this refresh: checks pick their findings from it instead of asking again.
     findings: Callable[[], Any] | None = None
+    # The step the learner is on (the app's rounds): checks that run a command on an
+    # instance run for it alone. None (check, test, the class server): every step's run.
+    focus: str | None = None
 
     def once(self, key: Hashable, compute: Callable[[], T]) -> T:
         return self.memo.get(key, compute)

@@ -53,12 +53,14 @@ class CheckRunner:
 
     def run_round(self, step_ids: Sequence[str] | None = None,
                   answers: Mapping[tuple[str, str], str] | None = None, *,
-                  findings: Callable[[], Any] | None = None) -> RoundResult:
+                  findings: Callable[[], Any] | None = None,
+                  focus: str | None = None) -> RoundResult:
         """Judge the steps; `findings` (a FindingsRead source) is a findings read shared
-        with the app's panes (see labguide.checks.findings)."""
+        with the app's panes (see labguide.checks.findings); `focus` the step the learner
+        is on (RoundContext.focus)."""
         steps = self.steps_for(step_ids)
         ctx = RoundContext(target=self.target, answers=dict(answers or {}), memo=Memo(),
-                           lasting=self._lasting, findings=findings)
+                           lasting=self._lasting, findings=findings, focus=focus)
         facts = discover(self.target, self.scenario.facts, ctx=ctx)
         identity = self._pool.submit(self._account_changed)
         fact_jobs = [self._pool.submit(facts.get, name) for name in facts.names]

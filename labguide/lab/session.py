@@ -231,7 +231,8 @@ class LabSession:
         generation = self.rewinds
         runner = self.runner()
         result = runner.run_round(answers=self.progress.answer_texts(),
-                                  findings=self.findings.source(runner.target))
+                                  findings=self.findings.source(runner.target),
+                                  focus=self.current_step_id())
         return ReadRound(result, generation)
 
     def apply_round(self, result: Any, now: datetime) -> list[str]:

@@ -29,7 +29,8 @@ STEP_FILES = {
 }
 FACTS = {"detector_id": "0123abcd", "instance_id": "i-0abc1234def567890",
          "attacker_ip": "203.0.113.50", "subnet_id": "subnet-0abc", "network_acl_id": "acl-0abc",
-         "security_group_id": "sg-0abc", "log_group": "/threat-detection-wksp/var/log/secure",
+         "security_group_id": "sg-0abc", "security_group_ids": "sg-0abc, sg-0def",
+         "vpc_id": "vpc-0abc", "log_group": "/threat-detection-wksp/var/log/secure",
          "finding_type": "UnauthorizedAccess:EC2/SSHBruteForce", "logged_in_user": "alice"}
 # The step in which the learner finds each fact: no text may show it earlier.
 LEARNED_IN = {"instance_id": "alert", "attacker_ip": "alert", "finding_type": "alert",

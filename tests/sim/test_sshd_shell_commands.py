@@ -71,6 +71,9 @@ def test_ssh_probe_shows_the_running_servers_methods():
     _, err, _ = ssh_command(sh, PROBE, "")
     assert err == "probe@127.0.0.1: Permission denied (publickey,gssapi-keyex,gssapi-with-mic).\n"
     assert "Invalid user probe from 127.0.0.1 port" in sh.host.files["/var/log/secure"]
+    # rsyslog's default template writes the short host name, as the guesser's lines do.
+    assert all(line.split()[3] == "ip-10-0-0-15"
+               for line in sh.host.files["/var/log/secure"].splitlines())
 
 
 def test_ssh_elsewhere_or_unverified_host_key_fails():

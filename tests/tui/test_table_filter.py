@@ -73,6 +73,7 @@ async def test_the_log_pane_sends_a_filter_pattern_and_clears_it(tmp_path, froze
         kept = messages(log)
         assert kept and all("Accepted" in m for m in kept) and len(kept) < len(everything)
         assert "filterPattern Accepted" in status(log) and f"{len(kept)} row" in status(log)
+        assert log.selected()["message"] == kept[0]  # its row left out: back to the first
         assert footer_offers(app, "Clear filter")
         assert app.focused is log.query_one(DataTable)  # Enter goes back to the rows
 

@@ -32,6 +32,11 @@ def run(spec: InstanceCommandCheck, ctx: RoundContext, step: Step | None = None)
         wanted = render_params(operand(spec.expect), values, where=f"check {spec.id} expect")
     except ContentError as exc:
         return Verdict("error", f"check {spec.id}: {exc}")
+    if ctx.focus is not None and step is not None and step.id != ctx.focus:
+        # Each round would run a command on the instance (and, for an SSH probe, write
+        # the host's auth log) for a step the learner is not on: it runs on its own step.
+        return Verdict("manual", f"checked while step {step.id} is open: it runs a command "
+                       f"on instance {instance_id}", expected, "not run: another step is open")
     target = ctx.target
     if target.is_real_account and not target.allow_changes:
         return Verdict("manual", f"reading this runs a command on instance {instance_id} "

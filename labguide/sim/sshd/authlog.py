@@ -16,10 +16,12 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 def syslog_line(at: datetime, hostname: str, program: str, pid: int | None,
                 message: str) -> str:
+    """A line as rsyslog writes it: its default template names the host by its short
+    name (an EC2 instance's ip-10-0-0-15, not the .compute.internal FQDN)."""
     moment = at.astimezone(UTC) if at.tzinfo else at
     tag = f"{program}[{pid}]" if pid is not None else program
     return (f"{_MONTHS[moment.month - 1]} {moment.day:>2} {moment:%H:%M:%S} "
-            f"{hostname} {tag}: {message}")
+            f"{hostname.split('.')[0]} {tag}: {message}")
 
 
 def line_time(line: str, *, year: int) -> datetime | None:

@@ -60,7 +60,8 @@ def sync_table(table: DataTable, rows: list[tuple[str, list[Any]]]) -> None:
     rows, drop gone ones, then reorder (a sort of the row positions; no row is rebuilt).
 
     The cursor stays on the same row key, wherever that row now is: the rows a pane lists
-    newest first arrive above it.
+    newest first arrive above it. When that row is gone (a filter left it out), the cursor
+    goes to the first row.
     """
     if isinstance(table, PaneTable):
         table.fit(rows)
@@ -90,6 +91,8 @@ def sync_table(table: DataTable, rows: list[tuple[str, list[Any]]]) -> None:
                 table.add_row(*[cell_text(c) for c in cells], key=key)
     if keep in wanted_set and table.get_row_index(keep) != table.cursor_row:
         table.move_cursor(row=table.get_row_index(keep), animate=False)
+    elif keep is not None and keep not in wanted_set and table.row_count:
+        table.move_cursor(row=0, animate=False)  # its row is gone: back to the first
 
 
 @dataclass(frozen=True)
