@@ -442,7 +442,9 @@ class WorldDoc(Strict):
     bounds: dict[str, ParamBounds] = Field(default_factory=dict,
                                            description="Bounds on parameters, by name.")
     now: Num = Field(default=0, description="Seconds after the epoch that are 'now' when the "
-                     "world is built (actors have run up to then).")
+                     "world is built (actors have run up to then). Templates may use "
+                     "`guardduty_delay`: the seconds GuardDuty takes to publish what it saw "
+                     "(a finding appears that long after the activity).")
     learner: Learner = Field(default_factory=Learner)
     account: Account = Field(default_factory=Account)
     resources: Resources = Field(default_factory=Resources)

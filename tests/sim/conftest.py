@@ -227,12 +227,14 @@ def build_theft_world():
 
 
 def build_frozen_world(params=None, *, account_id, seed=0, epoch=WORLD_EPOCH):
-    """The world on a frozen clock at its "now" (epoch + 9 min: three attacker rounds done),
-    so that a test's timeline is exact."""
+    """The world on a frozen clock at its "now" (epoch + 9 min: three attacker rounds
+    done, and GuardDuty's publication delay later, so the findings show them), so that a
+    test's timeline is exact."""
     from labguide.sim.clock import SimClock
+    from labguide.sim.guardduty.models import PUBLICATION_DELAY
     from labguide.sim.worlds import build_world
 
-    clock = SimClock(epoch + timedelta(minutes=9), frozen=True)
+    clock = SimClock(epoch + timedelta(minutes=9) + PUBLICATION_DELAY, frozen=True)
     return build_world(WORLD, dict(params or {}), account_id=account_id, region=REGION,
                        seed=seed, epoch=epoch, clock=clock)
 

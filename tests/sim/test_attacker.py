@@ -1,6 +1,7 @@
 """The attacker on a driven clock: allowed and denied calls as in the workshop, denied after
 a revocation dated after its session (not before), still denied after the restart and
-expired only at its session's own expiration; GuardDuty sees every call; the instance's
+expired only at its session's own expiration; GuardDuty sees every call, publishing it
+PUBLICATION_DELAY later (its findings show the calls made up to then); the instance's
 application suffers between revocation and restart.
 
 AWS: temporary credentials cannot be revoked and stay valid until they expire; only a
@@ -16,6 +17,9 @@ from datetime import timedelta
 import boto3
 
 from labguide.sim import instance_credentials
+from labguide.sim.guardduty.models import PUBLICATION_DELAY
+
+DELAY = PUBLICATION_DELAY.total_seconds()
 
 WORKSHOP_ROUND = [("s3", "GetObject", None), ("s3", "ListBuckets", "AccessDenied"),
                   ("cloudtrail", "DescribeTrails", "AccessDenied"),
@@ -40,6 +44,16 @@ def revoke(world, moment):
             "Effect": "Deny", "Action": ["*"], "Resource": ["*"],
             "Condition": {"DateLessThan": {
                 "aws:TokenIssueTime": moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")}}}]}))
+
+
+def published_calls(world):
+    """The attacker's calls GuardDuty has published by now."""
+    cutoff = world.clock.now() - PUBLICATION_DELAY
+    return [c for c in world.attacker.recent_calls() if c.at <= cutoff]
+
+
+def wire(moment):
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def findings(world):
@@ -67,11 +81,18 @@ def test_the_whole_response_on_a_driven_clock(moto_in_process, build_theft_world
 
     # Every interval, one more round; nothing in between.
     calls_before = len(world.attacker.recent_calls())
-    world.advance(119)
+    next_round = world.attacker.recent_calls()[-1].at + timedelta(seconds=120)
+    world.advance((next_round - world.clock.now()).total_seconds() - 1)
     assert len(world.attacker.recent_calls()) == calls_before
     world.advance(1)
     assert len(world.attacker.recent_calls()) == calls_before + 5
-    assert findings(world)["Recon"]["Service"]["Count"] == 8
+    # GuardDuty has not published that round yet; DELAY later it has (and every round
+    # made meanwhile up to DELAY ago): the count is that of the published calls.
+    assert findings(world)["Recon"]["Service"]["Count"] == 6
+    world.advance(DELAY)
+    recon = [c for c in published_calls(world) if c.api.startswith(("List", "Describe"))]
+    assert len(recon) > 6
+    assert findings(world)["Recon"]["Service"]["Count"] == len(recon)
 
     # A revocation dated before the stolen session was issued changes nothing.
     revoke(world, world.truth.stolen_session_issued_at - timedelta(seconds=1))
@@ -84,12 +105,18 @@ def test_the_whole_response_on_a_driven_clock(moto_in_process, build_theft_world
     revoked_at = world.clock.now()
     world.advance(120)
     assert last_round(world) == [(s, a, "AccessDenied") for s, a, _ in WORKSHOP_ROUND]
+    # GuardDuty shows the denied round once it has published it.
+    denied_round_at = world.attacker.recent_calls()[-1].at
+    assert findings(world)["Recon"]["Service"]["EventLastSeen"] < wire(denied_round_at)
+    world.advance(DELAY)
+    assert findings(world)["Recon"]["Service"]["EventLastSeen"] >= wire(denied_round_at)
     access = findings(world)["UnauthorizedAccess"]["Service"]["Action"]["AwsApiCallAction"]
     assert access["Api"] == "DeleteAccountPasswordPolicy"
     assert access["ErrorCode"] == "AccessDenied"
     state = health(world)
     assert state.startswith("degraded: AccessDenied reading s3://")
-    assert state.endswith(f"since {(revoked_at + timedelta(seconds=60)):%Y-%m-%dT%H:%M:%SZ}")
+    assert "since " + (revoked_at + timedelta(seconds=60)).strftime("%Y-%m-%dT%H:%M:%SZ") \
+        in state
 
     # Stop and start: the instance gets new credentials; the stolen key stays denied
     # (explicitly, by the revocation), not expired.
@@ -109,7 +136,8 @@ def test_the_whole_response_on_a_driven_clock(moto_in_process, build_theft_world
     action = after["UnauthorizedAccess"]["Service"]["Action"]["AwsApiCallAction"]
     assert action["ErrorCode"] == "AccessDenied"
     last_seen = after["Recon"]["Service"]["EventLastSeen"]
-    assert last_seen == world.attacker.recent_calls()[-1].at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    assert last_seen == wire(published_calls(world)[-1].at)
+    assert after["Recon"]["UpdatedAt"] == wire(published_calls(world)[-1].at + PUBLICATION_DELAY)
 
     # Only at the session's own expiration (issue + 6 h) does it become ExpiredToken.
     expiry = world.truth.stolen_session_issued_at + timedelta(hours=6)
@@ -117,6 +145,7 @@ def test_the_whole_response_on_a_driven_clock(moto_in_process, build_theft_world
     assert {code for _, _, code in last_round(world)} == {"AccessDenied"}
     world.advance(120)
     assert last_round(world) == [(s, a, "ExpiredToken") for s, a, _ in WORKSHOP_ROUND]
+    world.advance(DELAY)
     action = findings(world)["UnauthorizedAccess"]["Service"]["Action"]["AwsApiCallAction"]
     assert action["ErrorCode"] == "ExpiredToken"
 
@@ -136,8 +165,7 @@ def test_restart_without_revocation_leaves_the_stolen_key_working(
     assert rotated.access_key_id != world.truth.stolen_access_key_id
     after = findings(world)
     assert after["Recon"]["Service"]["Count"] == before["Recon"]["Service"]["Count"] + 2
-    assert after["Recon"]["Service"]["EventLastSeen"] == \
-        world.attacker.recent_calls()[-1].at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    assert after["Recon"]["Service"]["EventLastSeen"] == wire(published_calls(world)[-1].at)
     action = after["UnauthorizedAccess"]["Service"]["Action"]["AwsApiCallAction"]
     assert action["ErrorCode"] == "AccessDenied"  # DeleteAccountPasswordPolicy: not the role's
 

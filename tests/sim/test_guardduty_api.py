@@ -67,8 +67,9 @@ def test_record_api_call_upserts_one_finding_per_type_and_key(gd, backend):
     assert service["Count"] == 2
     assert service["EventFirstSeen"] == "2026-03-01T09:00:00.000Z"
     assert service["EventLastSeen"] == "2026-03-01T09:02:00.000Z"
-    assert finding["UpdatedAt"] == "2026-03-01T09:02:00.000Z"
-    assert finding["CreatedAt"] == "2026-03-01T09:00:00.000Z"
+    # Published five minutes after the activity (labguide.sim.guardduty.models).
+    assert finding["UpdatedAt"] == "2026-03-01T09:07:00.000Z"
+    assert finding["CreatedAt"] == "2026-03-01T09:05:00.000Z"
     call = service["Action"]["AwsApiCallAction"]
     assert call["Api"] == "DeleteBucket" and call["ErrorCode"] == "AccessDenied"
     assert call["CallerType"] == "Remote IP"
@@ -111,7 +112,7 @@ def test_findings_read_are_snapshots_later_calls_and_archiving_do_not_change(gd,
     after = backend.get_findings(detector, [fid], None)[0]
     assert after["service"]["count"] == 2 and after["service"]["archived"] is True
     assert after["service"]["action"]["awsApiCallAction"]["api"] == "DeleteBucket"
-    assert after["updatedAt"] == "2026-03-01T09:03:00.000Z"
+    assert after["updatedAt"] == "2026-03-01T09:08:00.000Z"
     assert list(after) == list(before)  # same keys in the same order (the wire's JSON)
     assert list(after["service"]) == list(before["service"])
     wire = gd.get_findings(DetectorId=detector, FindingIds=[fid])["Findings"][0]
@@ -149,7 +150,7 @@ def test_list_findings_numeric_time_and_archived_criteria(gd, backend):
     early = record(backend, detector, minutes=0)
     late = record(backend, detector, key="ASIALATEKEY000000001", minutes=10)
     gd.archive_findings(DetectorId=detector, FindingIds=[early])
-    cutoff_ms = int((EPOCH + timedelta(minutes=5)).timestamp() * 1000)
+    cutoff_ms = int((EPOCH + timedelta(minutes=8)).timestamp() * 1000)  # 09:05 < it < 09:15
 
     def ids(criterion):
         return set(gd.list_findings(DetectorId=detector,

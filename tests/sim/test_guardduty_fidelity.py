@@ -11,9 +11,8 @@ Sources, newest AWS documentation first:
   privateIpAddress, publicIp, securityGroups, subnetId, vpcId) as in public sample
   findings (e.g. GuardDuty sample findings quoted in github.com/awslabs projects); where a
   sample and the current documentation disagree, the documentation is followed.
-Not modelled (said so in the closing note): GuardDuty's publication delay, which makes
-createdAt/updatedAt later than eventFirstSeen/eventLastSeen in real findings; here they
-are the moments the simulated GuardDuty processed the calls.
+GuardDuty's publication delay (createdAt/updatedAt later than eventFirstSeen/eventLastSeen)
+and the comparison with public findings of the same types: tests/sim/test_guardduty_samples.py.
 """
 
 from __future__ import annotations
@@ -49,9 +48,8 @@ def _unknown_keys(value, shape, path="finding"):
 
 
 def _finding(world):
-    backend = world.guardduty
-    return next(f.to_json() for f in backend.findings.values()
-                if f.to_json()["type"] == FINDING_UNAUTHORIZED)
+    return next(f for f in world.guardduty.visible_findings(now=world.clock.now())
+                if f["type"] == FINDING_UNAUTHORIZED)
 
 
 def test_every_field_is_a_field_of_botocores_finding(fixture_world_factory):
@@ -95,8 +93,7 @@ def test_the_theft_worlds_findings_name_the_bucket_and_the_instance_zone(
     world = build_theft_world()
     from labguide.sim.guardduty.models import guardduty_backends
 
-    findings = [f.to_json() for f in
-                guardduty_backends[world.account_id][world.region].findings.values()]
+    findings = guardduty_backends[world.account_id][world.region].visible_findings()
     unauthorized = next(f for f in findings if f["type"].startswith("UnauthorizedAccess"))
     assert _unknown_keys(unauthorized, _shape()) == []
     action = unauthorized["service"]["action"]["awsApiCallAction"]

@@ -10,6 +10,7 @@ raise its count (guardduty_findings.html, "Finding aggregation").
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import boto3
@@ -115,7 +116,10 @@ def test_malicious_ip_caller_outbound_with_threat_list(gd, backend):
     assert connection["ConnectionDirection"] == "OUTBOUND"
     assert connection["RemotePortDetails"] == {"Port": 443, "PortName": "HTTPS"}
     assert finding["Service"]["Evidence"]["ThreatIntelligenceDetails"] == [
-        {"ThreatListName": "Custom-Threat-List-1"}]
+        {"ThreatListName": "Custom-Threat-List-1", "ThreatNames": []}]
+    # "The threat list ... is listed in the Additional information section" (finding types)
+    assert json.loads(finding["Service"]["AdditionalInfo"]["Value"]) == {
+        "threatListName": "Custom-Threat-List-1"}
     assert "Custom-Threat-List-1" in finding["Description"]
 
 

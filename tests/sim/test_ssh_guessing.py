@@ -16,7 +16,9 @@ from labguide.sim.sshd import UserAccount
 
 REGION = "ap-southeast-2"
 ATTACKER = "203.0.113.50"
-AT = datetime.now(UTC).replace(microsecond=0)
+# An hour ago on the wall clock (this account has no world clock): GuardDuty has
+# published what happened then (it publishes some minutes after the activity).
+AT = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
 BRUTE = "UnauthorizedAccess:EC2/SSHBruteForce"
 CALLER = "UnauthorizedAccess:EC2/MaliciousIPCaller.Custom"
 CONFIG = "PasswordAuthentication yes\nChallengeResponseAuthentication no\nUsePAM yes\n" \

@@ -5,6 +5,17 @@ keep working) with what the workshop needs. Findings are produced by
 `record_api_call`, which the simulated attacker calls once per API call it makes:
 one finding per (finding type, access key), whose count, last-seen time, API and
 error code follow the latest call, as GuardDuty aggregates repeated activity.
+
+GuardDuty reports activity some minutes after it happened: a finding is created, and
+later updated with new occurrences, by the service's processing, so `createdAt` /
+`updatedAt` are later than `service.eventFirstSeen` / `eventLastSeen` ("Created at: the
+time and date when this finding was first created"; "Updated at: the last time this
+finding was updated with new activity", https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_findings-summary.html;
+aggregation: https://docs.aws.amazon.com/guardduty/latest/ug/finding-aggregation.html).
+The delay is not documented; real findings quoted publicly show 2-15 minutes between the
+activity and createdAt/updatedAt. Here every occurrence is published
+`PUBLICATION_DELAY` (5 minutes) after it happened, on the account's world clock: until
+then the finding (or its update) is not visible to ListFindings/GetFindings.
 """
 
 from __future__ import annotations
@@ -12,14 +23,15 @@ from __future__ import annotations
 import copy
 import hashlib
 import threading
-from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from moto.core.base_backend import BackendDict
 from moto.guardduty.models import GuardDutyBackend
 from moto.utilities.utils import get_partition
 
+from labguide.sim.clock import clock_for, to_utc
 from labguide.sim.guardduty.exceptions import BadRequestException
 from labguide.sim.guardduty.findings import (
     CriteriaError,
@@ -29,6 +41,7 @@ from labguide.sim.guardduty.findings import (
 )
 
 SCHEMA_VERSION = "2.0"
+PUBLICATION_DELAY = timedelta(minutes=5)  # activity -> createdAt/updatedAt (see above)
 DEFAULT_SEVERITY = 5.0
 MAX_PAGE = 50
 THREAT_INTEL_FORMATS = ("TXT", "STIX", "OTX_CSV", "ALIEN_VAULT", "PROOF_POINT", "FIRE_EYE")
@@ -111,26 +124,44 @@ def _additional_info(previous: Mapping[str, Any] | None, threat_list_name: str, 
 class Finding:
     """One finding, held in wire form so criteria and responses read the same JSON.
 
-    A published wire dict is never changed: an update replaces `wire` with a new dict
-    (sharing the parts that did not change), under the backend's lock. So a reader that
-    took `to_json()` under that lock holds a consistent snapshot without copying it
-    (a deep copy per finding per request was ~5% of a busy server's CPU); readers must
-    not change what they get."""
+    Each occurrence GuardDuty records makes a new version of the wire dict (sharing the
+    parts that did not change), visible from its publication moment on; a published
+    version is never changed, so a reader that took one under the backend's lock holds
+    a consistent snapshot without copying it (a deep copy per finding per request was
+    ~5% of a busy server's CPU); readers must not change what they get. Archiving is the
+    learner's, kept beside the versions so a later occurrence does not undo it."""
 
-    def __init__(self, wire: dict[str, Any]):
-        self.wire = wire
+    def __init__(self, wire: dict[str, Any], visible_at: datetime):
+        self.versions: list[tuple[datetime, dict[str, Any]]] = [(visible_at, wire)]
+        self.archived: bool | None = None  # None: as the versions say
+
+    @property
+    def newest(self) -> dict[str, Any]:
+        """The latest version, published or not (what the next occurrence builds on)."""
+        return self.versions[-1][1]
 
     @property
     def id(self) -> str:
-        return self.wire["id"]
+        return self.newest["id"]
 
     @property
     def detector_id(self) -> str:
-        return self.wire["service"]["detectorId"]
+        return self.newest["service"]["detectorId"]
 
-    def to_json(self) -> dict[str, Any]:
-        """The finding's current wire form: a snapshot, shared, not to be changed."""
-        return self.wire
+    def add(self, wire: dict[str, Any], visible_at: datetime) -> None:
+        self.versions.append((visible_at, wire))
+
+    def visible(self, now: datetime) -> dict[str, Any] | None:
+        """The version published by `now` (None before the first is); older ones go."""
+        now = to_utc(now)
+        published = [i for i, (at, _) in enumerate(self.versions) if at <= now]
+        if not published:
+            return None
+        del self.versions[:published[-1]]
+        wire = self.versions[0][1]
+        if self.archived is not None and wire["service"]["archived"] != self.archived:
+            wire = {**wire, "service": {**wire["service"], "archived": self.archived}}
+        return wire
 
 
 class ThreatIntelSet:
@@ -177,6 +208,7 @@ class SimGuardDutyBackend(GuardDutyBackend):
 
     def __init__(self, region_name: str, account_id: str):
         super().__init__(region_name, account_id)
+        self.publication_delay = PUBLICATION_DELAY
         self.findings: dict[str, Finding] = {}
         self.threat_intel_sets: dict[str, dict[str, ThreatIntelSet]] = {}
         self.lock = threading.RLock()
@@ -226,24 +258,19 @@ class SimGuardDutyBackend(GuardDutyBackend):
             call["errorCode"] = error_code
         if user_agent:
             call["userAgent"] = user_agent
-        with self.lock:
-            existing = self.findings.get(finding_id)
-            if existing is not None:  # a new snapshot; the published one stays as it was
-                published = existing.wire
-                service = dict(published["service"])
-                service["count"] += 1
-                service["action"] = {**service["action"], "awsApiCallAction": call}
-                service["additionalInfo"] = _additional_info(
-                    service.get("additionalInfo"), threat_list_name, api, when)
-                wire = {**published, "service": service}
-                if when > service["eventLastSeen"]:
-                    service["eventLastSeen"] = when
-                    wire["updatedAt"] = when
-                if when < service["eventFirstSeen"]:
-                    service["eventFirstSeen"] = when
-                wire["title"], wire["description"] = title, description
-                existing.wire = wire
-                return finding_id
+
+        def update(published: dict[str, Any]) -> dict[str, Any]:
+            service = dict(published["service"])
+            service["count"] += 1
+            service["action"] = {**service["action"], "awsApiCallAction": call}
+            service["additionalInfo"] = _additional_info(
+                service.get("additionalInfo"), threat_list_name, api, when)
+            service["eventLastSeen"] = max(service["eventLastSeen"], when)
+            service["eventFirstSeen"] = min(service["eventFirstSeen"], when)
+            return {**published, "service": service, "title": title,
+                    "description": description}
+
+        def first() -> dict[str, Any]:
             resource: dict[str, Any] = {
                 "resourceType": "Instance" if ":EC2/" in finding_type else "AccessKey",
                 "accessKeyDetails": key_details,
@@ -251,11 +278,11 @@ class SimGuardDutyBackend(GuardDutyBackend):
             if instance_details:
                 resource["instanceDetails"] = to_wire_keys(dict(instance_details))
             partition = get_partition(self.region_name)
-            wire = {
+            return {
                 "accountId": self.account_id,
                 "arn": f"arn:{partition}:guardduty:{self.region_name}:{self.account_id}:"
                        f"detector/{detector_id}/finding/{finding_id}",
-                "createdAt": when,
+                "createdAt": None,  # the publication moments: record_occurrence
                 "description": description,
                 "id": finding_id,
                 "partition": partition,
@@ -281,15 +308,43 @@ class SimGuardDutyBackend(GuardDutyBackend):
                 "severity": float(severity),
                 "title": title,
                 "type": finding_type,
-                "updatedAt": when,
+                "updatedAt": None,
             }
-            self.findings[finding_id] = Finding(wire)
+
+        return self.record_occurrence(finding_id, at, first, update)
+
+    def record_occurrence(self, finding_id: str, at: datetime,
+                          first: Callable[[], dict[str, Any]],
+                          update: Callable[[dict[str, Any]], dict[str, Any]]) -> str:
+        """One occurrence at `at` of finding `finding_id`: `first()` makes the finding,
+        `update(newest)` the next version of one that exists. It is published
+        `publication_delay` later; createdAt is the first publication, updatedAt the
+        latest (each finding's versions are published in the order they were made)."""
+        visible_at = to_utc(at).replace(microsecond=0) + self.publication_delay
+        with self.lock:
+            existing = self.findings.get(finding_id)
+            if existing is None:
+                stamp = wire_time(visible_at)
+                self.findings[finding_id] = Finding(
+                    {**first(), "createdAt": stamp, "updatedAt": stamp}, visible_at)
+                return finding_id
+            visible_at = max(visible_at, existing.versions[-1][0])
+            existing.add({**update(existing.newest), "updatedAt": wire_time(visible_at)},
+                         visible_at)
             return finding_id
+
+    def visible_findings(self, detector_id: str | None = None,
+                         now: datetime | None = None) -> list[dict[str, Any]]:
+        """Every finding (of the detector) as published by `now` (the account's clock)."""
+        moment = now if now is not None else clock_for(self.account_id).now()
+        with self.lock:
+            shown = [f.visible(moment) for f in self.findings.values()
+                     if detector_id is None or f.detector_id == detector_id]
+        return [wire for wire in shown if wire is not None]
 
     def _detector_findings(self, detector_id: str) -> list[dict[str, Any]]:
         self.get_detector(detector_id)
-        with self.lock:
-            return [f.to_json() for f in self.findings.values() if f.detector_id == detector_id]
+        return self.visible_findings(detector_id)
 
     def _select(self, detector_id: str, finding_criteria: Any, sort_criteria: Any) -> list[dict]:
         try:
@@ -319,15 +374,14 @@ class SimGuardDutyBackend(GuardDutyBackend):
     def _set_archived(self, detector_id: str, finding_ids: Iterable[str], archived: bool) -> None:
         self.get_detector(detector_id)
         with self.lock:
+            now = clock_for(self.account_id).now()
             for finding_id in finding_ids or []:
                 finding = self.findings.get(finding_id)
-                if finding is None or finding.detector_id != detector_id:
+                if finding is None or finding.detector_id != detector_id or \
+                        finding.visible(now) is None:
                     raise BadRequestException(f"The finding {finding_id} does not exist.")
             for finding_id in finding_ids or []:
-                finding = self.findings[finding_id]
-                published = finding.wire
-                finding.wire = {**published,
-                                "service": {**published["service"], "archived": archived}}
+                self.findings[finding_id].archived = archived
 
     def archive_findings(self, detector_id: str, finding_ids: Iterable[str]) -> None:
         self._set_archived(detector_id, finding_ids, True)

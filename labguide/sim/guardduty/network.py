@@ -15,6 +15,7 @@ communicates with an address on a custom threat list, severity medium).
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -24,7 +25,6 @@ from moto.utilities.utils import get_partition
 from labguide.sim.clock import to_utc
 from labguide.sim.guardduty.models import (
     SCHEMA_VERSION,
-    Finding,
     SimGuardDutyBackend,
     remote_ip_details,
     to_wire_keys,
@@ -98,18 +98,13 @@ def record_connection(backend: SimGuardDutyBackend, detector_id: str, *, finding
             "remotePortDetails": port_details(remote_port),
         },
     }
-    with backend.lock:
-        existing = backend.findings.get(finding_id)
-        if existing is not None:  # a new snapshot; the published one stays as it was
-            published = existing.wire
-            service = {**published["service"], "count": published["service"]["count"] + 1,
-                       "action": action}
-            wire = {**published, "service": service}
-            if when > service["eventLastSeen"]:
-                service["eventLastSeen"] = when
-                wire["updatedAt"] = when
-            existing.wire = wire
-            return finding_id
+    def update(published: dict[str, Any]) -> dict[str, Any]:
+        service = {**published["service"], "count": published["service"]["count"] + 1,
+                   "action": action,
+                   "eventLastSeen": max(published["service"]["eventLastSeen"], when)}
+        return {**published, "service": service}
+
+    def first() -> dict[str, Any]:
         service: dict[str, Any] = {
             "action": action,
             "archived": False,
@@ -120,15 +115,19 @@ def record_connection(backend: SimGuardDutyBackend, detector_id: str, *, finding
             "resourceRole": role,
             "serviceName": "guardduty",
         }
-        if threat_list_name:
+        if threat_list_name:  # "listed in the Additional information section" (finding types)
+            service["additionalInfo"] = {
+                "value": json.dumps({"threatListName": threat_list_name}, separators=(",", ":")),
+                "type": "default"}
             service["evidence"] = {
-                "threatIntelligenceDetails": [{"threatListName": threat_list_name}]}
+                "threatIntelligenceDetails": [{"threatListName": threat_list_name,
+                                               "threatNames": []}]}
         partition = get_partition(backend.region_name)
-        backend.findings[finding_id] = Finding({
+        return {
             "accountId": backend.account_id,
             "arn": f"arn:{partition}:guardduty:{backend.region_name}:{backend.account_id}:"
                    f"detector/{detector_id}/finding/{finding_id}",
-            "createdAt": when,
+            "createdAt": None,  # the publication moments: record_occurrence
             "description": description,
             "id": finding_id,
             "partition": partition,
@@ -140,13 +139,18 @@ def record_connection(backend: SimGuardDutyBackend, detector_id: str, *, finding
                               else SEVERITY.get(finding_type, 5.0)),
             "title": title,
             "type": finding_type,
-            "updatedAt": when,
-        })
-        return finding_id
+            "updatedAt": None,
+        }
+
+    return backend.record_occurrence(finding_id, at, first, update)
 
 
-def instance_details(account_id: str, region: str, instance_id: str) -> dict[str, Any]:
-    """An instance as a GuardDuty finding describes it (resource.instanceDetails), from moto."""
+def instance_details(account_id: str, region: str, instance_id: str,
+                     image_description: str | None = None) -> dict[str, Any]:
+    """An instance as a GuardDuty finding describes it (resource.instanceDetails), from
+    moto's EC2: the fields of botocore's InstanceDetails that real findings carry (see
+    tests/sim/test_guardduty_samples.py for the public findings each follows), one
+    networkInterfaces entry per interface with its private and public addresses."""
     from moto.ec2.models import ec2_backends
 
     backend = ec2_backends[account_id][region]
@@ -155,17 +159,33 @@ def instance_details(account_id: str, region: str, instance_id: str) -> dict[str
     profile = association.iam_instance_profile if association is not None else None
     nics = []
     for nic in instance.nics.values():
-        nics.append({
+        private_dns = f"ip-{nic.private_ip_address.replace('.', '-')}.{region}.compute.internal"
+        entry: dict[str, Any] = {
+            "ipv6Addresses": [],
             "networkInterfaceId": nic.id,
-            "privateDnsName": nic.private_dns_name if hasattr(nic, "private_dns_name") else "",
+            "privateDnsName": private_dns,
             "privateIpAddress": nic.private_ip_address,
-            "publicIp": nic.public_ip or "",
+            "privateIpAddresses": [{"privateDnsName": private_dns,
+                                    "privateIpAddress": nic.private_ip_address}],
+        }
+        if nic.public_ip:
+            entry["publicDnsName"] = (f"ec2-{nic.public_ip.replace('.', '-')}.{region}."
+                                      "compute.amazonaws.com")
+            entry["publicIp"] = nic.public_ip
+        entry.update({
+            "securityGroups": [{"groupId": g.id, "groupName": g.name} for g in nic.group_set],
             "subnetId": nic.subnet.id,
             "vpcId": nic.subnet.vpc_id,
-            "securityGroups": [{"groupId": g.id, "groupName": g.name} for g in nic.group_set],
         })
-    details: dict[str, Any] = {
-        "availabilityZone": instance.placement.zone,
+        nics.append(entry)
+    details: dict[str, Any] = {"availabilityZone": instance.placement.zone}
+    if profile is not None:
+        details["iamInstanceProfile"] = {"arn": profile.arn, "id": profile.id}
+    image = backend.amis.get(instance.image_id)
+    description = image_description or getattr(image, "description", None)
+    if description:
+        details["imageDescription"] = description
+    details.update({
         "imageId": instance.image_id,
         "instanceId": instance.id,
         "instanceState": instance.state,
@@ -173,9 +193,8 @@ def instance_details(account_id: str, region: str, instance_id: str) -> dict[str
         "launchTime": to_utc(instance.launch_time).strftime("%Y-%m-%dT%H:%M:%S.000Z")
         if not isinstance(instance.launch_time, str) else instance.launch_time,
         "networkInterfaces": nics,
+        "productCodes": [],
         "tags": sorted(({"key": t["key"], "value": t["value"]} for t in instance.get_tags()),
                        key=lambda t: t["key"]),
-    }
-    if profile is not None:
-        details["iamInstanceProfile"] = {"arn": profile.arn, "id": profile.id}
+    })
     return details

@@ -20,7 +20,7 @@ from labguide.sim.attacker import OPERATIONS, Attacker, AttackPlan, GuardDutyRul
 from labguide.sim.ec2_lifecycle.models import watch_state
 from labguide.sim.ssm_shell.models import agent_ping
 from labguide.sim.worlds.instance_app import InstanceApp
-from labguide.sim.worlds.resources import BuildContext, naive
+from labguide.sim.worlds.resources import BuildContext
 from labguide.sim.worlds.templating import Namespace
 
 
@@ -33,32 +33,10 @@ class Built:
 
 def _instance_details(ctx: BuildContext, instance: Namespace) -> dict[str, Any]:
     """GuardDuty's resource.instanceDetails for credentials of this instance."""
-    from moto.ec2.models import ec2_backends
+    from labguide.sim.guardduty.network import instance_details
 
-    live = ec2_backends[ctx.account_id][ctx.region].get_instance(instance.id)
-    details: dict[str, Any] = {
-        "availabilityZone": instance.availability_zone,
-        "imageDescription": instance.image["description"],
-        "imageId": live.image_id,
-        "instanceId": instance.id,
-        "instanceState": "running",
-        "instanceType": live.instance_type,
-        "launchTime": naive(live.launch_time).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
-        "networkInterfaces": [{
-            "networkInterfaceId": instance.network_interface,
-            "privateDnsName": f"ip-{instance.private_ip.replace('.', '-')}."
-                              f"{ctx.region}.compute.internal",
-            "privateIpAddress": instance.private_ip,
-            "subnetId": instance.subnet,
-            "vpcId": instance.vpc,
-        }],
-        "tags": [{"key": k, "value": v} for k, v in instance.tags.items()],
-    }
-    if instance.profile is not None:
-        details = {"availabilityZone": details.pop("availabilityZone"),
-                   "iamInstanceProfile": {"arn": instance.profile.arn,
-                                          "id": instance.profile.profile_id}, **details}
-    return details
+    return instance_details(ctx.account_id, ctx.region, instance.id,
+                            image_description=instance.image["description"])
 
 
 def build_api_calls(spec: wm.ApiCallsActor, ctx: BuildContext) -> Built:

@@ -23,6 +23,7 @@ from labguide.errors import UserError
 from labguide.scenario.kinds import implementation
 from labguide.scenario.world_model import ACTOR_REGISTRY, Resources, WorldDoc
 from labguide.sim.clock import SimClock, register_account_clock, to_utc
+from labguide.sim.guardduty.models import PUBLICATION_DELAY
 from labguide.sim.ssm_shell.models import forget_account as forget_agent_pings
 from labguide.sim.state import forget_account as forget_simulator_state
 from labguide.sim.worlds.images import register_images
@@ -73,7 +74,8 @@ def _seed_for(seed: int, account_id: str) -> int:
 
 def build(doc: WorldDoc, params: dict[str, Any], *, label: str, account_id: str, region: str,
           seed: int = 0, epoch: datetime | None = None, clock: SimClock | None = None) -> World:
-    base = {"account_id": account_id, "region": region}
+    base = {"account_id": account_id, "region": region,
+            "guardduty_delay": int(PUBLICATION_DELAY.total_seconds())}
     values = resolve_params(doc, params or {}, label, base)
     base["params"] = Namespace(values)
     now_after = render(doc.model_dump(include={"now"})["now"], base, "now")

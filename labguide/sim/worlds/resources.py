@@ -270,6 +270,11 @@ def create_instance(ctx: BuildContext, spec: wm.Instance) -> Namespace:
             tags=dict(spec.elastic_ip.tags) or None)
         ec2.associate_address(instance=instance, address=address.public_ip)
         public_ip = address.public_ip
+    elif ec2.get_subnet(subnet.id).map_public_ip_on_launch in (True, "true"):
+        # "Auto-assign public IPv4 address": an instance launched into the subnet gets one
+        # (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-ip-addressing.html); moto
+        # gives none unless asked, so the world assigns it, from its seed.
+        public_ip = instance.nics[0].public_ip = random_public_ip(ctx.rng)
     profile = None
     if spec.profile is not None:
         profile = ctx.ref(spec.profile, "instance_profile")
