@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from labguide.sim.guardduty.models import PUBLICATION_DELAY
+
 SCENARIO = "compromised-ec2-instance"
 BRUTE = "UnauthorizedAccess:EC2/SSHBruteForce"
 CALLER = "UnauthorizedAccess:EC2/MaliciousIPCaller.Custom"
@@ -155,6 +157,8 @@ def test_the_exercise_with_the_aws_cli(served):
         "--rule-number", "90", "--protocol", "-1", "--rule-action", "deny", "--cidr-block",
         f"{attacker}/32")
     assert check(env)["block-attacker"] == "passed"
+    # GuardDuty publishes what it saw before the deny some minutes later; then no more.
+    advance(env, PUBLICATION_DELAY.total_seconds())
     count = findings(env, detector, BRUTE)[0]["Service"]["Count"]
     lines = len(run_on(env, instance, "cat /var/log/secure").splitlines())
     advance(env, 600)  # five more rounds of guessing, all dropped at the subnet
