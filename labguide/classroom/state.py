@@ -199,13 +199,18 @@ class ClassState:
         digests, refreshed when the seats change): the time taken says nothing about how
         close a wrong code came to a real one, and no request reads every seat's row."""
         digest = hashlib.sha256(code.encode("utf-8", "replace")).digest()
-        seat = self._codes.get(digest)
+        # One snapshot of the dict for the lookup and the count test: another thread may
+        # rebuild it in between, and its full dict would pass the count test for a code
+        # missed in the old one (right codes refused when a class joined at once).
+        codes = self._codes
+        seat = codes.get(digest)
         if seat is None:
             count = self.query("SELECT COUNT(*) AS n FROM seats")[0]["n"]
-            if count != len(self._codes):
-                self._codes = {hashlib.sha256(r.join_code.encode()).digest(): r.seat
-                               for r in self.seats()}
-                seat = self._codes.get(digest)
+            if count != len(codes):
+                codes = {hashlib.sha256(r.join_code.encode()).digest(): r.seat
+                         for r in self.seats()}
+                self._codes = codes
+                seat = codes.get(digest)
         return None if seat is None else self.seat_record(seat)
 
     def seat_record(self, seat: int) -> SeatRecord | None:

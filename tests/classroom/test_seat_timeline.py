@@ -145,3 +145,27 @@ def test_the_boards_status_leaves_out_answers_and_checks(served):
     for whole, lean in zip(full["seats"], board["seats"], strict=True):
         for step, cut in zip(whole["steps"], lean["steps"], strict=True):
             assert {k: v for k, v in step.items() if k != "checks"} == cut
+
+
+def test_a_right_code_is_found_while_another_thread_rebuilds_the_code_index(served):
+    """Seen in bench/dashboard_refresh.py (100 seats joining at once): a right join code
+    refused as unknown. Thread A missed in the empty index; thread B rebuilt it before A
+    compared the seat count with the index's size, which then matched: no rebuild for A."""
+    import hashlib
+
+    state = served.state
+    record = state.seats()[0]
+    full = {hashlib.sha256(r.join_code.encode()).digest(): r.seat for r in state.seats()}
+    original = state.query
+    state._codes = {}
+
+    def query(sql, args=()):
+        if "COUNT(*)" in sql:
+            state._codes = full  # the other thread's rebuild lands here
+        return original(sql, args)
+
+    state.query = query
+    try:
+        assert state.seat_by_code(record.join_code).seat == record.seat
+    finally:
+        del state.query
