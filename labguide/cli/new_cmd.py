@@ -181,7 +181,7 @@ The account holds one bucket for the application's data. Find its name and type 
 below.
 
 ```sh run=aws
-aws s3 ls
+aws s3api list-buckets --query "Buckets[].Name"
 ```
 """,
     "02-quarantine.md": """\
@@ -191,7 +191,8 @@ Tag instance `{{ facts.instance_id }}` with `quarantine=true`: select it in the 
 and press `q`, or run:
 
 ```sh run=aws
-aws ec2 create-tags --resources {{ facts.instance_id }} --tags Key=quarantine,Value=true
+aws ec2 create-tags --resources {{ facts.instance_id }} \\
+    --tags '[{"Key": "quarantine", "Value": "true"}]'
 ```
 """,
     "03-restrict.md": """\
