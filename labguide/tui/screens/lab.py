@@ -468,7 +468,10 @@ class LabScreen(RunBlocks, ActionHost, Screen):
                 if not pane.round_driven:
                     pane.poll_now()
         self._poll_round_followers()
+        finishing = self.session.all_done() and not self._finish_shown
         for step_id in newly_done:
+            if finishing:  # the closing dialog says it: a toast would sit on its button
+                break
             title = self.session.scenario.step(step_id).title
             self.notify(f"✓ Step done: {title}", title="Well done", timeout=6)
         self.query_one(StepList).refresh_states()
