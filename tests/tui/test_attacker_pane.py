@@ -3,7 +3,7 @@ keeps it, says how many came above, and Home brings the newest back; denial code
 
 from __future__ import annotations
 
-from textual.widgets import DataTable
+from textual.widgets import DataTable, TabbedContent
 
 from labguide.tui.panes.attacker import DENIALS, AttackerPane
 from labguide.tui.screens.help import HelpScreen, binding_sections
@@ -24,7 +24,9 @@ async def test_home_brings_back_the_newest_calls_and_on_top_the_pane_follows(
     app = frozen_lab_app(tmp_path, frozen_sim)
     async with app.run_test(size=(120, 40)) as pilot:
         await lab_ready(pilot)
-        app.screen.open_step("review")  # its pane: the attacker's calls
+        app.screen.open_step("review")  # its panes: the attacker's calls among them
+        await pilot.pause()
+        app.screen.query_one(TabbedContent).active = "tab-attacker"
         pane = app.screen.query_one(AttackerPane)
         await wait_until(pilot, lambda: pane.showing and pane.last_data, "attacker calls")
         table = pane.query_one(DataTable)
@@ -55,6 +57,8 @@ async def test_a_denial_code_is_explained_under_the_table_and_in_the_help(tmp_pa
     async with app.run_test(size=(120, 40)) as pilot:
         await lab_ready(pilot)
         app.screen.open_step("review")
+        await pilot.pause()
+        app.screen.query_one(TabbedContent).active = "tab-attacker"
         pane = app.screen.query_one(AttackerPane)
         await wait_until(pilot, lambda: pane.showing and pane.last_data, "attacker calls")
         await pilot.pause()
