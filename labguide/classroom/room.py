@@ -415,6 +415,9 @@ class Classroom:
         if step not in self.step_ids:
             raise UserError(f"no step {step!r}; steps: {', '.join(self.step_ids)}")
         spec = self.scenario.step(step)
+        row = {r["step"]: r for r in self.state.steps(seat)}[step]
+        if not row["started_at"]:  # solved before it was opened: it begins now, so a reset
+            self.state.update_step(seat, step, started_at=now_iso())  # to it undoes the solve
         target = self.acting_target(seat)
         ctx = RoundContext(target=target, memo=Memo())
         facts = discover(target, self.scenario.facts, ctx=ctx).all()
