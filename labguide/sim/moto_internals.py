@@ -60,6 +60,7 @@ IMPORTED: dict[str, tuple[str, ...]] = {
     "moto.ssm.models": ("Command", "SimpleSystemManagerBackend", "ssm_backends"),
     "moto.ssm.responses": ("SimpleSystemManagerResponse",),
     "moto.sts.models": ("AssumedRole", "STSBackend", "sts_backends"),
+    "moto.sts.responses": ("TokenResponse",),
     "moto.utilities.utils": ("get_partition",),
 }
 

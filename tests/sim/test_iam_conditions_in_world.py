@@ -35,6 +35,17 @@ def put_deny(world, condition, name="deny-condition", endpoint_url=None, action=
             "Effect": "Deny", "Action": action, "Resource": "*", "Condition": condition}]}))
 
 
+def assumed_s3(world, session_name, **extra):
+    """An S3 client on a session of the world's role from AssumeRole(**extra)."""
+    got = learner(world, "sts").assume_role(RoleArn=world.truth.role_arn,
+                                            RoleSessionName=session_name, **extra)
+    credentials = got["Credentials"]
+    return boto3.client("s3", region_name=world.region,
+                        aws_access_key_id=credentials["AccessKeyId"],
+                        aws_secret_access_key=credentials["SecretAccessKey"],
+                        aws_session_token=credentials["SessionToken"])
+
+
 def last_round(world):
     return [(c.api, c.error_code) for c in world.attacker.recent_calls()[-5:]]
 
@@ -140,24 +151,49 @@ def test_a_permissions_boundary_limits_the_role(moto_in_process, build_theft_wor
 def test_a_session_policy_passed_to_assume_role_limits_the_session(moto_in_process,
                                                                    build_theft_world):
     world = build_theft_world()
-    sts = learner(world, "sts")
     only_get = {"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow", "Action": "s3:GetObject",
         "Resource": f"arn:aws:s3:::{world.truth.data_bucket}/*"}]}
 
     def client(**extra):
-        got = sts.assume_role(RoleArn=world.truth.role_arn, RoleSessionName="limited",
-                              **extra)["Credentials"]
-        return boto3.client("s3", region_name=world.region,
-                            aws_access_key_id=got["AccessKeyId"],
-                            aws_secret_access_key=got["SecretAccessKey"],
-                            aws_session_token=got["SessionToken"])
+        return assumed_s3(world, "limited", **extra)
 
     limited = client(Policy=json.dumps(only_get))
     limited.get_object(Bucket=world.truth.data_bucket, Key="config.py")
     error = _code(lambda: limited.list_objects_v2(Bucket=world.truth.data_bucket))
     assert error["Message"].endswith("because no session policy allows the s3:ListBucket action")
     client().list_objects_v2(Bucket=world.truth.data_bucket)  # without one: the role's rights
+
+
+def test_managed_session_policies_passed_as_policy_arns_limit_the_session(
+        moto_in_process, build_theft_world):
+    """AssumeRole's PolicyArns are managed session policies: the session may do only what
+    both the role's policies and a session policy allow (AWS STS API reference,
+    AssumeRole "PolicyArns"; IAM User Guide "Session policies",
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#policies_session).
+    moto drops PolicyArns; without the extension the limited session could list."""
+    world = build_theft_world()
+    iam = learner(world, "iam")
+    only_get = iam.create_policy(PolicyName="only-get", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "s3:GetObject",
+            "Resource": f"arn:aws:s3:::{world.truth.data_bucket}/*"}]}))["Policy"]["Arn"]
+
+    def client(**extra):
+        return assumed_s3(world, "managed", **extra)
+
+    limited = client(PolicyArns=[{"arn": only_get}])
+    limited.get_object(Bucket=world.truth.data_bucket, Key="config.py")
+    error = _code(lambda: limited.list_objects_v2(Bucket=world.truth.data_bucket))
+    assert error["Message"].endswith("because no session policy allows the s3:ListBucket action")
+    client().list_objects_v2(Bucket=world.truth.data_bucket)  # without: the role's rights
+    # The inline Policy and PolicyArns together: either may allow (both are session policies).
+    both = client(PolicyArns=[{"arn": only_get}], Policy=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "s3:ListBucket",
+            "Resource": f"arn:aws:s3:::{world.truth.data_bucket}"}]}))
+    both.list_objects_v2(Bucket=world.truth.data_bucket)
+    both.get_object(Bucket=world.truth.data_bucket, Key="config.py")
 
 
 def test_accounts_without_a_world_keep_motos_behaviour(moto_in_process):

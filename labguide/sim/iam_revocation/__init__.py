@@ -13,11 +13,13 @@ internals it relies on first.
 from __future__ import annotations
 
 import inspect
+import threading
 
 from labguide.sim.errors import ExtensionError
 
 NAME = "iam_revocation"
 _installed = False
+_request = threading.local()  # the AssumeRole request being answered: its PolicyArns
 
 
 def _assumed_role_class() -> type:
@@ -85,10 +87,27 @@ def install() -> None:
         assumed = original_assume(self, *args, **kwargs)
         bound = inspect.signature(original_assume).bind(self, *args, **kwargs)
         register_assumed_role(assumed, int(bound.arguments["duration"]),
-                              bound.arguments.get("policy"))
+                              bound.arguments.get("policy"),
+                              getattr(_request, "policy_arns", ()))
         return assumed
 
     assume_role.__wrapped__ = original_assume  # type: ignore[attr-defined]
+
+    # moto's STS reads PolicyArns from no request: take them where the request is parsed.
+    from moto.sts.responses import TokenResponse
+
+    original_response = inspect.unwrap(TokenResponse.assume_role)
+
+    def assume_role_response(self):  # type: ignore[no-untyped-def]
+        given = self._get_param("PolicyArns") or []
+        _request.policy_arns = tuple(p["arn"] for p in given if isinstance(p, dict) and "arn" in p)
+        try:
+            return original_response(self)
+        finally:
+            _request.policy_arns = ()
+
+    assume_role_response.__wrapped__ = original_response  # type: ignore[attr-defined]
+    TokenResponse.assume_role = assume_role_response
 
     def _authenticate_and_authorize_action(self, iam_request_cls, resource="*"):  # type: ignore[no-untyped-def]
         if authorize_role_session(self, resource):

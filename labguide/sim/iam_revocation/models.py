@@ -51,6 +51,7 @@ class RoleSession:
     issued_at: datetime  # whole seconds, UTC: what aws:TokenIssueTime holds
     expires_at: datetime
     session_policies: tuple[str, ...] = ()  # the Policy passed to AssumeRole, if any
+    session_policy_arns: tuple[str, ...] = ()  # its PolicyArns: managed session policies
     source_instance_arn: str | None = None  # instance credentials: ec2:SourceInstanceARN
     mfa: bool = False
 
@@ -190,8 +191,10 @@ def evaluate(
     policy_sets = [PolicySet(IDENTITY, list(policies))]
     if boundary is not None:
         policy_sets.append(PolicySet(BOUNDARY, list(boundary)))
-    if session.session_policies:
-        policy_sets.append(PolicySet(SESSION, list(session.session_policies)))
+    if session.session_policies or session.session_policy_arns:
+        documents = list(session.session_policies) + managed_documents(
+            session.account_id, session.partition, session.session_policy_arns)
+        policy_sets.append(PolicySet(SESSION, documents))
     verdict: Verdict = evaluate_policies(policy_sets, action, resource, context)
     if verdict.allowed:
         return ALLOWED
@@ -231,6 +234,16 @@ def _default_document(policy: Any) -> str | None:
         (v for v in policy.versions if v.version_id == policy.default_version_id), None
     )
     return version.document if version is not None else None
+
+
+def managed_documents(account_id: str, partition: str, arns: tuple[str, ...]) -> list[str]:
+    """The default versions of managed policies, read when a request is judged (a new
+    default version applies at once); a policy that is gone contributes nothing."""
+    from moto.iam.models import iam_backends
+
+    policies = iam_backends[account_id][partition].managed_policies
+    found = (_default_document(policies[arn]) for arn in arns if arn in policies)
+    return [document for document in found if document is not None]
 
 
 def role_policies(account_id: str, role_arn: str) -> RolePolicies | None:
@@ -296,9 +309,11 @@ def judge(access_key_id: str, action: str, resource: str, now: datetime, *,
 
 
 def register_assumed_role(assumed: Any, duration_seconds: int,
-                          session_policy: str | None = None) -> RoleSession | None:
+                          session_policy: str | None = None,
+                          policy_arns: tuple[str, ...] = ()) -> RoleSession | None:
     """Record a session moto's STS just issued (AssumeRole) in a world's account: issued
-    now on the world's clock, valid for its duration, limited by its session policy.
+    now on the world's clock, valid for its duration, limited by its session policies
+    (the inline Policy and the managed PolicyArns).
     Sessions in other accounts are left to moto (None)."""
     from labguide.sim.clock import clock_for
 
@@ -316,6 +331,7 @@ def register_assumed_role(assumed: Any, duration_seconds: int,
         issued_at=issued_at,
         expires_at=expires_at,
         session_policies=(session_policy,) if session_policy else (),
+        session_policy_arns=tuple(policy_arns),
     )
     sessions.register(session)
     return session
