@@ -323,14 +323,18 @@ class LabScreen(RunBlocks, ActionHost, Screen):
             return
         step = self.session.scenario.step(self.step_id)
         tabs = self.query_one(TabbedContent)
+        for name in step.panes:
+            tabs.show_tab(f"tab-{name}")
+        if step.panes:
+            # Before hiding the others: hiding the active tab makes Tabs activate its
+            # neighbour through a message that could arrive after ours (step 5 opened on
+            # the attacker tab now and then).
+            tabs.active = f"tab-{step.panes[0]}"
         for name in self.pane_names:
-            if name in step.panes:
-                tabs.show_tab(f"tab-{name}")
-            else:
+            if name not in step.panes:
                 tabs.hide_tab(f"tab-{name}")
         self._layout_main()
         if step.panes:
-            tabs.active = f"tab-{step.panes[0]}"
             # Hiding the active tab activates another one afterwards: insist once settled,
             # then give the focus back to the panes if they had it (and are shown).
             self.call_after_refresh(self._activate_tab, f"tab-{step.panes[0]}", refocus)
