@@ -4,7 +4,6 @@ and exit 2, never a traceback, never an overwrite; the learner's files are priva
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
 import stat
 import subprocess
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from labguide.progress.store import SCHEMA_VERSION, ProgressStore, StoreError
+from tests.disks import fill
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -124,31 +124,8 @@ def test_new_files_are_private(tmp_path):
     assert stat.S_IMODE((home / "journals" / "x.journal").stat().st_mode) == 0o600
 
 
-@pytest.fixture
-def small_disk(tmp_path):
-    """A real 512 KB tmpfs (root only; skipped elsewhere)."""
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("needs root to mount a small tmpfs")
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount)],
-                          capture_output=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode()[:100]}")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
-
-
 def test_a_full_disk_at_start_is_a_message(small_disk):
-    try:
-        with open(small_disk / "filler", "wb") as handle:
-            while True:
-                handle.write(b"x" * 4096)
-                handle.flush()
-    except OSError:
-        pass
+    fill(small_disk)
     with pytest.raises(StoreError, match="progress"):
         ProgressStore(small_disk / "progress.sqlite3")
 
@@ -158,17 +135,11 @@ def test_a_full_disk_mid_session_fails_one_save_and_keeps_the_rest(small_disk):
     store = ProgressStore(path)
     store.open_session("s", "a", seed=1)
     store.save_answer("s", "a", "step", "q", "first", True)
-    try:
-        with open(small_disk / "filler", "wb") as handle:
-            while True:
-                handle.write(b"x" * 4096)
-                handle.flush()
-    except OSError:
-        pass
+    filler = fill(small_disk)
     with pytest.raises(StoreError, match="disk is full"):
         for n in range(200):  # until a page must be added
             store.save_answer("s", "a", "step", f"q{n}", "y" * 2000, True)
-    (small_disk / "filler").unlink()
+    filler.unlink()
     assert store.load("s", "a").answers[("step", "q")].text == "first"
     store.close()
 

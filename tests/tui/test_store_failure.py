@@ -3,39 +3,9 @@ keeps working; what was saved before stays."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-
-import pytest
-
 from labguide.progress.store import ProgressStore
+from tests.disks import fill
 from tests.tui.helpers import SCENARIO, frozen_lab_app, lab_ready, wait_until
-
-
-@pytest.fixture
-def small_disk(tmp_path):
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("needs root to mount a small tmpfs")
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount)],
-                      capture_output=True).returncode != 0:
-        pytest.skip("cannot mount a tmpfs here")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
-
-
-def _fill(folder) -> None:
-    try:
-        with open(folder / "filler", "wb") as handle:
-            while True:
-                handle.write(b"x" * 4096)
-                handle.flush()
-    except OSError:
-        pass
 
 
 async def test_a_full_disk_mid_session_warns_and_the_app_goes_on(small_disk, frozen_sim):
@@ -45,7 +15,7 @@ async def test_a_full_disk_mid_session_warns_and_the_app_goes_on(small_disk, fro
         session = app.session
         app.screen.open_step("filter-key")  # saved while the disk has room
         await pilot.pause()
-        _fill(small_disk)
+        filler = fill(small_disk)
         for n in range(60):  # answers until a save needs a page the disk does not have
             step = session.scenario.step("alert")
             session.submit_answer("alert", step.questions[0], f"answer {n} " + "y" * 3000)
@@ -60,7 +30,7 @@ async def test_a_full_disk_mid_session_warns_and_the_app_goes_on(small_disk, fro
         await pilot.pause()
         assert app.screen.step_id == "identify-principal"
         assert not app.unexpected_errors
-    (small_disk / "filler").unlink()
+    filler.unlink()
     store = ProgressStore(small_disk / "p.db")
     assert store.load(SCENARIO, frozen_sim.progress_account()).current_step == "filter-key"
     store.close()
