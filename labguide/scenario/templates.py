@@ -137,18 +137,22 @@ def make_environment() -> ScenarioEnvironment:
 
 @contextlib.contextmanager
 def _time_bounded(filename: str) -> Iterator[None]:
-    """At most MAX_RENDER_SECONDS in the template's code. The time limit is a trace function
-    on the template's own frames (line events only there), so loops that print nothing stop
-    too."""
+    """At most MAX_RENDER_SECONDS in the template's code. The time limit is a trace function:
+    line events in the template's own frames, so loops that print nothing stop too, and every
+    call, so a long built-in the template calls (lipsum(99999) took 40 s) stops as well."""
     deadline = time.monotonic() + MAX_RENDER_SECONDS
 
-    def on_line(frame: FrameType, event: str, arg: Any) -> Any:
+    def over_time() -> None:
         if time.monotonic() > deadline:
             raise BudgetExceeded(f"rendering took longer than {MAX_RENDER_SECONDS:g} s "
                                  "(the budget of a template)")
+
+    def on_line(frame: FrameType, event: str, arg: Any) -> Any:
+        over_time()
         return on_line
 
     def on_call(frame: FrameType, event: str, arg: Any) -> Any:
+        over_time()
         return on_line if frame.f_code.co_filename == filename else None
 
     previous = sys.gettrace()
