@@ -287,9 +287,9 @@ def role_arn_fact(spec: FactSpec, ctx: RoundContext) -> Fact:
 
 
 def instance_fact(spec: FactSpec, ctx: RoundContext) -> Fact:
-    finding_type = ctx.facts.finding_type_of_spec(spec)
     """The session name of principalId (an instance id for EC2 roles) or the finding's
     instanceDetails, confirmed in EC2; failing those, the instance with the Name tag."""
+    finding_type = ctx.facts.finding_type_of_spec(spec)
     finding, reason = newest_finding(ctx, finding_type)
     candidates: list[str] = []
     if finding is not None:
