@@ -73,6 +73,10 @@ async def test_seat_panes_read_the_account_through_the_class_api(frozen_sim):
                 tabs.active = f"tab-pane-{name}"
                 await wait_until(pilot, lambda p=pane: p.loaded and p.last_data, f"{name} read")
                 assert not pane.has_class("error"), name
+            instance_text = str(screen.query_one(InstancePane).query_one("#instance-detail")
+                                .render())
+            assert "running" in instance_text
+            assert "stops the instance" not in instance_text  # no keys here to say so
             attacker = screen.query_one("#attacker-table")
             assert attacker.row_count == 2
             assert "denied AccessDenied" in " ".join(str(c) for c in attacker.get_row_at(0))

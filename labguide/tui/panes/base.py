@@ -369,6 +369,11 @@ class Pane(Vertical, can_focus=False):
     def fact(self, name: str) -> str | None:
         return self.session.facts.get(name)
 
+    def offers(self, action: str) -> bool:
+        """Whether this pane binds a key to `action`: a read-only copy (the instructor's
+        view of a seat) binds none, so its text must not tell of keys it does not have."""
+        return any(binding.action == action for binding in type(self).BINDINGS)
+
     def copy_value(self, value: str | None, what: str) -> None:
         if not value:
             self.notify(f"No {what} to copy here.", severity="warning")

@@ -79,8 +79,9 @@ class InstancePane(Pane):
             ok = health.lower() in ("ok", "healthy", "running")
             text.append("Application ")
             text.append(f"{'✓' if ok else '✗'} {health}\n", style="bold" if ok else "bold reverse")
-        text.append("\nx stops the instance, s starts it (a reboot keeps the old credentials).",
-                    style="dim")
+        if self.offers("stop"):
+            text.append("\nx stops the instance, s starts it (a reboot keeps the old "
+                        "credentials).", style="dim")
         detail.update(text)
 
     def action_copy_id(self) -> None:

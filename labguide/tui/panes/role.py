@@ -101,11 +101,10 @@ class RolePane(Pane):
             text.append(f"✓ revoked — sessions issued before {max(revoked)} are denied.\n")
         else:
             text.append("not revoked — every session of this role still works.\n")
-        if revoked:  # after a revocation the same key would revoke again, up to now
+        if self.offers("revoke"):  # after a revocation, r revokes again up to a new moment
             text.append("\nr revokes again (sessions issued before the new moment), e.g. "
-                        "after another theft.", style="dim")
-        else:
-            text.append("\nPress r to revoke the role's active sessions.", style="dim")
+                        "after another theft." if revoked else
+                        "\nPress r to revoke the role's active sessions.", style="dim")
         detail.update(text)
 
     def action_copy_arn(self) -> None:
