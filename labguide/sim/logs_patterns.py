@@ -22,15 +22,12 @@ from __future__ import annotations
 
 import functools
 import re
-import threading
 from collections.abc import Callable
 from typing import Any
 
-from labguide.sim.errors import ExtensionError
+from labguide.sim.moto_internals import Extension
 
-NAME = "logs-filter-patterns"
-_lock = threading.Lock()
-_installed = False
+EXTENSION = Extension("logs-filter-patterns")
 
 _BARE = re.compile(r"[A-Za-z0-9_]+")
 MAX_PATTERN = 1024  # FilterLogEvents filterPattern: length 0-1024
@@ -108,49 +105,45 @@ def compile_filter(pattern: str) -> Callable[[str], bool] | None:
 
 def install() -> None:
     """FilterLogEvents in world accounts judges patterns as above; idempotent."""
-    global _installed
-    with _lock:
-        if _installed:
-            return
+    EXTENSION.install(_patch)
+
+
+def _patch(extension: Extension) -> None:
+    import inspect
+
+    from moto.logs.exceptions import InvalidParameterException
+    from moto.logs.models import LogStream
+
+    original = getattr(LogStream, "filter_log_events", None)
+    extension.require(
+        original is not None and list(inspect.signature(original).parameters) == [
+            "self", "start_time", "end_time", "filter_pattern"],
+        "LogStream.filter_log_events(start_time, end_time, filter_pattern) changed")
+    source = inspect.getsource(LogStream.__init__)
+    for attribute in ("events", "log_stream_name", "account_id"):
+        extension.require(attribute in source, f"LogStream no longer keeps {attribute}")
+
+    def filter_log_events(self: Any, start_time: int, end_time: int,
+                          filter_pattern: str) -> list[dict[str, Any]]:
+        from labguide.sim.clock import has_world
+
+        if not has_world(self.account_id):
+            return original(self, start_time, end_time, filter_pattern)
         try:
-            from moto.logs.exceptions import InvalidParameterException
-            from moto.logs.models import LogStream
-        except ImportError as exc:
-            raise ExtensionError(NAME, f"cannot import {exc.name}") from None
-        import inspect
+            matches = compile_filter(filter_pattern or "")
+        except PatternRefused as refused:
+            raise InvalidParameterException(str(refused)) from None
+        if matches is None:
+            return original(self, start_time, end_time, filter_pattern)
+        events = [event for event in self.events
+                  if (not start_time or event.timestamp >= start_time)
+                  and (not end_time or event.timestamp <= end_time)
+                  and matches(event.message)]
+        found = []
+        for event in sorted(events, key=lambda e: e.timestamp):
+            shown = event.to_filter_dict()
+            shown["logStreamName"] = self.log_stream_name
+            found.append(shown)
+        return found
 
-        original = getattr(LogStream, "filter_log_events", None)
-        if original is None or list(inspect.signature(original).parameters) != [
-                "self", "start_time", "end_time", "filter_pattern"]:
-            raise ExtensionError(NAME, "LogStream.filter_log_events(start_time, end_time, "
-                                       "filter_pattern) changed")
-        for attribute in ("events", "log_stream_name", "account_id"):
-            if attribute not in inspect.getsource(LogStream.__init__):
-                raise ExtensionError(NAME, f"LogStream no longer keeps {attribute}")
-
-        def filter_log_events(self: Any, start_time: int, end_time: int,
-                              filter_pattern: str) -> list[dict[str, Any]]:
-            from labguide.sim.clock import has_world
-
-            if not has_world(self.account_id):
-                return original(self, start_time, end_time, filter_pattern)
-            try:
-                matches = compile_filter(filter_pattern or "")
-            except PatternRefused as refused:
-                raise InvalidParameterException(str(refused)) from None
-            if matches is None:
-                return original(self, start_time, end_time, filter_pattern)
-            events = [event for event in self.events
-                      if (not start_time or event.timestamp >= start_time)
-                      and (not end_time or event.timestamp <= end_time)
-                      and matches(event.message)]
-            found = []
-            for event in sorted(events, key=lambda e: e.timestamp):
-                shown = event.to_filter_dict()
-                shown["logStreamName"] = self.log_stream_name
-                found.append(shown)
-            return found
-
-        filter_log_events.__wrapped__ = original  # type: ignore[attr-defined]
-        LogStream.filter_log_events = filter_log_events
-        _installed = True
+    extension.replace(LogStream, "filter_log_events", filter_log_events)
