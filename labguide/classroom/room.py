@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
+from labguide.classroom import message_kinds
 from labguide.classroom.seats import CHECKER_HEADER, SeatWorlds
 from labguide.classroom.state import ClassState, SeatRecord, iso, now_iso, parse_iso, sql
 from labguide.errors import UserError
@@ -402,8 +403,9 @@ class Classroom:
         else:
             self.state.update_seat(seat, current_step=step)
         self.state.add_event(seat, "reset", step, {"by": "instructor"})
+        where = f"step {step}" if step else "the exercise"
         self.state.add_message(seat, f"The instructor reset your account to the start of "
-                               f"{'step ' + step if step else 'the exercise'}.", "reset")
+                               f"{where}.", message_kinds.RESET)
         self.schedule(seat, 0.1)
         return {"ok": True, "seat": seat, "step": step}
 
@@ -426,12 +428,17 @@ class Classroom:
         if spec.solve:
             apply(spec, values, target, now=target.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
                   confirmed=True, before=lambda action: done.append(action.describe()))
+        answers: dict[str, str] = {}
         for question in spec.questions:  # answers-only steps: the model answer, recorded
             if question.expect is not None:
                 value = _model_value(question, values)
                 if value:
                     self.state.add_answer(seat, step, question.id, value, True, "instructor")
+                    answers[question.id] = value
         self.state.add_event(seat, "solved", step, {"by": "instructor", "actions": done})
+        # The participant's app keeps its own answers: it takes these as the instructor's.
+        self.state.add_message(seat, f"The instructor solved step {spec.title!r} for you.",
+                               message_kinds.SOLVED, {"step": step, "answers": answers})
         self.schedule(seat, 0.1)
         return {"ok": True, "seat": seat, "step": step, "actions": done}
 
@@ -455,7 +462,7 @@ class Classroom:
             raise UserError(f"step {step_id} has no hints")
         text = hints[min(shown, len(hints) - 1)]
         self.state.update_step(seat, step_id, hints=sql("hints + 1"))
-        self.state.add_message(seat, text, "hint")
+        self.state.add_message(seat, text, message_kinds.HINT)
         return {"ok": True, "seat": seat, "step": step_id, "hint": text}
 
     def seat_view(self, seat: int) -> dict[str, Any]:
@@ -489,7 +496,7 @@ class Classroom:
         self.state.add_event(seat, "help-answered", None, {})
         # The participant's app lowers the hand on this kind (labguide/tui/class_seat.py).
         self.state.add_message(seat, "The instructor has seen your request for help.",
-                               "help-answered")
+                               message_kinds.HELP_ANSWERED)
         return {"ok": True, "seat": seat}
 
     # ----- status and export -------------------------------------------------------------------

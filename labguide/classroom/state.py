@@ -26,7 +26,7 @@ from typing import Any
 
 from labguide.errors import UserError
 
-SCHEMA_VERSION = 2  # 2: steps.last_failure_detail
+SCHEMA_VERSION = 3  # 2: steps.last_failure_detail; 3: messages.data
 DB_NAME = "class.sqlite3"
 
 _SCHEMA = """
@@ -59,7 +59,7 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_by_seat ON events (seat, id);
 CREATE TABLE IF NOT EXISTS messages (
     id INTEGER PRIMARY KEY AUTOINCREMENT, seat INTEGER, at TEXT NOT NULL, text TEXT NOT NULL,
-    kind TEXT NOT NULL DEFAULT 'message');
+    kind TEXT NOT NULL DEFAULT 'message', data TEXT NOT NULL DEFAULT '{}');
 CREATE TABLE IF NOT EXISTS journal (
     id INTEGER PRIMARY KEY AUTOINCREMENT, seat INTEGER NOT NULL, at TEXT NOT NULL,
     entry TEXT NOT NULL);
@@ -142,6 +142,9 @@ class ClassState:
             if "last_failure_detail" not in columns:
                 db.execute("ALTER TABLE steps ADD COLUMN last_failure_detail TEXT NOT NULL "
                            "DEFAULT '{}'")
+            columns = {row[1] for row in db.execute("PRAGMA table_info(messages)")}
+            if "data" not in columns:
+                db.execute("ALTER TABLE messages ADD COLUMN data TEXT NOT NULL DEFAULT '{}'")
 
     def close(self) -> None:
         with self._lock:
@@ -260,15 +263,22 @@ class ClassState:
             return self.query("SELECT * FROM answers ORDER BY id")
         return self.query("SELECT * FROM answers WHERE seat = ? ORDER BY id", (seat,))
 
-    def add_message(self, seat: int | None, text: str, kind: str = "message") -> int:
+    def add_message(self, seat: int | None, text: str, kind: str = "message",
+                    data: dict[str, Any] | None = None) -> int:
+        """A message for one seat (or every seat: None); `data` is what the participant's
+        app acts on besides showing `text` (a solve's step and model answers)."""
         with self.transaction() as db:
-            cursor = db.execute("INSERT INTO messages (seat, at, text, kind) VALUES (?, ?, ?, ?)",
-                                (seat, now_iso(), text, kind))
+            cursor = db.execute("INSERT INTO messages (seat, at, text, kind, data) "
+                                "VALUES (?, ?, ?, ?, ?)",
+                                (seat, now_iso(), text, kind, json.dumps(data or {})))
             return int(cursor.lastrowid or 0)
 
     def messages_for(self, seat: int, after: int = 0) -> list[dict[str, Any]]:
-        return self.query("SELECT id, at, seat, text, kind FROM messages WHERE id > ? AND "
+        rows = self.query("SELECT id, at, seat, text, kind, data FROM messages WHERE id > ? AND "
                           "(seat IS NULL OR seat = ?) ORDER BY id LIMIT 100", (after, seat))
+        for row in rows:
+            row["data"] = json.loads(row["data"] or "{}")
+        return rows
 
     def events(self, seat: int, limit: int = 200) -> list[dict[str, Any]]:
         rows = self.query("SELECT id, at, kind, step, payload FROM events WHERE seat = ? "

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -204,6 +204,25 @@ class LabSession:
         self.emit(ev.ANSWER_JUDGED, step_id, question.id, correct=verdict.correct,
                   text=answer.strip())  # the instructor reads it (class reports)
         return verdict
+
+    def take_solved_answers(self, step_id: str, answers: Mapping[str, Any]) -> list[str]:
+        """The model answers of a step the instructor solved on the class server, saved here
+        as right (the server judged them in this seat's world) and not reported back as the
+        learner's; returns the question ids taken."""
+        try:
+            step = self.scenario.step(step_id)
+        except KeyError:
+            return []
+        taken: list[str] = []
+        for question in step.questions:
+            text = answers.get(question.id)
+            if question.expect is not None and isinstance(text, str) and text.strip():
+                self._save(self.store.save_answer, self.scenario.id, self.account, step_id,
+                           question.id, text.strip(), True)
+                taken.append(question.id)
+        if taken:
+            self._reload()
+        return taken
 
     # ----- checks -------------------------------------------------------------------------
 

@@ -19,7 +19,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-HELP_ANSWERED = "help-answered"  # the message kind the class server sends on "help answered"
+from labguide.classroom.message_kinds import HELP_ANSWERED
+
 HEARD_WITHIN = 30.0  # seconds: the server heard from this app lately
 
 
@@ -46,8 +47,10 @@ def deliver_messages(screen: Any, reporter: Any) -> None:
     def post(message: dict) -> None:
         kind = message.get("kind")
         sender = "Instructor (to everyone)" if message.get("seat") is None else "Instructor"
+        data = message.get("data")
         app.call_from_thread(screen.post_message, ClassMessage(
-            str(message.get("text") or ""), sender=sender, kind=kind))
+            str(message.get("text") or ""), sender=sender, kind=kind,
+            data=data if isinstance(data, dict) else None))
 
     reporter.on_message = post
 

@@ -43,7 +43,9 @@ class ClassMessage(Message):
     the screen to show. Thread-safe to send: `app.call_from_thread(screen.post_message,
     ClassMessage(text))`, or `screen.post_message` from the app's thread."""
 
-    def __init__(self, text: str, *, sender: str = "Instructor", kind: str | None = None) -> None:
+    def __init__(self, text: str, *, sender: str = "Instructor", kind: str | None = None,
+                 data: dict | None = None) -> None:
         super().__init__()
         self.text, self.sender = text, sender
-        self.kind = kind  # the class server's message kind (message, hint, help-answered…)
+        self.kind = kind  # the class server's message kind (labguide.classroom.message_kinds)
+        self.data = data or {}  # what the app acts on (a solved step's model answers)

@@ -23,10 +23,9 @@ def klass(loaded, tmp_path):
         served.stop()
 
 
-async def test_raise_hand_messages_and_presence(klass, loaded, tmp_path, monkeypatch):
-    from labguide.tui.class_seat import MessagesScreen
-    from labguide.tui.screens.modals import PromptModal
-
+def joined_app(klass, loaded, tmp_path, monkeypatch):
+    """The app on seat 1, as `join` makes it (the lab screen has the server's messages
+    delivered to it); with its reporter and an instructor's client."""
     code = klass.state.seats()[0].join_code
     seat = ClassClient(klass.server.public_url, code=code).join(code, "Ada")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", seat["access_key_id"])
@@ -35,11 +34,18 @@ async def test_raise_hand_messages_and_presence(klass, loaded, tmp_path, monkeyp
     connection = Connection(TargetSpec(kind="endpoint", endpoint=seat["endpoint_url"]),
                             seat["region"])
     connection.connect_remote()
-    # As `join` makes it; the lab screen has the server's messages delivered to it.
     reporter = ClassReporter(ClassClient(klass.server.public_url, code=code), poll_seconds=0.3)
     app = make_app(scenario=loaded.scenario.id, target="endpoint",
                    endpoint=seat["endpoint_url"], store_path=tmp_path / "p.db",
                    observers=(reporter,), connection=connection, loaded=loaded)
+    return app, reporter, instructor
+
+
+async def test_raise_hand_messages_and_presence(klass, loaded, tmp_path, monkeypatch):
+    from labguide.tui.class_seat import MessagesScreen
+    from labguide.tui.screens.modals import PromptModal
+
+    app, reporter, instructor = joined_app(klass, loaded, tmp_path, monkeypatch)
     try:
         async with app.run_test(size=(120, 40)) as pilot:
             await lab_ready(pilot)
@@ -76,6 +82,38 @@ async def test_raise_hand_messages_and_presence(klass, loaded, tmp_path, monkeyp
                              timeout=30)
             screen.update_status()
             assert "class ⚠" in str(status.render())
+    finally:
+        reporter.close()
+
+
+async def test_a_step_the_instructor_solves_is_done_in_the_app(klass, loaded, tmp_path,
+                                                                monkeypatch):
+    """The instructor solves an answers-only step: the app takes the model answers (the
+    server's judgement), shows them in the step's cards and marks the step done, without
+    reporting them back as the learner's."""
+    from labguide.tui.widgets.questions import QuestionCard
+    from tests.tui.test_walkthrough import answer
+
+    app, reporter, instructor = joined_app(klass, loaded, tmp_path, monkeypatch)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await lab_ready(pilot)
+            screen = app.screen
+            assert screen.step_id == "alert" and app.session.state("alert") != "done"
+            await answer(pilot, app, "finding-type", "not it")  # the learner's, wrong
+            await wait_until(pilot, lambda: app.session.saved_answer("alert", "finding-type"),
+                             "the wrong answer saved")
+            instructor.solve(1, "alert")
+            await wait_until(pilot, lambda: app.session.state("alert") == "done",
+                             "the solved step done in the app", timeout=30)
+            assert any("solved step" in text for _sender, text in screen.received)
+            cards = list(screen.query(QuestionCard))
+            fields = [str(card.query_one("Input").value) for card in cards]
+            assert "not it" not in fields and all(fields), fields  # the model answers
+            assert reporter.flush()
+            by_app = [(a["value"], a["source"]) for a in klass.state.answers(1)
+                      if a["source"] == "app"]
+            assert by_app == [("not it", "app")]  # only what the learner typed
     finally:
         reporter.close()
 

@@ -27,6 +27,7 @@ from textual.widgets import (
 )
 from textual.worker import get_current_worker
 
+from labguide.classroom.message_kinds import SOLVED
 from labguide.tui.describe import describe_error
 from labguide.tui.messages import ClassMessage
 from labguide.tui.screens.action_host import ActionHost
@@ -711,7 +712,21 @@ class LabScreen(RunBlocks, ActionHost, Screen):
 
         self.received.append((message.sender, message.text))
         message_lowers_hand(message.kind, self.hand)
+        if message.kind == SOLVED:
+            self.take_solved_answers(message.data)
         self.notify(message.text, title=f"Message from {message.sender}", timeout=30)
+
+    def take_solved_answers(self, data: dict) -> None:
+        """The instructor solved a step: its model answers are this learner's now, shown in
+        the step's cards if it is open, and the checks run again."""
+        step_id, answers = data.get("step"), data.get("answers")
+        if not isinstance(step_id, str) or not isinstance(answers, dict):
+            return
+        if self.session.take_solved_answers(step_id, answers) and step_id == self.step_id:
+            for card in self.query(QuestionCard):
+                card.show_saved_answer()
+        self.query_one(StepList).refresh_states()
+        self.run_checks()
 
     def action_leave_field(self) -> None:
         """Esc: out of a text field (or a pane) back to the instructions."""

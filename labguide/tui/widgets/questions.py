@@ -54,6 +54,10 @@ class QuestionCard(Vertical):
     def on_mount(self) -> None:
         if not self.query(Input):  # removed while it mounted (another step, the app's exit):
             return  # its parts never came, and nothing is shown
+        self.show_saved_answer()
+
+    def show_saved_answer(self) -> None:
+        """The saved answer's text and verdict (on opening, or once the instructor solved)."""
         saved = self.session.saved_answer(self.step_id, self.question.id)
         if saved is not None:
             self.query_one(Input).value = saved.text
