@@ -50,7 +50,9 @@ class ClassApi:
             ("GET", "me"): self._me,
         }
         self._instructor: dict[tuple[str, str], Callable] = {
-            ("GET", "status"): lambda r, b: room.status(board=r.args.get("view") == "board"),
+            ("GET", "status"): lambda r, b: Response(
+                room.status_cache.body(board=r.args.get("view") == "board"),
+                mimetype="application/json"),
             ("POST", "reset"): lambda r, b: room.reset(_seat(b), _step(b)),
             ("POST", "solve"): lambda r, b: room.solve(_seat(b), _required_step(b)),
             ("POST", "message"): lambda r, b: room.message(str(b.get("text") or ""),

@@ -27,7 +27,16 @@ from typing import Any
 
 from labguide.classroom import message_kinds
 from labguide.classroom.seats import CHECKER_HEADER, SeatWorlds
-from labguide.classroom.state import ClassState, SeatRecord, iso, now_iso, parse_iso, sql
+from labguide.classroom.state import (
+    ClassState,
+    SeatRecord,
+    changes,
+    iso,
+    now_iso,
+    parse_iso,
+    sql,
+)
+from labguide.classroom.status_cache import StatusCache
 from labguide.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -63,6 +72,8 @@ class Classroom:
         self.rounds = 0
         worlds.on_write = lambda seat: self.schedule(seat, AFTER_WRITE_SECONDS, write=True)
         self._after_write: set[int] = set()
+        self._stored_attacker: dict[int, str] = {}  # each seat's attacker column, as written
+        self.status_cache = StatusCache(self)
 
     # ----- scheduling the server's checks --------------------------------------------------
 
@@ -187,7 +198,10 @@ class Classroom:
             after_write = seat in self._after_write
             self._after_write.discard(seat)
         self._record(seat, result, after_write)
-        self.state.update_seat(seat, attacker=json.dumps(_attacker(self.worlds.world(seat))))
+        attacker = json.dumps(attacker_of(self.worlds.world(seat)))
+        if self._stored_attacker.get(seat) != attacker:  # unchanged rows stay unwritten:
+            self.state.update_seat(seat, attacker=attacker)  # the status cache keeps them
+            self._stored_attacker[seat] = attacker
         return result
 
     def _record(self, seat: int, result: Any, after_write: bool) -> None:
@@ -225,7 +239,8 @@ class Classroom:
                     fields["last_failure_detail"] = json.dumps(detail)
                     if tried:  # the attempt the server counted, on the seat's timeline
                         self.state.add_event(seat, "check-failed", step.id, detail)
-            self.state.update_step(seat, step.id, **fields)
+            if changes(row, fields):
+                self.state.update_step(seat, step.id, **fields)
 
     def _first_open(self, rows: dict[str, dict]) -> str | None:
         return next((s for s in self.step_ids if not rows[s]["done_at"]), None)
@@ -392,11 +407,7 @@ class Classroom:
                                    last_failure_at=None, last_failure_detail="{}",
                                    checks="[]", passing=0,
                                    started_at=(before if step_id == step else None))
-        later = self.step_ids[index:]
-        marks = ",".join("?" * len(later))
-        with self.state.transaction() as db:
-            db.execute(f"DELETE FROM answers WHERE seat = ? AND step IN ({marks})",
-                       (seat, *later))
+        self.state.delete_answers(seat, self.step_ids[index:])
         if not step:
             self.state.update_seat(seat, current_step=None, help=0, help_text="")
             self.state.update_step(seat, self.step_ids[0], started_at=now)
@@ -510,34 +521,50 @@ class Classroom:
             "started_at": self.state.meta("started_at"),
             "attackers_paused": self.worlds.server.paused,
             "steps": [{"id": s.id, "title": s.title} for s in self.scenario.steps],
-            "seats": self._seats_json(None, board=board),
+            "seats": self.seat_entries(None, board=board),
         }
 
     def status_of(self, seat: int) -> dict[str, Any]:
         """One seat's status entry (read alone: a seat's route must not cost the class's)."""
-        entries = self._seats_json(seat)
+        entries = self.seat_entries(seat)
         if not entries:
             raise KeyError(seat)
         return entries[0]
 
-    def _seats_json(self, only: int | None, *, board: bool = False) -> list[dict[str, Any]]:
-        where, args = ("WHERE seat = ?", (only,)) if only is not None else ("", ())
-        seats = self.state.query(f"SELECT * FROM seats {where} ORDER BY seat", args)
+    def seat_entries(self, only: int | list[int] | None, *, board: bool = False,
+                    live_attacker: bool = True) -> list[dict[str, Any]]:
+        """Seat entries (`only`: one seat, a few, or all). `live_attacker=False`: a seat
+        whose world is here gets no `attacker` key (the status cache adds it per poll)."""
+        wanted = [only] if isinstance(only, int) else only
+        if wanted is not None and len(wanted) > 400:  # past SQLite's parameter limits
+            return [e for e in self.seat_entries(None, board=board, live_attacker=live_attacker)
+                    if e["seat"] in set(wanted)]
+        if wanted is None:
+            seats = self.state.query("SELECT * FROM seats ORDER BY seat")
+            step_rows = self.state.steps()
+            answer_rows = () if board else self.state.answers()
+        else:
+            marks = ",".join("?" * len(wanted))
+            seats = self.state.query(f"SELECT * FROM seats WHERE seat IN ({marks}) "
+                                     "ORDER BY seat", wanted) if wanted else []
+            step_rows = self.state.steps_of(wanted)
+            answer_rows = () if board else self.state.answers_of(wanted)
         steps: dict[int, dict[str, dict]] = {}
-        for row in self.state.steps(only):
+        for row in step_rows:
             steps.setdefault(row["seat"], {})[row["step"]] = row
         answers: dict[int, list[dict]] = {}
-        for row in () if board else self.state.answers(only):
+        for row in answer_rows:
             answers.setdefault(row["seat"], []).append(row)
         entries = [self._seat_json(seat, steps.get(seat["seat"], {}),
-                                   answers.get(seat["seat"], []), board=board) for seat in seats]
+                                   answers.get(seat["seat"], []), board=board,
+                                   live_attacker=live_attacker) for seat in seats]
         if board:
             for entry in entries:
                 del entry["answers"]
         return entries
 
     def _seat_json(self, seat: dict, steps: dict[str, dict], answers: list[dict], *,
-                   board: bool = False) -> dict:
+                   board: bool = False, live_attacker: bool = True) -> dict:
         cells = []
         for step_id in self.step_ids:
             row = steps.get(step_id) or {}
@@ -546,19 +573,22 @@ class Classroom:
         current = seat.get("current_step") or first_open
         world = self.worlds.world(seat["seat"])
         done = all(c["status"] == "done" for c in cells)
-        return {
+        entry = {
             "seat": seat["seat"], "name": seat["name"], "account_id": seat["account_id"],
             "joined": bool(seat["joined_at"]), "joined_at": seat["joined_at"],
             "last_seen": seat["last_seen"], "current_step": current,
             "help": bool(seat["help"]), "help_text": seat["help_text"],
             "help_since": seat["help_since"], "error": seat["error"] or "",
             "status": "done" if done else None,
-            "attacker": _attacker(world) if world is not None
+            "attacker": attacker_of(world) if world is not None
             else json.loads(seat.get("attacker") or "{}"), "steps": cells,
             "answers": [{"step": a["step"], "question": a["question"], "value": a["value"],
                          "correct": None if a["correct"] is None else bool(a["correct"]),
                          "at": a["at"], "source": a["source"]} for a in answers],
         }
+        if world is not None and not live_attacker:
+            del entry["attacker"]
+        return entry
 
     @staticmethod
     def _step_json(step_id: str, row: dict, current: str | None,
@@ -646,7 +676,7 @@ def _model_value(question: Any, facts: dict[str, Any]) -> str | None:
     return None
 
 
-def _attacker(world: Any) -> dict[str, Any]:
+def attacker_of(world: Any) -> dict[str, Any]:
     if world is None:
         return {}
     try:
@@ -654,11 +684,19 @@ def _attacker(world: Any) -> dict[str, Any]:
         now = world.clock.now()
     except Exception:  # noqa: BLE001 - a world without an attacker
         return {}
+    return attacker_summary(calls, now)[0]
+
+
+def attacker_summary(calls: list[Any], now: Any) -> tuple[dict[str, Any], Any]:
+    """(the seat's attacker summary at `now`, the last moment it still holds unless the
+    attacker calls again: when its oldest call in the window leaves it; None: no call in
+    the window, so only a new call changes it)."""
     recent = [c for c in calls if c.at >= now - ATTACKER_WINDOW]
     denied = sum(1 for c in recent if not c.allowed)
-    return {"calls": len(calls), "last_call_at": iso(calls[-1].at) if calls else None,
-            "allowed": len(recent) - denied, "denied": denied,
-            "window_s": int(ATTACKER_WINDOW.total_seconds())}
+    summary = {"calls": len(calls), "last_call_at": iso(calls[-1].at) if calls else None,
+               "allowed": len(recent) - denied, "denied": denied,
+               "window_s": int(ATTACKER_WINDOW.total_seconds())}
+    return summary, (min(c.at for c in recent) + ATTACKER_WINDOW if recent else None)
 
 
 EVENT_EXTRAS = ("text", "cli", "expected", "observed")  # payload keys a timeline shows

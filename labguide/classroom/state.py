@@ -26,7 +26,7 @@ from typing import Any
 
 from labguide.errors import UserError
 
-SCHEMA_VERSION = 3  # 2: steps.last_failure_detail; 3: messages.data
+SCHEMA_VERSION = 4  # 2: steps.last_failure_detail; 3: messages.data; 4: seats.version
 DB_NAME = "class.sqlite3"
 
 _SCHEMA = """
@@ -40,7 +40,7 @@ CREATE TABLE IF NOT EXISTS seats (
     joined_at TEXT, last_seen TEXT, current_step TEXT,
     help INTEGER NOT NULL DEFAULT 0, help_text TEXT NOT NULL DEFAULT '', help_since TEXT,
     error TEXT NOT NULL DEFAULT '', message_cursor INTEGER NOT NULL DEFAULT 0,
-    attacker TEXT NOT NULL DEFAULT '{}');
+    attacker TEXT NOT NULL DEFAULT '{}', version INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS steps (
     seat INTEGER NOT NULL, step TEXT NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0,
@@ -145,6 +145,9 @@ class ClassState:
             columns = {row[1] for row in db.execute("PRAGMA table_info(messages)")}
             if "data" not in columns:
                 db.execute("ALTER TABLE messages ADD COLUMN data TEXT NOT NULL DEFAULT '{}'")
+            seat_columns = {row[1] for row in db.execute("PRAGMA table_info(seats)")}
+            if "version" not in seat_columns:
+                db.execute("ALTER TABLE seats ADD COLUMN version INTEGER NOT NULL DEFAULT 0")
 
     def close(self) -> None:
         with self._lock:
@@ -227,7 +230,19 @@ class ClassState:
             return
         names = ", ".join(f"{name} = ?" for name in fields)
         with self.transaction() as db:
-            db.execute(f"UPDATE seats SET {names} WHERE seat = ?", (*fields.values(), seat))
+            db.execute(f"UPDATE seats SET {names}, version = version + 1 WHERE seat = ?",
+                       (*fields.values(), seat))
+
+    def seat_versions(self) -> dict[int, int]:
+        """Each seat's version: bumped in the same transaction as any change to its seat,
+        step or answer rows (by any process of the class), so a reader that saw a version
+        knows the rows it read then are still the seat's."""
+        with self._lock:
+            return dict(self._db.execute("SELECT seat, version FROM seats").fetchall())
+
+    @staticmethod
+    def _bump(db: sqlite3.Connection, seat: int) -> None:
+        db.execute("UPDATE seats SET version = version + 1 WHERE seat = ?", (seat,))
 
     # ----- events, steps, answers, messages ---------------------------------------------------
 
@@ -244,11 +259,22 @@ class ClassState:
         with self.transaction() as db:
             db.execute(f"UPDATE steps SET {names} WHERE seat = ? AND step = ?",
                        (*values, seat, step))
+            self._bump(db, seat)
 
     def steps(self, seat: int | None = None) -> list[dict[str, Any]]:
         if seat is None:
             return self.query("SELECT * FROM steps")
         return self.query("SELECT * FROM steps WHERE seat = ?", (seat,))
+
+    def steps_of(self, seats: Iterable[int]) -> list[dict[str, Any]]:
+        wanted = list(seats)
+        return self.query(f"SELECT * FROM steps WHERE seat IN ({','.join('?' * len(wanted))})",
+                          wanted) if wanted else []
+
+    def answers_of(self, seats: Iterable[int]) -> list[dict[str, Any]]:
+        wanted = list(seats)
+        return self.query(f"SELECT * FROM answers WHERE seat IN ({','.join('?' * len(wanted))}) "
+                          "ORDER BY id", wanted) if wanted else []
 
     def add_answer(self, seat: int, step: str, question: str, value: str,
                    correct: bool | None, source: str) -> None:
@@ -257,6 +283,14 @@ class ClassState:
                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
                        (seat, step, question, value, None if correct is None else int(correct),
                         now_iso(), source))
+            self._bump(db, seat)
+
+    def delete_answers(self, seat: int, steps: list[str]) -> None:
+        marks = ",".join("?" * len(steps))
+        with self.transaction() as db:
+            db.execute(f"DELETE FROM answers WHERE seat = ? AND step IN ({marks})",
+                       (seat, *steps))
+            self._bump(db, seat)
 
     def answers(self, seat: int | None = None) -> list[dict[str, Any]]:
         if seat is None:
@@ -314,3 +348,9 @@ class _Sql(str):
 
 def sql(expression: str) -> _Sql:
     return _Sql(expression)
+
+
+def changes(row: dict[str, Any], fields: dict[str, Any]) -> bool:
+    """True if writing `fields` would change `row` (an SQL expression always may)."""
+    return any(isinstance(value, _Sql) or row.get(name) != value
+               for name, value in fields.items())

@@ -167,6 +167,12 @@ class Attacker:
         with self._lock:
             return list(self._recent)
 
+    def latest_call(self) -> AttackerCall | None:
+        """The newest call, None before the first: "anything new?" without a copy (the
+        class status asks it of 200 worlds every poll)."""
+        with self._lock:
+            return self._recent[-1] if self._recent else None
+
     def run_round(self, at: datetime) -> list[AttackerCall]:
         """Make the round's calls at moment `at`; returns them."""
         made = [self.call(service, operation, params, at)
