@@ -25,7 +25,8 @@ def loaded():
 
 
 def serve(loaded, state_dir, seats=None, **kwargs):
-    return open_class(loaded, state_dir, seats=seats, check_period=3600, **kwargs)
+    kwargs.setdefault("check_period", 3600)
+    return open_class(loaded, state_dir, seats=seats, **kwargs)
 
 
 def module_class(seats: int, folder: str = "class"):

@@ -1,0 +1,69 @@
+"""When the class server runs a seat's checks itself: once for every seat before the class
+is announced, shortly after each write to the seat, and on schedule for a seat nobody
+touches."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from tests.classroom.conftest import call, seat_client, serve, token_of
+
+
+@pytest.fixture(scope="module")
+def served(loaded, tmp_path_factory):
+    server = serve(loaded, tmp_path_factory.mktemp("rounds"), seats=2)
+    server.at_start = (server.room.rounds, {
+        seat: [(json.loads(r["checks"]), r["passing"]) for r in server.state.steps(seat)]
+        for seat in (1, 2)})
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _wait_for(condition, seconds: float = 60.0):
+    """Poll until `condition()` is truthy (a deadline for a stuck server, not a budget)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError("the condition never held")
+
+
+def test_every_seat_is_checked_once_before_the_class_is_announced(served):
+    rounds, checks = served.at_start
+    assert rounds >= 2
+    for seat in (1, 2):  # every step's checks were read from the seat's account
+        assert all(step_checks for step_checks, _ in checks[seat])
+        assert not any(passing for _, passing in checks[seat])  # an untouched account
+
+
+def test_a_write_brings_a_server_round_without_anyone_asking(served):
+    code = served.state.seats()[0].join_code
+    _, joined = call(served, "POST", "/class/join", {"code": code})
+    guardduty = seat_client(joined, "guardduty")
+    detector = guardduty.list_detectors()["DetectorIds"][0]
+    stolen = served.room.worlds.world(1).truth.stolen_access_key_id
+    guardduty.create_filter(DetectorId=detector, Name="stolen", FindingCriteria={
+        "Criterion": {"resource.accessKeyDetails.accessKeyId": {"Eq": [stolen]}}})
+
+    def filter_step_done():
+        _, board = call(served, "GET", "/class/status", token=token_of(served))
+        steps = {s["id"]: s for s in board["seats"][0]["steps"]}
+        return steps["filter-key"]["status"] == "done"
+
+    _wait_for(filter_step_done)  # the check period is an hour: only the write's round
+
+
+def test_an_untouched_seat_is_checked_again_on_schedule(loaded, tmp_path):
+    served = serve(loaded, tmp_path, seats=1, check_period=1.0)  # overrides the hour
+    try:
+        first = served.room.rounds
+        _wait_for(lambda: served.room.rounds >= first + 2)
+    finally:
+        served.stop()
