@@ -65,15 +65,32 @@ def operation_name(environ: Mapping[str, Any], body: bytes) -> str | None:
     _, service = request_credential(environ)
     if not service:
         return None
+    method = environ.get("REQUEST_METHOD", "")
+    key = (service, method, environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""))
+    if method in _MEMO_METHODS and key in _routed:
+        return _routed[key]
     from moto.core.request import Request
 
     probe = dict(environ)
     probe["wsgi.input"] = io.BytesIO(body)
     try:
         operation, _ = _router(service).match(Request(probe))
+        name = operation.name
     except Exception:  # not a route of that service: not an operation we can name
-        return None
-    return operation.name
+        name = None
+    if method in _MEMO_METHODS:
+        if len(_routed) >= _MEMO_SIZE:
+            _routed.clear()
+        _routed[key] = name
+    return name
+
+
+# A REST read's route (GET/HEAD: no body, no header picks another operation) named once per
+# service, path and query: matching it builds a werkzeug Request and walks the service's
+# routes, 0.066 ms (0.004 from the memo); a class round has five (GuardDuty) a seat every 5 s.
+_MEMO_METHODS = ("GET", "HEAD")
+_MEMO_SIZE = 8192
+_routed: dict[tuple[str, str, str, str], str | None] = {}
 
 
 def changes_state(service: str | None, operation: str | None, path: str) -> bool:

@@ -133,3 +133,26 @@ def test_operation_names_and_what_changes_state():
     assert changes_state(None, "DescribeInstances", "/")  # unsigned: not known to be a read
     assert not changes_state("sts", "Reset", "/moto-api/reset")
     assert not changes_state("iam", None, "/")
+
+
+def test_a_rest_read_is_routed_once_per_path_and_a_write_every_time(monkeypatch):
+    from labguide.sim import embedded
+
+    sigv4 = ("AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE000000001/20260301/ap-southeast-2/"
+             "guardduty/aws4_request, SignedHeaders=host, Signature=abc")
+    read = {"REQUEST_METHOD": "GET", "PATH_INFO": "/detector/memo/filter/f1",
+            "QUERY_STRING": "", "HTTP_AUTHORIZATION": sigv4, "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "80", "wsgi.url_scheme": "http"}
+    assert operation_name(read, b"") == "GetFilter"
+    routed = []
+    real = embedded._router
+    monkeypatch.setattr(embedded, "_router", lambda service: routed.append(service) or
+                        real(service))
+    assert operation_name(read, b"") == "GetFilter"
+    assert routed == []  # the same read again: named from the memo
+    assert operation_name({**read, "PATH_INFO": "/detector/memo/filter"}, b"") == "ListFilters"
+    assert operation_name({**read, "REQUEST_METHOD": "POST", "PATH_INFO":
+                           "/detector/memo/filter"}, b"{}") == "CreateFilter"
+    assert operation_name({**read, "REQUEST_METHOD": "POST", "PATH_INFO":
+                           "/detector/memo/filter"}, b"{}") == "CreateFilter"
+    assert routed == ["guardduty"] * 3  # a new read path, and each write, routed
