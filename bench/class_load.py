@@ -230,6 +230,8 @@ def main() -> None:
     from labguide.sim import datacache
 
     datacache.install()  # this process's botocore models decoded once, as the server's
+    # `timeout` (or a kill) stops the class server too: the finally below runs
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(f"{sys.argv[0]}: terminated"))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seats", type=int, default=200)
     parser.add_argument("--duration", type=float, default=60.0)
@@ -272,11 +274,9 @@ def main() -> None:
         stampede_cpu = _family_cpu(server.pid) - stampede_cpu
         with ThreadPoolExecutor(args.stampede_threads) as pool:  # the same, warm
             second = list(pool.map(_first_round, runners))
-        for runner in runners:
-            runner.close(wait=False)
-        del runners
         _say(f"stampede {stampede_s:.1f} s; recording a round per seat")
-        # 2. record one round per seat (a share solved first), replay on schedule
+        # 2. record one round per seat (a share solved first), replay on schedule; with the
+        # stampede's runners (their boto3 clients made: making 1,600 anew took minutes)
         solved = int(round(args.solved * len(accounts)))
 
         setup_failures: list[str] = []
@@ -285,13 +285,18 @@ def main() -> None:
             index, account = indexed
             try:
                 return account, record_account(loaded, account, solve=index < solved,
-                                               runner_workers=4)
+                                               runner_workers=4, runner=runners[index])
             except Exception as exc:  # noqa: BLE001 - an overloaded machine: count, go on
                 setup_failures.append(f"{type(exc).__name__}: {str(exc)[:200]}")
                 return None
 
-        with ThreadPoolExecutor(8) as pool:
+        # as many threads as the stampede's: a solve waits for EC2 states on the world
+        # clock (stopped, running), so on 8 threads the solves queued for minutes
+        with ThreadPoolExecutor(args.stampede_threads) as pool:
             pairs = [r for r in pool.map(record, enumerate(accounts)) if r is not None]
+        for runner in runners:
+            runner.close(wait=False)
+        runners.clear()
         recorded_accounts = [a for a, _ in pairs]
         recorded = [r for _, r in pairs]
         rounds = [r for r, _, _ in recorded]

@@ -214,19 +214,26 @@ class _Recorder:
 
 
 def record_account(loaded, account: dict[str, str], *, solve: bool, runner_workers: int,
-                   count=None) -> tuple[list[dict], _Recorder, int]:
+                   count=None, runner: CheckRunner | None = None
+                   ) -> tuple[list[dict], _Recorder, int]:
     """One account's recorded round (solved first if asked), with its own short-lived
     CheckRunner: only the recorded requests outlive it. Keeping every account's runner
-    (boto3 clients, thread pools) alive grew this bench to 14.8 GB at 400 accounts."""
-    creds = SimpleNamespace(access_key_id=account["AWS_ACCESS_KEY_ID"],
-                            secret_access_key=account["AWS_SECRET_ACCESS_KEY"])
-    target = Target.for_simulator(account["AWS_ENDPOINT_URL"], creds, loaded.scenario.region)
+    (boto3 clients, thread pools) alive grew this bench to 14.8 GB at 400 accounts.
+    `runner`: an account's runner made already (its clients warm), used and left open."""
+    own = runner is None
+    if own:
+        creds = SimpleNamespace(access_key_id=account["AWS_ACCESS_KEY_ID"],
+                                secret_access_key=account["AWS_SECRET_ACCESS_KEY"])
+        target = Target.for_simulator(account["AWS_ENDPOINT_URL"], creds,
+                                      loaded.scenario.region)
+        runner = CheckRunner(loaded, target, max_workers=runner_workers)
+    target = runner.target
     calls = [0]
     target.on_event("before-call.*.*", lambda **_: calls.__setitem__(0, calls[0] + 1))
     recorder = _Recorder()
     target.on_event("before-send.*.*", recorder.before_send)
     target.on_event("response-received.*.*", recorder.response_received)
-    with CheckRunner(loaded, target, max_workers=runner_workers) as runner:
+    try:
         if solve:
             _solve(loaded, target)
         runner.run_round()  # warm clients and lasting reads
@@ -234,6 +241,9 @@ def record_account(loaded, account: dict[str, str], *, solve: bool, runner_worke
         recorder.recording = True
         runner.run_round()
         recorder.recording = False
+    finally:
+        if own:
+            runner.close()
     for request in recorder.requests:
         request["path"] = _path(request.pop("url"))
     requests, recorder.requests = recorder.requests, []

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import io
 import pstats
 import threading
@@ -40,6 +41,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--only", help="profile only this operation (e.g. DescribeInstances)")
+    parser.add_argument("--callers", action="append", default=[], metavar="PATTERN",
+                        help="also print who calls the functions matching PATTERN")
     parser.add_argument("--signatures", action="store_true",
                         help="check SigV4 signatures, as sim serve and class serve do")
     parser.add_argument("--connections", action="store_true",
@@ -56,10 +59,13 @@ def main() -> None:
         print(f"provisioned {args.accounts} accounts in {time.perf_counter() - started:.1f} s")
         targets = [Target.for_simulator(server.endpoint_url, w.learner, scenario.region,
                                         clock=w.clock.now) for w in worlds]
-        for target in targets[: len(targets) // 2]:
+        def solve(target):  # its EC2 waits are on the world clock: solves run side by side
             for step in scenario.steps:
                 facts = discover(target, scenario.facts).values()
                 apply(step, facts, target, now=iso(target.now()))
+
+        with ThreadPoolExecutor(len(targets) // 2 or 1) as pool:
+            list(pool.map(solve, targets[: len(targets) // 2]))
         runners = [CheckRunner(loaded, t, max_workers=4) for t in targets]
         for runner in runners:
             runner.run_round()
@@ -119,10 +125,24 @@ def main() -> None:
 
         if args.connections:
             handler_class.handle_one_request = handle_one_profiled
+        gc_spent = [0.0, 0]  # seconds in garbage collection, collections (every generation)
+        gc_began: list[float] = []
+
+        def gc_timer(phase, info):
+            if phase == "start":
+                gc_began.append(time.perf_counter())
+            elif gc_began:
+                gc_spent[0] += time.perf_counter() - gc_began.pop()
+                gc_spent[1] += 1
+
+        gc.callbacks.append(gc_timer)
         started = time.perf_counter()
         with ThreadPoolExecutor(4) as pool:
             list(pool.map(lambda i: runners[i % len(runners)].run_round(), range(args.rounds)))
         elapsed = time.perf_counter() - started
+        gc.callbacks.remove(gc_timer)
+        print(f"garbage collection: {gc_spent[1]} collections, {gc_spent[0]:.2f} s of "
+              f"{elapsed:.1f} s (client and server threads)")
         wsgi._serve = app
         for runner in runners:
             runner.close()
@@ -140,6 +160,8 @@ def main() -> None:
         sources = list(finished)
     else:
         sources = [profile] if profiled_any[0] else []
+    print(f"{requests[0]} requests; server CPU {spent / max(1, requests[0]) * 1000:.3f} "
+          f"ms/request inside the WSGI app ({'profiled' if profiled_any[0] else 'unprofiled'})")
     if not sources:
         raise SystemExit(f"nothing was profiled (no {args.only} request?)")
     stats = pstats.Stats(*sources, stream=out)
@@ -148,6 +170,8 @@ def main() -> None:
           f"{total / requests[0] * 1000:.2f} ms/request (profiler overhead included)")
     stats.sort_stats("cumulative").print_stats(args.top)
     stats.sort_stats("tottime").print_stats(args.top)
+    for pattern in args.callers:
+        stats.print_callers(pattern)
     print(out.getvalue())
 
 
