@@ -84,9 +84,13 @@ class Classroom:
         of CPU a seat) and wakes its account's moto backends; on the schedule alone they
         were made in the class's first minute, while 200 participants made their first
         rounds on the same CPU (issue 12: the first minute must be as fast as the rest)."""
+        from labguide.sim.heap import built_to_last
+
         seats = self.worlds.seats
-        with ThreadPoolExecutor(FIRST_ROUND_THREADS,
-                                thread_name_prefix="labguide-class-first") as pool:
+        # the runners live as long as the class: frozen with the worlds, or every full
+        # collection of the first minute walks their 1,600 clients
+        with built_to_last(), ThreadPoolExecutor(
+                FIRST_ROUND_THREADS, thread_name_prefix="labguide-class-first") as pool:
             for seat, failure in zip(seats, pool.map(self._first_round, seats), strict=True):
                 if failure:
                     log.warning("seat %s: first check round failed: %s", seat, failure)
