@@ -43,7 +43,6 @@ log = logging.getLogger(__name__)
 CHECK_PERIOD_SECONDS = 60.0  # every seat's checks, spread over this period
 AFTER_WRITE_SECONDS = 1.0  # a write's round waits this long for the writes that follow it
 CHECK_THREADS = 2
-FIRST_ROUND_THREADS = 4  # the first rounds at start: their reads overlap, their CPU cannot
 ATTACKER_WINDOW = timedelta(minutes=10)
 REPORT_KINDS = ("step", "check", "step_done", "hint", "answer_revealed", "answer", "help")
 MAX_TEXT = 2000
@@ -79,33 +78,12 @@ class Classroom:
     # ----- scheduling the server's checks --------------------------------------------------
 
     def start(self) -> None:
-        """Each seat's first round now, before the class is announced, then rounds on
-        schedule. The first round makes the seat's check runner (its boto3 clients, ~60 ms
-        of CPU a seat) and wakes its account's moto backends; on the schedule alone they
-        were made in the class's first minute, while 200 participants made their first
-        rounds on the same CPU (issue 12: the first minute must be as fast as the rest)."""
-        from labguide.sim.heap import built_to_last
-
         seats = self.worlds.seats
-        # the runners live as long as the class: frozen with the worlds, or every full
-        # collection of the first minute walks their 1,600 clients
-        with built_to_last(), ThreadPoolExecutor(
-                FIRST_ROUND_THREADS, thread_name_prefix="labguide-class-first") as pool:
-            for seat, failure in zip(seats, pool.map(self._first_round, seats), strict=True):
-                if failure:
-                    log.warning("seat %s: first check round failed: %s", seat, failure)
         for index, seat in enumerate(seats):
-            self.schedule(seat, self.check_period * (index + 1) / max(1, len(seats)))
+            self.schedule(seat, 2.0 + self.check_period * index / max(1, len(seats)))
         self._scheduler = threading.Thread(target=self._schedule_loop, daemon=True,
                                            name="labguide-class-scheduler")
         self._scheduler.start()
-
-    def _first_round(self, seat: int) -> str | None:
-        try:
-            self.check_seat(seat)
-        except Exception as exc:  # noqa: BLE001 - the schedule tries the seat again
-            return f"{type(exc).__name__}: {exc}"
-        return None
 
     def stop(self) -> None:
         self._stop.set()
