@@ -41,15 +41,28 @@ import threading
 import time
 
 DRAWN = r"""
-def when_drawn(node, done):
+def when_drawn(node, done, ready=lambda: True):
     # `done` once a refresh has shown every Markdown under `node` whole (Textual parses a
-    # Markdown's text in a thread and mounts its blocks later).
+    # Markdown's text in a thread and mounts its blocks later), and every widget shown
+    # under `node` (blocks, question cards and their parts) is in the layout that frame
+    # painted: a widget mounted but hidden, or not laid out yet, is not drawn.
     from textual.widgets import Markdown
+
+    def laid_out():
+        placed = node.screen._compositor.widgets  # the widgets of the last layout
+        shown = [node]
+        while shown:
+            widget = shown.pop()
+            if widget not in placed or not widget.is_mounted:
+                return False
+            shown.extend(child for child in widget.children if child.display)
+        return True
 
     def complete():
         documents = list(node.query(Markdown))
         return documents and not [md for md in documents if md._initial_markdown is not None
-                                  or md.lock.is_locked or not md.children]
+                                  or md.lock.is_locked or not md.children] and ready() \
+            and laid_out()
 
     def look(waited=False):
         if complete():  # complete at this refresh, or only since: one more
@@ -107,10 +120,17 @@ def on_mount(self):
     _on_mount(self)
 
 _show_body = StepView._show_body
+reached = set()
+
+def reach(marker, app):  # the text and questions may be drawn in one frame: quit after both
+    os.write(1, marker.encode() + b"\n")
+    reached.add(marker)
+    if {"LAB_TEXT", "LAB_FULL"} <= reached:
+        app.exit()
 
 def show_body(self, step_id):  # the step's text: rendered (a thread), then mounted
     _show_body(self, step_id)
-    when_drawn(self.query_one("#step-blocks"), lambda: os.write(1, b"LAB_TEXT\n"))
+    when_drawn(self.query_one("#step-blocks"), lambda: reach("LAB_TEXT", self.app))
 
 _show_questions = StepView._show_questions
 
@@ -127,12 +147,13 @@ def write_text(view):
 def full(view):
     if os.environ.get("BENCH_TEXT_FILE"):
         write_text(view)
-    os.write(1, b"LAB_FULL\n")
-    view.app.exit()
+    reach("LAB_FULL", view.app)
 
 def show_questions(self, step_id):  # then its tip questions
-    _show_questions(self, step_id)
-    when_drawn(self, lambda: full(self))
+    cards = _show_questions(self, step_id)
+    wanted = len(self.session.scenario.step(step_id).questions)
+    when_drawn(self, lambda: full(self), lambda: len(self.cards()) == wanted)
+    return cards
 
 LabScreen.on_mount = on_mount
 StepView._show_body = show_body
@@ -164,7 +185,7 @@ def first_frame(code: str, env: dict[str, str], markers: tuple[str, ...] = ("FIR
             marker = line.strip()
             if marker in markers and marker not in seen:
                 seen[marker] = time.perf_counter() - start
-            if markers[-1] in seen:
+            if len(seen) == len(markers):  # the text and questions may come in one frame
                 break
     finally:
         stuck.cancel()
@@ -173,7 +194,7 @@ def first_frame(code: str, env: dict[str, str], markers: tuple[str, ...] = ("FIR
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.communicate()
-        raise SystemExit(f"the app did not exit within 10 s of {markers[-1]} (killed)") from None
+        raise SystemExit("the app did not exit within 10 s of its markers (killed)") from None
     missing = [m for m in markers if m not in seen]
     if missing:
         raise SystemExit(f"no {', '.join(missing)} (exit {proc.returncode})")
