@@ -159,7 +159,7 @@ class LabScreen(RunBlocks, ActionHost, Screen):
                 yield StepView(self.session)
                 yield TabbedContent(id="panes")
         yield Static("", id="status-line")
-        yield LabFooter()
+        yield LabFooter(held=True)  # its keys once the step's text is drawn
 
     def _header_label(self) -> str:
         """The header's subtitle: where the learner works, short when the whole would be cut
@@ -213,7 +213,8 @@ class LabScreen(RunBlocks, ActionHost, Screen):
         self.app.push_screen(MessagesScreen(self.received))
 
     def on_step_view_body_shown(self, _message: StepView.BodyShown) -> None:
-        # The panes (many widgets) come after the first frame and the step's text.
+        # The footer's keys and the panes (many widgets) come after the step's text.
+        self.query_one(LabFooter).show_keys()
         if not self._panes_requested:
             self._panes_requested = True
             self.call_after_refresh(self._mount_panes)

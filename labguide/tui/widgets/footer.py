@@ -5,6 +5,14 @@ columns too once a pane's own keys joined the lab's. When the keys do not fit (o
 NARROW columns) it is compact, the longest descriptions are shortened, Help and Quit come
 first (the two keys a newcomer needs most are never the ones cut), and a key that does
 not fit whole is left out (the help lists every key).
+
+Textual's footer builds its ~17 keys again at every bindings update (focus moves, a
+screen resumes, refresh_bindings) and every resize, one rebuild per update even when
+several come in one frame: five rebuilds of ~15 ms each while the lab screen and its
+step's text were first drawn, for the same keys. This one rebuilds once per frame at
+most, and only when what its keys are made of changed. The lab screen holds its keys
+back until the step's text and questions are drawn: building and styling them (~17
+widgets) came first on the app's thread and delayed the text by ~40 ms.
 """
 
 from __future__ import annotations
@@ -35,7 +43,54 @@ class LabFooter(Footer):
     and Quit first, and only the keys that fit whole (a pane's own keys at 120 columns cut
     `R Re…` and pushed Quit and Help off too)."""
 
+    _shown: tuple | None = None  # what the keys shown were made from (_showing)
+    _rebuild_due = False  # a rebuild is asked for after the next refresh
+
+    def __init__(self, *, held: bool = False, **kwargs) -> None:  # noqa: ANN003
+        """`held`: no keys until show_keys() (the lab screen's step text comes first)."""
+        super().__init__(**kwargs)
+        self._held = held
+
+    def show_keys(self) -> None:
+        if self._held:
+            self._held = False
+            self._bindings_ready = True
+            self._rebuild_soon()
+
+    def _showing(self) -> tuple:
+        """What Footer.compose makes the keys from: the width, and each binding it shows
+        (with the command palette's) with whether it is enabled and its tooltip."""
+        active = self.screen.active_bindings
+        shown = tuple((binding.key, binding.description, binding.action, binding.group,
+                       enabled, tooltip) for (_, binding, enabled, tooltip) in active.values()
+                      if binding.show)
+        palette = active.get(self.app.COMMAND_PALETTE_BINDING)
+        palette_key = None if palette is None else (palette[1].key, palette[2])
+        return (self.app.size.width, shown, palette_key, self.show_command_palette,
+                self.app.ENABLE_COMMAND_PALETTE)
+
+    def bindings_changed(self, screen) -> None:  # noqa: ANN001 - Footer's signal handler
+        self._bindings_ready = True
+        if self._held:
+            return
+        if screen.app.app_focus and self.is_attached and screen is self.screen:
+            self._rebuild_soon()
+
+    def _rebuild_soon(self) -> None:
+        if not self._rebuild_due:
+            self._rebuild_due = True
+            self.call_after_refresh(self._rebuild_if_changed)
+
+    async def _rebuild_if_changed(self) -> None:
+        self._rebuild_due = False
+        if self.is_attached and self._showing() != self._shown:
+            await self.recompose()
+
     def compose(self) -> ComposeResult:
+        if self._held:
+            return
+        if self._bindings_ready:
+            self._shown = self._showing()
         widgets = list(super().compose())
         keys = [w for w in widgets if isinstance(w, FooterKey)]
         palette = [w for w in keys if w.has_class("-command-palette")]
@@ -44,6 +99,9 @@ class LabFooter(Footer):
         fits = full <= width and width >= NARROW
         if self.compact == fits:
             self.compact = not fits
+        for key in keys:  # styled compact or not from the start: not restyled once mounted
+            key.set_reactive(FooterKey.compact, not fits)
+            key.set_class(not fits, "-compact", update=False)
         if fits:
             yield from widgets
             return
@@ -60,4 +118,4 @@ class LabFooter(Footer):
         yield from palette
 
     def on_resize(self) -> None:
-        self.call_after_refresh(self.recompose)
+        self._rebuild_soon()
