@@ -359,6 +359,13 @@ class LabSession:
 
     # ----- text ---------------------------------------------------------------------------
 
+    def text_as_loaded(self, step_id: str) -> str | None:
+        """The step's text without a render (Jinja-free, at once) while no fact it reads
+        is known; None: render it (labguide.scenario.step_texts)."""
+        from labguide.scenario.step_texts import text_as_loaded
+
+        return text_as_loaded(self.loaded.step_texts, step_id, self.facts)
+
     def render(self, step_id: str, facts: dict[str, str | None] | None = None) -> str:
         """The step's markdown with `facts` (default: the session's) filled in. Safe in a
         worker thread given a copy of the facts (the app's thread changes them)."""

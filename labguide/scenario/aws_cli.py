@@ -19,8 +19,6 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from botocore import xform_name
-
 USAGE = ("usage: aws [options] <command> <subcommand> [<subcommand> ...] [parameters]\n"
          "To see help text, you can run:\n\n  aws help\n  aws <command> help\n"
          "  aws <command> <subcommand> help\n")
@@ -39,6 +37,10 @@ def service_model(service: str) -> Any:
 
 
 def kebab(name: str) -> str:
+    # botocore on first use: the guide's code blocks read run_target() while the step's
+    # text is first drawn, and botocore's import (~50 ms) has no part in that
+    from botocore import xform_name
+
     return xform_name(name, "-")
 
 

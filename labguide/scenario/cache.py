@@ -26,7 +26,7 @@ from labguide.scenario.loaded import LoadedScenario
 log = logging.getLogger(__name__)
 
 MAX_CONTENT_FILES = 500  # a content folder larger than this is loaded every time
-FORMAT = b"labguide-scenario-cache-1"
+FORMAT = b"labguide-scenario-cache-2"  # 2: with step_texts
 
 
 def cached_scenario(path: Path, cache_dir: Path) -> LoadedScenario | None:
@@ -39,7 +39,19 @@ def store_scenario(loaded: LoadedScenario, cache_dir: Path) -> None:
     """Keep `loaded` for the next launch; written whole or not at all, never fails."""
     digest = inputs_digest(loaded.path)
     if digest is not None:
-        _write_entry(loaded, cache_dir, digest)
+        _write_entry(with_step_texts(loaded), cache_dir, digest)
+
+
+def with_step_texts(loaded: LoadedScenario) -> LoadedScenario:
+    """`loaded` with each step's text rendered with no fact known (the app shows them
+    without Jinja: labguide.scenario.step_texts)."""
+    if loaded.step_texts:
+        return loaded
+    from dataclasses import replace
+
+    from labguide.scenario.render import step_texts
+
+    return replace(loaded, step_texts=step_texts(loaded))
 
 
 def load_scenario_cached(ref: str | os.PathLike[str], cache_dir: Path) -> LoadedScenario:
@@ -56,7 +68,7 @@ def load_scenario_cached(ref: str | os.PathLike[str], cache_dir: Path) -> Loaded
     if loaded is None:
         from labguide.scenario.loader import load_scenario_file  # YAML, Jinja, pydantic
 
-        loaded = load_scenario_file(path)
+        loaded = with_step_texts(load_scenario_file(path))
         if digest is not None:
             _write_entry(loaded, cache_dir, digest)
     return loaded

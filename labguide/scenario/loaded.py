@@ -6,11 +6,13 @@ imports neither YAML nor Jinja nor the validation machinery.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from labguide.scenario.content import confined_path
 from labguide.scenario.model import Scenario
+from labguide.scenario.step_texts import StepText
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,9 @@ class LoadedScenario:
     scenario: Scenario
     path: Path
     content_dir: Path
+    # Each step's text with no fact known (labguide.scenario.step_texts), made when the
+    # scenario cache is written; empty: every step is rendered.
+    step_texts: Mapping[str, StepText] = field(default_factory=dict, compare=False)
 
     def __hash__(self) -> int:  # the model holds dicts; a file is identified by its path
         return hash((self.path, self.scenario.id))

@@ -20,6 +20,7 @@ from jinja2 import TemplateError
 from labguide.errors import UserError
 from labguide.scenario.content import ContentPathError, read_text
 from labguide.scenario.loaded import LoadedScenario
+from labguide.scenario.step_texts import StepText, fact_text
 from labguide.scenario.templates import (
     NATIVE_TYPES,
     BudgetExceeded,
@@ -31,6 +32,7 @@ from labguide.scenario.templates import (
     error_line,
     evaluate_bounded,
     fact_placeholder,
+    fact_reads,
     render_bounded,
 )
 
@@ -51,9 +53,7 @@ def content_variables(
     region = region or scenario.region
     namespace = FactsNamespace()
     for name in scenario.facts:
-        value = facts.get(name)
-        if isinstance(value, list):  # a list fact reads as its items in prose
-            value = ", ".join(map(str, value)) or None
+        value = fact_text(facts.get(name))  # a list fact reads as its items in prose
         namespace[name] = fact_placeholder(name) if value is None else value
     return {
         "scenario": {"id": scenario.id, "title": scenario.title, "region": region},
@@ -92,6 +92,20 @@ def render_step(
     except ContentPathError as exc:
         raise ContentError(str(loaded.path), None, str(exc)) from None
     return _render(source, str(path), content_variables(loaded, facts, region))
+
+
+def step_texts(loaded: LoadedScenario) -> dict[str, StepText]:
+    """Every step's text with no fact known, and the facts its template reads; a step
+    whose content cannot be rendered is left out (showing it says why)."""
+    texts: dict[str, StepText] = {}
+    for step_id in loaded.scenario.step_ids:
+        try:
+            source = read_text(loaded.content_path(step_id), "content file")
+            markdown = render_step(loaded, step_id, {})
+        except (UserError, ContentPathError, OSError):
+            continue
+        texts[step_id] = StepText(markdown, fact_reads(source))
+    return texts
 
 
 def render_finish(

@@ -334,6 +334,23 @@ def trial_variables(data: dict[str, Any]) -> dict[str, Any]:
             "results": Anything(), "now": "2026-01-01T00:00:00Z"}
 
 
+def fact_reads(source: str) -> frozenset[str] | None:
+    """The facts a template reads (`facts.NAME`, `facts["NAME"]`), or None when it uses
+    `facts` any other way (whole, by a computed key, as a dict's method, rebound): then
+    any fact may change what it renders."""
+    tree = ENVIRONMENT.parse(source)
+    uses = [n for n in tree.find_all(nodes.Name) if n.name == "facts"]
+    names = {name for name, _ in _lookups(tree, "facts")}
+    lookups = sum(1 for node in tree.find_all((nodes.Getattr, nodes.Getitem))
+                  if isinstance(node.node, nodes.Name) and node.node.name == "facts"
+                  and (isinstance(node, nodes.Getattr) or (isinstance(node.arg, nodes.Const)
+                                                           and isinstance(node.arg.value, str))))
+    if any(n.ctx != "load" for n in uses) or lookups != len(uses) or \
+            any(hasattr(dict, name) for name in names):
+        return None
+    return frozenset(names)
+
+
 def _lookups(tree: nodes.Template, namespace: str) -> Iterable[tuple[str, int]]:
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
         target = node.node
