@@ -9,6 +9,7 @@ from labguide.lab.connection import Connection, TargetSpec
 from labguide.scenario import load_scenario
 from labguide.target import Credentials, Target
 from labguide.tui.panes.base import Pane
+from labguide.tui.widgets.stepview import StepView
 from tests.tui.helpers import (
     SCENARIO,
     frozen_clock,
@@ -35,6 +36,7 @@ async def settle(pilot) -> None:
     await wait_until(pilot, lambda: app.session is not None and app.session.last_refresh or
                      getattr(app.screen, "check_error", None), "a check round")
     await lab_ready(pilot)
+    await wait_until(pilot, lambda: app.screen.query_one(StepView).drawn, "the step's text")
     # Only the panes on screen poll (and so load).
     await wait_until(pilot, lambda: all(p.loaded or p.has_class("error")
                                         for p in app.screen.query(Pane) if p.showing),

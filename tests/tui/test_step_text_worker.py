@@ -1,6 +1,8 @@
 """The step's text is rendered off the app's thread (issue 9: a template may take up to its
 budget, and the keys must keep answering meanwhile), and only the newest render is shown:
-a slow render of a step left behind never replaces the text of the step opened since."""
+a slow render of a step left behind never replaces the text of the step opened since.
+While no fact a step's text reads is known, the text made when the scenario was cached is
+shown with no render at all."""
 
 from __future__ import annotations
 
@@ -13,9 +15,15 @@ from tests.tui.helpers import frozen_lab_app, lab_ready, wait_until
 SLOW_STEP = "filter-key"
 
 
+def render_every_step(app) -> None:
+    """Every text is rendered, as when a fact it reads is known (not the cached text)."""
+    app.session.text_as_loaded = lambda step_id: None
+
+
 def hold_render(app, step_id: str) -> dict:
     """Make the session's render of `step_id` wait until `state["release"]` is set (a
     template that takes as long as the test wants); the other steps render as usual."""
+    render_every_step(app)
     real = app.session.render
     state = {"started": threading.Event(), "release": threading.Event(),
              "done": threading.Event(), "timed_out": False, "real": real}
@@ -117,6 +125,7 @@ async def test_a_render_over_the_time_budget_stops_in_the_worker(tmp_path, froze
             return render_bounded(compile_template(endless, "endless.md"), {}, "endless.md")
 
         app.session.render = looping
+        render_every_step(app)
         app.screen.open_step(SLOW_STEP)
         steps = app.screen.query_one("#steps")
         steps.focus()
@@ -126,3 +135,33 @@ async def test_a_render_over_the_time_budget_stops_in_the_worker(tmp_path, froze
         message = str(view.query_one(".content-error").content)
         assert "rendering took longer than 1 s" in message, message
         await press_and_see(pilot, steps, "up")  # the app goes on
+
+
+async def test_a_text_whose_facts_are_unknown_is_shown_without_a_render(tmp_path, frozen_sim):
+    """The text kept with the cached scenario is shown at once, and a render comes only
+    once a fact the text reads is known (then the worker fills it in)."""
+    app = frozen_lab_app(tmp_path, frozen_sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await lab_ready(pilot)
+        view = app.screen.query_one(StepView)
+        texts = app.session.loaded.step_texts
+        assert texts["review"].reads == frozenset() and SLOW_STEP in texts
+        real, renders = app.session.render, []
+
+        def counted(step, facts=None):
+            renders.append(step)
+            return real(step, facts)
+
+        app.session.render = counted
+        app.screen.open_step("review")  # reads no fact: never rendered
+        await wait_until(pilot, lambda: view.step_id == "review" and view.rendered and
+                         [c for c in view.cards() if c.step_id == "review"], "the review step")
+        assert renders == [] and view.rendered == texts["review"].markdown
+        assert view.rendered == real("review")
+        if app.session.facts.get("access_key_id") is None:  # as a check round finds it
+            app.session.facts["access_key_id"] = "ASIAEXAMPLEKEY000001"
+        app.screen.open_step(SLOW_STEP)
+        await wait_until(pilot, lambda: view.step_id == SLOW_STEP and view.rendered and
+                         [c for c in view.cards() if c.step_id == SLOW_STEP], "the rendered text")
+        assert renders and set(renders) == {SLOW_STEP}
+        assert "‹access key id›" not in view.rendered  # the key known, filled in

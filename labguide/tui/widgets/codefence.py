@@ -14,17 +14,22 @@ shell pane or to run it on the lab's account through the action guard.
 
 from __future__ import annotations
 
+from typing import Any
+
 from markdown_it.token import Token
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
+from textual.events import Mount
+from textual.geometry import Size
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Label, Markdown
 from textual.widgets._markdown import MarkdownFence
 
 from labguide.scenario.aws_cli import run_target
 
 CONTINUATION = "↪ "  # starts each line a long line wraps onto
-PADDING = 2  # the fence's Label pads its code by 2 cells on each side (Textual's CSS)
 
 
 def wrap_code(code: Content, width: int) -> Content:
@@ -62,6 +67,34 @@ RUN_TITLES = {"shell": "▶ Enter: run in the instance shell",
               "aws": "▶ Enter: run on the lab's account (AWS CLI)"}
 
 
+class FoldedCode(Label):
+    """A fence's code folded (wrap_code) to the width the layout gives it: its height is
+    the folded line count for that width, measured in that same layout. Folding after
+    the fence was laid out meant a second layout of the whole step text for every text
+    shown (and heights set by hand, or the last folded line was cut off)."""
+
+    def __init__(self, code: Content, **kwargs: Any) -> None:
+        super().__init__(code, **kwargs)
+        self.code = code
+        self._folded: tuple[int | None, Content] = (None, code)
+
+    def set_code(self, code: Content) -> None:
+        self.code, self._folded = code, (None, code)
+        self.update(code)  # measured again: a layout
+
+    def folded(self, width: int) -> Content:
+        if self._folded[0] != width:
+            self._folded = (width, wrap_code(self.code, width))
+        return self._folded[1]
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return self.folded(width).plain.count("\n") + 1 if width > 0 else 0
+
+    def render(self) -> Content:
+        width = self.content_region.width
+        return self.folded(width) if width > 0 else self.code
+
+
 class CodeFence(MarkdownFence, can_focus=True):
     DEFAULT_CSS = """
     CodeFence {
@@ -93,7 +126,6 @@ class CodeFence(MarkdownFence, can_focus=True):
 
     def __init__(self, markdown: Markdown, token: Token, code: str) -> None:
         super().__init__(markdown, token, code)
-        self._wrapped_at: int | None = None
         # ```sh run=shell: the language is the first word, `run=` says where it runs
         self.run = run_target(token.info)
         if self.run in RUN_TITLES:
@@ -119,35 +151,13 @@ class CodeFence(MarkdownFence, can_focus=True):
     def allow_horizontal_scroll(self) -> bool:
         return False  # every line is wrapped to the width: nothing to scroll to
 
-    def code_width(self) -> int:
-        """The cells a line of code has: the fence's width less the label's padding."""
-        return self.size.width - 2 * PADDING
-
-    def on_resize(self) -> None:
-        self._rewrap()
+    def compose(self) -> ComposeResult:
+        yield FoldedCode(self._highlighted_code, id="code-content", expand=True)
 
     def set_content(self, content: Content) -> None:
-        self._wrapped_at = None
-        super().set_content(content)
-        self._rewrap()
-
-    def _rewrap(self) -> None:
-        width = self.code_width()
-        labels = list(self.query("#code-content").results(Label))
-        if width <= 0 or width == self._wrapped_at or not labels:
-            return  # not laid out (or composed) yet: its resize comes
-        self._wrapped_at = width
-        wrapped = wrap_code(self._highlighted_code, width)
-        lines = wrapped.plain.count("\n") + 1
-        for label in labels:
-            label.update(wrapped)
-            # Its height, set: an update made during a resize did not re-measure it, and
-            # the last folded line was cut off.
-            padding = label.styles.padding
-            label.styles.height = lines + padding.top + padding.bottom
-
-    def on_mount(self) -> None:
-        self.call_after_refresh(self._rewrap)
+        self._content = content
+        for code in self.query("#code-content").results(FoldedCode):
+            code.set_code(content)
 
     def action_copy_code(self) -> None:
         code = self.code.strip("\n")
@@ -157,7 +167,36 @@ class CodeFence(MarkdownFence, can_focus=True):
         self.notify(shown, title="Copied to the clipboard")
 
 
+SYNC_PARSE_CHARS = 20_000  # a guide's text up to this size is parsed on the app's thread
+
+
 class GuideMarkdown(Markdown):
-    """The guide's Markdown: code blocks are CodeFences."""
+    """The guide's Markdown: code blocks are CodeFences, and a text of a step's size comes
+    with its blocks already built (composed with the widget, like any container).
+
+    Textual's Markdown mounts empty, parses its text in a thread and mounts its blocks
+    afterwards: for a step's few KB the thread hop and the separate mount cost more than
+    the parse (~2 ms), and the text came one layout and one frame after the widget, with
+    the question cards below it in another. A longer text is still parsed in the thread.
+    Either way a TableOfContentsUpdated says the blocks are mounted."""
 
     BLOCKS = {**Markdown.BLOCKS, "fence": CodeFence, "code_block": CodeFence}
+
+    def compose(self) -> ComposeResult:
+        source = self._initial_markdown
+        if source is not None and len(source) <= SYNC_PARSE_CHARS:
+            self._initial_markdown = None
+            self._markdown = source
+            lines = source.splitlines()
+            self._last_parsed_line = len(lines) - (1 if lines and lines[-1] else 0)
+            yield from self._build_from_source(source)
+
+    def _on_mount(self, event: Mount) -> None:
+        if self._initial_markdown is not None or not self._markdown:
+            return  # not built in compose: Markdown's own mount parses it in its thread
+        # Textual calls each class's handler in turn: Markdown's would parse it again
+        event.prevent_default()
+        Widget._on_mount(self, event)
+        self._theme = self.app.theme  # as Markdown.update records it
+        self.post_message(Markdown.TableOfContentsUpdated(
+            self, self.table_of_contents).set_sender(self))

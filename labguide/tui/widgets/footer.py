@@ -55,7 +55,9 @@ class LabFooter(Footer):
         if self._held:
             self._held = False
             self._bindings_ready = True
-            self._rebuild_soon()
+            # From the footer's own queue: Footer.compose binds its keys to this footer
+            # (data_bind), which needs it as the running message pump, not the caller.
+            self.call_later(self._rebuild_soon)
 
     def _showing(self) -> tuple:
         """What Footer.compose makes the keys from: the width, and each binding it shows
@@ -100,6 +102,8 @@ class LabFooter(Footer):
         if self.compact == fits:
             self.compact = not fits
         for key in keys:  # styled compact or not from the start: not restyled once mounted
+            if key in palette:
+                continue  # Footer binds every key's compact to its own but this one's
             key.set_reactive(FooterKey.compact, not fits)
             key.set_class(not fits, "-compact", update=False)
         if fits:

@@ -30,34 +30,44 @@ class QuestionCard(Vertical):
         self.session, self.step_id, self.question, self.number = session, step_id, question, number
 
     def compose(self) -> ComposeResult:
+        # Every part is made as the saved progress has it (answer, verdict, hints shown,
+        # model answer): set once mounted, each change was one more layout of the step.
+        choices = getattr(self.question.expect, "choices", None)
+        placeholder = ("your answer, Enter to check" if self.question.expect
+                       else "your answer, Enter to save")
+        if choices:
+            placeholder = "a choice's number or text, Enter to check"
+        saved = self.session.saved_answer(self.step_id, self.question.id)
+        answer = Input(value=saved.text if saved is not None else "",
+                       placeholder=placeholder, classes="answer-input")
+        hints, verdict = Static("", classes="hints"), Static("", classes="verdict")
+        # Not in the Tab order (h and a are their keys; a click works): Tab after an
+        # answer landed on "Hint 1/2", and the next Enter revealed a hint (issue 11.8).
+        hint_button = _KeylessButton("Hint", classes="hint-button", compact=True)
+        reveal_button = _KeylessButton("Show model answer", classes="reveal-button",
+                                       compact=True)
+        model_answer = Static("", classes="model-answer")
+        if saved is not None:
+            self._show_verdict(saved.correct, None, verdict, answer)
+        self._show_reveals(hints, hint_button, model_answer, reveal_button)
+
         yield Static(Text.assemble(("? Question ", "bold"), (f"{self.number}: ", "bold"),
                                    self.question.question), classes="question-text")
-        choices = getattr(self.question.expect, "choices", None)
         if choices:
             yield Static(Text("\n".join(f"  {n}) {c}" for n, c in enumerate(choices, 1))),
                          classes="choices")
-        yield Static("", classes="hints")
+        yield hints
         with Horizontal(classes="answer-row"):
-            placeholder = ("your answer, Enter to check" if self.question.expect
-                           else "your answer, Enter to save")
-            if choices:
-                placeholder = "a choice's number or text, Enter to check"
-            yield Input(placeholder=placeholder, classes="answer-input")
-        yield Static("", classes="verdict")
+            yield answer
+        yield verdict
         with Horizontal(classes="question-buttons"):
-            # Not in the Tab order (h and a are their keys; a click works): Tab after an
-            # answer landed on "Hint 1/2", and the next Enter revealed a hint (issue 11.8).
-            yield _KeylessButton("Hint", classes="hint-button", compact=True)
-            yield _KeylessButton("Show model answer", classes="reveal-button", compact=True)
-        yield Static("", classes="model-answer")
-
-    def on_mount(self) -> None:
-        if not self.query(Input):  # removed while it mounted (another step, the app's exit):
-            return  # its parts never came, and nothing is shown
-        self.show_saved_answer()
+            yield hint_button
+            yield reveal_button
+        yield model_answer
 
     def show_saved_answer(self) -> None:
-        """The saved answer's text and verdict (on opening, or once the instructor solved)."""
+        """The saved answer's text and verdict once the instructor solved the step (a card
+        is built with them when it opens)."""
         saved = self.session.saved_answer(self.step_id, self.question.id)
         if saved is not None:
             self.query_one(Input).value = saved.text
@@ -71,27 +81,32 @@ class QuestionCard(Vertical):
             self._show_verdict(saved.correct, None)
 
     def refresh_reveals(self) -> None:
+        self._show_reveals(self.query_one(".hints", Static),
+                           self.query_one(".hint-button", Button),
+                           self.query_one(".model-answer", Static),
+                           self.query_one(".reveal-button", Button))
+
+    def _show_reveals(self, hints_widget: Static, button: Button, answer: Static,
+                      reveal_button: Button) -> None:
         shown = self.session.hints_shown(self.step_id, self.question.id)
         total = len(self.question.hints)
         hints = Text()
         for i, hint in enumerate(self.question.hints[:shown], 1):
             hints.append(f"Hint {i}/{total}: ", style="bold")
             hints.append(f"{hint}\n")
-        hints_widget = self.query_one(".hints", Static)
         hints_widget.update(hints)
         hints_widget.display = shown > 0
-        button = self.query_one(".hint-button", Button)
         button.label = f"Hint {min(shown + 1, total)}/{total}" if shown < total else "No more hints"
         button.disabled = shown >= total
         button.display = total > 0
         revealed = self.session.answer_revealed(self.step_id, self.question.id)
-        answer = self.query_one(".model-answer", Static)
         answer.update(Text.assemble(("Model answer: ", "bold"), self.question.answer))
         answer.display = revealed
-        self.query_one(".reveal-button", Button).display = not revealed
+        reveal_button.display = not revealed
 
-    def _show_verdict(self, correct: bool | None, message: str | None) -> None:
-        verdict = self.query_one(".verdict", Static)
+    def _show_verdict(self, correct: bool | None, message: str | None,
+                      verdict: Static | None = None, field: Input | None = None) -> None:
+        verdict = verdict or self.query_one(".verdict", Static)
         if correct is True:
             verdict.update(Text(f"✓ {message or 'Correct.'}", style="bold"))
         elif correct is False:
@@ -102,7 +117,7 @@ class QuestionCard(Vertical):
                            self.session.saved_answer(self.step_id, self.question.id) else "")
         verdict.set_class(correct is True, "-correct")
         verdict.set_class(correct is False, "-wrong")
-        self.query_one(Input).set_class(correct is False, "error")
+        (field or self.query_one(Input)).set_class(correct is False, "error")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

@@ -5,8 +5,11 @@ The text is a template rendered in a thread worker (as harlequin runs its IO): a
 template may take up to its budget (labguide.scenario.templates, 1 s) and the keys keep
 answering meanwhile. Each render is numbered; only the newest one's text is shown, so a
 slow render of a step left behind never replaces the text of the step opened since.
-The questions follow once the text is drawn (every Markdown of it mounted), then
-BodyShown, after which the screen mounts its panes and starts the simulator.
+While no fact a step's text reads is known, the text made when the scenario was cached
+(labguide.scenario.step_texts) is shown at once, with no render. The questions are
+mounted with the first text in one batch (one layout, one frame); once every Markdown
+of it is mounted, BodyShown, after which the screen shows its footer's keys, mounts its
+panes and starts the simulator.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 from rich.text import Text
 from textual import work
 from textual.containers import Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.widgets import Label, Static
 from textual.worker import get_current_worker
@@ -91,7 +95,8 @@ class StepView(VerticalScroll):
         self.step_id: str | None = None
         self.rendered: str | None = None
         self.renders = 0  # renders asked for; the newest one's number is `renders`
-        self._questions_due: str | None = None  # the step whose questions follow its text
+        self._questions_due: str | None = None  # the step whose questions come with its text
+        self._body_due: str | None = None  # the step whose BodyShown follows its text
         self._drawing: set[int] = set()  # ids of the text's Markdowns not mounted yet
 
     def compose(self):
@@ -126,36 +131,38 @@ class StepView(VerticalScroll):
     def _show_body(self, step_id: str) -> None:
         if step_id != self.step_id:  # another step was opened meanwhile
             return
-        self.refresh_text()
+        # In the app's queue, behind what that frame queued there (its Ready, after the
+        # first frame): the first frame's handlers never wait for the text.
+        self.app.call_later(self._show_text_of, step_id)
+
+    def _show_text_of(self, step_id: str) -> None:
+        if step_id == self.step_id:
+            self.refresh_text()
 
     def _text_drawn(self) -> None:
-        """Every Markdown of the text is mounted: the questions, after that frame."""
-        step_id, self._questions_due = self._questions_due, None
+        """Every Markdown of the text is mounted (its questions with it): BodyShown after
+        that frame."""
+        step_id, self._body_due = self._body_due, None
         if step_id is not None and step_id == self.step_id:
-            self.call_after_refresh(self._show_questions, step_id)
+            # Once they are drawn: then the screen's panes (and the simulator's start).
+            self.call_after_refresh(self.post_message, self.BodyShown(step_id))
 
-    def _show_questions(self, step_id: str) -> None:
-        if step_id != self.step_id:
-            return
+    def _show_questions(self, step_id: str) -> list[QuestionCard]:
+        """The step's question cards, to mount with its first text."""
         step = self.session.scenario.step(step_id)
-        questions = self.query_one("#step-questions", Vertical)
-        questions.remove_children()
-        questions.mount_all([QuestionCard(self.session, step_id, question, n)
-                             for n, question in enumerate(step.questions, 1)])
-        # Once they are drawn: then the screen's panes (and the simulator's start).
-        self.call_after_refresh(self.post_message, self.BodyShown(step_id))
+        self._body_due = step_id
+        return [QuestionCard(self.session, step_id, question, n)
+                for n, question in enumerate(step.questions, 1)]
 
     def refresh_checks(self) -> None:
         if self.step_id is None:
             return
         step = self.session.scenario.step(self.step_id)
         checks = self.query_one("#step-checks", Static)
-        room = checks.content_region.width or self.content_region.width - 3
-        if not self.show_vertical_scrollbar:
-            # Leave the scrollbar's room even before it shows: once the text below
-            # arrives it appears, and lines cut to the wider width would wrap (no resize
-            # event tells this view, so the cut would depend on timing).
-            room -= self.styles.scrollbar_size_vertical
+        # The view keeps its scrollbar's room before the text below makes it appear
+        # (scrollbar-gutter: stable), so lines cut now still fit once it shows.
+        room = checks.content_region.width or (self.content_region.width - 3 -
+                                               self.styles.scrollbar_size_vertical)
         width = room if room > 0 else None  # before the first layout: let it wrap
         lines = check_lines(step, self.session.results.get(self.step_id), width)
         checks.update(lines)
@@ -166,11 +173,16 @@ class StepView(VerticalScroll):
         checks.set_class("failed" in statuses, "-failed")
 
     def refresh_text(self) -> None:
-        """Render the current step's text again (in a thread); shown if it changed."""
+        """Render the current step's text again (in a thread); shown if it changed. While
+        no fact it reads is known, the text made at load time is shown at once."""
         if self.step_id is None:
             return
         self.renders += 1
-        self._render_text(self.step_id, dict(self.session.facts), self.renders)
+        markdown = self.session.text_as_loaded(self.step_id)
+        if markdown is not None:  # an older render still running is dropped (its number)
+            self._show_text(self.step_id, self.renders, markdown, None)
+        else:
+            self._render_text(self.step_id, dict(self.session.facts), self.renders)
 
     @work(thread=True, exclusive=True, group="step-text", exit_on_error=False)
     def _render_text(self, step_id: str, facts: dict[str, str | None], number: int) -> None:
@@ -183,25 +195,48 @@ class StepView(VerticalScroll):
 
     def on_step_view_text_rendered(self, message: TextRendered) -> None:
         message.stop()
-        if message.step_id != self.step_id or message.number != self.renders:
+        self._show_text(message.step_id, message.number, message.markdown, message.error)
+
+    def _show_text(self, step_id: str, number: int, markdown: str | None,
+                   error: str | None) -> None:
+        if step_id != self.step_id or number != self.renders:
             return  # stale: a newer render (of this or another step) was asked for since
-        markdown = message.markdown
         if markdown == self.rendered and markdown is not None:
-            return
-        self.rendered = markdown
-        blocks = self.query_one("#step-blocks", Vertical)
-        blocks.remove_children()
+            return  # shown already (`rendered` is what the view has mounted)
         self._drawing.clear()
         if markdown is None:
-            blocks.add_class("error")
-            blocks.mount(Static(Text(f"This step's content could not be shown: "
-                                     f"{message.error}"), classes="content-error"))
-            self._text_drawn()
+            widgets: list[Any] = [Static(Text(f"This step's content could not be shown: "
+                                              f"{error}"), classes="content-error")]
+        else:
+            parts = markdown_parts(markdown)
+            self._drawing.update(id(document) for _, document in parts)
+            widgets = [block for block, _ in parts]
+        self.call_next(self._mount_body, step_id, number, widgets, markdown)
+
+    async def _mount_body(self, step_id: str, number: int, widgets: list[Any],
+                          markdown: str | None) -> None:
+        """The text's widgets, and the step's questions with its first text, mounted in
+        one batch: one layout and one frame for both (mounted one by one, each document
+        and card came with a layout and a frame of its own)."""
+        if step_id != self.step_id or number != self.renders or not self.is_attached:
+            return  # a newer text came meanwhile, or the view is gone (the app quits)
+        try:
+            blocks = self.query_one("#step-blocks", Vertical)
+            questions = self.query_one("#step-questions", Vertical)
+        except NoMatches:  # its parts are being removed with it
             return
-        blocks.remove_class("error")
-        parts = markdown_parts(markdown)
-        self._drawing.update(id(document) for _, document in parts)
-        blocks.mount_all([block for block, _ in parts])
+        self.rendered = markdown
+        cards = None
+        if self._questions_due == step_id:
+            self._questions_due = None
+            cards = self._show_questions(step_id)
+        with self.app.batch_update():
+            await blocks.remove_children()
+            blocks.set_class(markdown is None, "error")
+            await blocks.mount_all(widgets)
+            if cards is not None:
+                await questions.remove_children()
+                await questions.mount_all(cards)
         if not self._drawing:
             self._text_drawn()
 
@@ -214,3 +249,11 @@ class StepView(VerticalScroll):
 
     def cards(self) -> list[QuestionCard]:
         return list(self.query(QuestionCard))
+
+    @property
+    def drawn(self) -> bool:
+        """The current step's text and questions are mounted, no render or mount pending
+        (what tests and snapshots wait for)."""
+        return (self.step_id is not None and self.rendered is not None
+                and self._questions_due is None and self._body_due is None
+                and not self._drawing and all(w.is_finished for w in self.workers))
