@@ -19,6 +19,7 @@ from typing import Any
 
 from labguide.classroom.state import ClassState, SeatRecord, iso, parse_iso
 from labguide.classroom.write_events import write_event
+from labguide.sim.cloudtrail.recorder import UNRECORDED_HEADER, leave_unrecorded
 from labguide.sim.embedded import (
     changes_state,
     operation_name,
@@ -31,7 +32,7 @@ from labguide.sim.worlds.world import Credentials
 
 log = logging.getLogger(__name__)
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud, typed by hand
-CHECKER_HEADER = "X-Labguide-Checker"  # marks the server's own check rounds
+CHECKER_HEADER = UNRECORDED_HEADER  # marks the server's own check rounds
 
 
 def new_join_code() -> str:
@@ -56,6 +57,7 @@ class SeatWorlds:
         self.params = params
         self.region = region
         self.checker_token = secrets.token_hex(16)
+        leave_unrecorded(self.checker_token)  # not in the seat's CloudTrail as the learner's
         self._worlds: dict[int, Any] = {}
         self._by_key: dict[str, int] = {}
         self._lock = threading.RLock()
