@@ -340,12 +340,9 @@ def fact_reads(source: str) -> frozenset[str] | None:
     any fact may change what it renders."""
     tree = ENVIRONMENT.parse(source)
     uses = [n for n in tree.find_all(nodes.Name) if n.name == "facts"]
-    names = {name for name, _ in _lookups(tree, "facts")}
-    lookups = sum(1 for node in tree.find_all((nodes.Getattr, nodes.Getitem))
-                  if isinstance(node.node, nodes.Name) and node.node.name == "facts"
-                  and (isinstance(node, nodes.Getattr) or (isinstance(node.arg, nodes.Const)
-                                                           and isinstance(node.arg.value, str))))
-    if any(n.ctx != "load" for n in uses) or lookups != len(uses) or \
+    lookups = list(_lookups(tree, "facts"))  # each use that names its fact
+    names = {name for name, _ in lookups}
+    if any(n.ctx != "load" for n in uses) or len(lookups) != len(uses) or \
             any(hasattr(dict, name) for name in names):
         return None
     return frozenset(names)
