@@ -537,16 +537,15 @@ class Classroom:
         whose world is here gets no `attacker` key (the status cache adds it per poll)."""
         wanted = [only] if isinstance(only, int) else only
         if wanted is not None and len(wanted) > 400:  # past SQLite's parameter limits
+            chosen = set(wanted)
             return [e for e in self.seat_entries(None, board=board, live_attacker=live_attacker)
-                    if e["seat"] in set(wanted)]
+                    if e["seat"] in chosen]
         if wanted is None:
             seats = self.state.query("SELECT * FROM seats ORDER BY seat")
             step_rows = self.state.steps()
             answer_rows = () if board else self.state.answers()
         else:
-            marks = ",".join("?" * len(wanted))
-            seats = self.state.query(f"SELECT * FROM seats WHERE seat IN ({marks}) "
-                                     "ORDER BY seat", wanted) if wanted else []
+            seats = self.state.seats_of(wanted)
             step_rows = self.state.steps_of(wanted)
             answer_rows = () if board else self.state.answers_of(wanted)
         steps: dict[int, dict[str, dict]] = {}

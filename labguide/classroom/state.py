@@ -266,15 +266,24 @@ class ClassState:
             return self.query("SELECT * FROM steps")
         return self.query("SELECT * FROM steps WHERE seat = ?", (seat,))
 
+    def seats_of(self, seats: Iterable[int]) -> list[dict[str, Any]]:
+        return self._rows_of("seats", seats, "seat")
+
     def steps_of(self, seats: Iterable[int]) -> list[dict[str, Any]]:
-        wanted = list(seats)
-        return self.query(f"SELECT * FROM steps WHERE seat IN ({','.join('?' * len(wanted))})",
-                          wanted) if wanted else []
+        return self._rows_of("steps", seats)
 
     def answers_of(self, seats: Iterable[int]) -> list[dict[str, Any]]:
+        return self._rows_of("answers", seats, "id")
+
+    def _rows_of(self, table: str, seats: Iterable[int],
+                 order: str | None = None) -> list[dict[str, Any]]:
+        """The rows of `table` (one of this module's) of the given seats."""
         wanted = list(seats)
-        return self.query(f"SELECT * FROM answers WHERE seat IN ({','.join('?' * len(wanted))}) "
-                          "ORDER BY id", wanted) if wanted else []
+        if not wanted:
+            return []
+        ordered = f" ORDER BY {order}" if order else ""
+        return self.query(f"SELECT * FROM {table} WHERE seat IN ({_marks(wanted)}){ordered}",
+                          wanted)
 
     def add_answer(self, seat: int, step: str, question: str, value: str,
                    correct: bool | None, source: str) -> None:
@@ -286,9 +295,8 @@ class ClassState:
             self._bump(db, seat)
 
     def delete_answers(self, seat: int, steps: list[str]) -> None:
-        marks = ",".join("?" * len(steps))
         with self.transaction() as db:
-            db.execute(f"DELETE FROM answers WHERE seat = ? AND step IN ({marks})",
+            db.execute(f"DELETE FROM answers WHERE seat = ? AND step IN ({_marks(steps)})",
                        (seat, *steps))
             self._bump(db, seat)
 
@@ -348,6 +356,11 @@ class _Sql(str):
 
 def sql(expression: str) -> _Sql:
     return _Sql(expression)
+
+
+def _marks(values: list[Any]) -> str:
+    """The `?, ?, …` of an SQL `IN (…)` with one parameter per value."""
+    return ",".join("?" * len(values))
 
 
 def changes(row: dict[str, Any], fields: dict[str, Any]) -> bool:
