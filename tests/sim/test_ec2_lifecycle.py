@@ -17,6 +17,7 @@ from labguide.sim.ec2_lifecycle.models import (
     STATUS_INITIALIZING_SECONDS,
     STOPPING_SECONDS,
 )
+from tests.sim.conftest import WORLD_EPOCH
 
 
 def _ec2(world, endpoint_url=None):
@@ -242,3 +243,67 @@ def test_the_applications_health_follows_the_instance_state_at_once(moto_in_proc
     world.advance(PENDING_SECONDS)
     assert _state(ec2, instance_id)[0] == "running"
     assert _health(ec2, instance_id) == "healthy"  # not at the next round, 60 s on
+
+
+def _addresses(ec2, instance_id):
+    instance = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0][
+        "Instances"][0]
+    return instance.get("PublicIpAddress"), instance["PrivateIpAddress"]
+
+
+def _ec2_scenario_world(account_id):
+    from labguide.scenario import load_scenario
+    from labguide.sim.clock import SimClock
+    from labguide.sim.worlds import build_world
+
+    scenario = load_scenario("compromised-ec2-instance").scenario
+    clock = SimClock(WORLD_EPOCH + timedelta(minutes=9), frozen=True)
+    return build_world(scenario.world.source, dict(scenario.world.params),
+                       account_id=account_id, region=scenario.region, seed=0,
+                       epoch=WORLD_EPOCH, clock=clock)
+
+
+def _instance_named(ec2, name):
+    for reservation in ec2.describe_instances()["Reservations"]:
+        for instance in reservation["Instances"]:
+            if {"Key": "Name", "Value": name} in instance.get("Tags", []):
+                return instance["InstanceId"]
+    raise AssertionError(f"no instance named {name}")
+
+
+def _stop_and_start(world, ec2, instance_id):
+    ec2.stop_instances(InstanceIds=[instance_id])
+    during_stop = _addresses(ec2, instance_id)
+    world.advance(STOPPING_SECONDS)
+    stopped = _addresses(ec2, instance_id)
+    world.advance(30)
+    ec2.start_instances(InstanceIds=[instance_id])
+    world.advance(PENDING_SECONDS)
+    return during_stop, stopped, _addresses(ec2, instance_id)
+
+
+def test_a_stop_releases_an_auto_assigned_public_ip_and_a_start_gives_a_new_one(
+        moto_in_process):
+    """AWS: "We release your instance's public IP address when it is stopped ... Your
+    stopped or hibernated instance receives a new public IP address when it is started";
+    an Elastic IP stays with its instance, and the private address is kept
+    (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-instance-addressing.html#concepts-public-addresses)."""
+    world = _ec2_scenario_world("777000000101")
+    ec2 = _ec2(world)
+    web = _instance_named(ec2, world.params["instance_name"])
+    first_public, private = _addresses(ec2, web)
+    assert first_public is not None and private == "10.0.0.15"
+
+    during_stop, stopped, started = _stop_and_start(world, ec2, web)
+    assert during_stop == (first_public, private)  # released once stopped
+    assert stopped == (None, private)
+    new_public, kept_private = started
+    assert new_public is not None and new_public != first_public
+    assert kept_private == private
+
+    # The attacker's host holds an Elastic IP: a stop and start keep it.
+    attacker = _instance_named(ec2, world.params["attacker_name"])
+    elastic = _addresses(ec2, attacker)
+    assert elastic[0] is not None
+    assert _stop_and_start(world, ec2, attacker) == (elastic, elastic, elastic)
+

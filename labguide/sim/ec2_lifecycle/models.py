@@ -14,6 +14,12 @@ settles the instance first): tests move a frozen clock, the embedded world's clo
 in real time. A start sets a new LaunchTime; when the instance reaches `running` its
 listeners run (new instance credentials) and its host boots (services re-read their
 files). A reboot keeps LaunchTime and credentials but also boots the host.
+
+An auto-assigned public IPv4 address ("Auto-assign public IP" of the subnet, not an Elastic
+IP) is released when the instance is stopped, and a start gives it a new one; the private
+address stays (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-instance-addressing.html#concepts-public-addresses).
+The new address is drawn from the instance id and the start's moment, not from moto's
+shared generator (which a class server's other threads draw from meanwhile).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from typing import Any
 from moto.ec2.exceptions import EC2ClientError
 
 from labguide.sim.clock import clock_for, has_world, to_utc
+from labguide.sim.public_ips import random_public_ip
 
 PENDING_SECONDS = 5  # start: pending -> running
 STOPPING_SECONDS = 10  # stop: stopping -> stopped
@@ -60,6 +67,30 @@ class Transition:
 STATE = "_labguide_state"
 moto_status: dict[str, Any] = {}  # moto's own status properties, for accounts without a world
 TRANSITION = "_labguide_transition"
+AUTO_PUBLIC_IP = "labguide_auto_public_ip"  # on a network interface: its address is EC2's
+
+
+def mark_auto_assigned(nic: Any) -> None:
+    """The interface's public address was auto-assigned at launch: a stop releases it."""
+    setattr(nic, AUTO_PUBLIC_IP, True)
+
+
+def _auto_assigned_nics(instance: Any) -> list[Any]:
+    return [nic for nic in instance.nics.values() if getattr(nic, AUTO_PUBLIC_IP, False)]
+
+
+def _release_public_ips(instance: Any, at: datetime) -> None:
+    for nic in _auto_assigned_nics(instance):
+        nic.public_ip = None
+
+
+def _assign_public_ips(instance: Any, at: datetime) -> None:
+    import random
+
+    for number, nic in enumerate(_auto_assigned_nics(instance)):
+        if nic.public_ip is None:
+            nic.public_ip = random_public_ip(
+                random.Random(f"{instance.id}/{number}/{to_utc(at).isoformat()}"))
 
 
 def in_world(instance: Any) -> bool:
@@ -148,6 +179,7 @@ def start(instance: Any, original: Callable[[Any], Any]) -> Any:
     now = _now(instance)
     instance.__dict__[STATE].name, instance.__dict__[STATE].code = "pending", 0
     instance.launch_time = now.replace(tzinfo=None)  # moto keeps naive UTC datetimes
+    _assign_public_ips(instance, now)
     instance.__dict__[TRANSITION] = Transition("running", 16,
                                                now + timedelta(seconds=PENDING_SECONDS),
                                                _reached_running)
@@ -170,7 +202,8 @@ def stop(instance: Any, original: Callable[[Any], Any]) -> Any:
     now = _now(instance)
     instance.__dict__[STATE].name, instance.__dict__[STATE].code = "stopping", 64
     instance.__dict__[TRANSITION] = Transition("stopped", 80,
-                                               now + timedelta(seconds=STOPPING_SECONDS))
+                                               now + timedelta(seconds=STOPPING_SECONDS),
+                                               _release_public_ips)
     _state_changed(instance, now)
     return previous
 

@@ -24,6 +24,7 @@ from labguide.scenario.kinds import implementation
 from labguide.scenario.world_model import ACTOR_REGISTRY, Resources, WorldDoc
 from labguide.sim.clock import SimClock, register_account_clock, to_utc
 from labguide.sim.guardduty.models import PUBLICATION_DELAY
+from labguide.sim.public_ips import random_public_ip
 from labguide.sim.ssm_shell.models import forget_account as forget_agent_pings
 from labguide.sim.state import forget_account as forget_simulator_state
 from labguide.sim.worlds.images import register_images
@@ -32,7 +33,6 @@ from labguide.sim.worlds.resources import (
     BuildContext,
     apply_account,
     create_learner,
-    random_public_ip,
 )
 from labguide.sim.worlds.templating import Namespace, render
 from labguide.sim.worlds.world import Credentials, World

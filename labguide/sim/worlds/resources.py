@@ -19,6 +19,8 @@ from labguide.errors import UserError
 from labguide.scenario import world_model as wm
 from labguide.sim import instance_credentials
 from labguide.sim.clock import to_utc
+from labguide.sim.ec2_lifecycle.models import mark_auto_assigned
+from labguide.sim.public_ips import random_public_ip
 from labguide.sim.worlds.images import IMAGES
 from labguide.sim.worlds.templating import Namespace
 
@@ -240,16 +242,6 @@ def create_security_group(ctx: BuildContext, spec: wm.SecurityGroup) -> Namespac
 
 # ----- instances ---------------------------------------------------------------------------
 
-# First two octets of public EC2 address ranges, for a plausible Elastic IP.
-_EIP_PREFIXES = ((3, 24), (3, 104), (13, 54), (13, 236), (52, 62), (52, 64), (54, 66),
-                 (54, 79), (54, 153), (54, 206), (54, 252))
-
-
-def random_public_ip(rng: random.Random) -> str:
-    first, second = rng.choice(_EIP_PREFIXES)
-    return f"{first}.{second}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
-
-
 def create_instance(ctx: BuildContext, spec: wm.Instance) -> Namespace:
     ec2 = ctx.ec2
     image = IMAGES[spec.image]
@@ -275,6 +267,7 @@ def create_instance(ctx: BuildContext, spec: wm.Instance) -> Namespace:
         # (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-ip-addressing.html); moto
         # gives none unless asked, so the world assigns it, from its seed.
         public_ip = instance.nics[0].public_ip = random_public_ip(ctx.rng)
+        mark_auto_assigned(instance.nics[0])
     profile = None
     if spec.profile is not None:
         profile = ctx.ref(spec.profile, "instance_profile")
