@@ -6,9 +6,20 @@ app's first Ready event (its first frame), headless. Budget (DESIGN.md): ratio <
 Markers go straight to fd 1: Textual captures print() while it runs, and a captured
 marker arrives late (it made the first frame look as slow as the lab screen).
 
-    python bench/first_frame.py [--runs 7]
+    python bench/first_frame.py [--rounds 15]
 
-One labguide process per run prints four markers: the app's first frame (Ready), the
+The statistic: the median, over rounds, of each round's ratio. A round launches the bare
+app, the bare app showing the step's text, and labguide back to back (seconds apart; the
+order rotates from round to round), and its ratios divide labguide's marks by the bare
+launch of the SAME round. On a shared machine the load drifts over tens of seconds, and
+a ratio of two medians taken over a whole run mixes a labguide launch from a busy moment
+with a bare one from a quiet moment (medians of one tree moved by 100+ ms between runs
+minutes apart, 1.09x-1.46x on the same code); a per-round ratio compares launches that
+saw the same machine, and the median of those ignores the rounds a burst hit. p25/p75
+show the spread; the ratios of the medians are printed too, as before. Default 15 rounds
+(about 45 launches, ~1 minute).
+
+One labguide process per round prints four markers: the app's first frame (Ready), the
 lab screen's first frame (steps, step title, checks, status line, footer), then the
 step's text drawn (every Markdown of it mounted, then a refresh), then its tip
 questions. The text and questions are compared with a third app: the bare one showing
@@ -23,6 +34,9 @@ before: first frame 1.66x, text 2.23x and questions 2.27x of the one-line bare a
 (lead, 02:41, environment's bytecode setting, old markers); after the fixes, 5 runs,
 quiet: bare 386 ms, bare with the text 498 ms; labguide first frame 426 ms = 1.10, its
 text and questions 773 ms = 1.55x the bare app showing them.
+Session 6 (2026-12-02 11:31, main fe5169e, loadavg 0.14 -> 0.60, 15 rounds): per-round
+first frame 1.10 (p25 1.06, p75 1.17), text+questions 1.19 (1.12-1.29); ratios of the
+medians 1.09 and 1.25 (bare 492 ms, bare with the text 536 ms, labguide 538 / 669 ms).
 Session 2 (2026-11-28): first frame 1.15-1.16 (markers then fired before Textual had
 mounted the Markdown's blocks, and before the scenario cache: 1.65-1.72x behind a
 loading screen). A first launch, or one after a scenario file changed, still validates
@@ -214,12 +228,29 @@ def bench_env(keep_env: bool) -> dict[str, str]:
     return env
 
 
+def quantiles(values: list[float]) -> tuple[float, float, float]:
+    """p25, median, p75 (statistics' inclusive method: defined from 2 values on)."""
+    if len(values) < 2:
+        return values[0], values[0], values[0]
+    p25, p50, p75 = statistics.quantiles(values, n=4, method="inclusive")
+    return p25, p50, p75
+
+
+def spread(ratios: list[float]) -> str:
+    p25, p50, p75 = quantiles(ratios)
+    return f"{p50:.2f} (p25 {p25:.2f}, p75 {p75:.2f})"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--rounds", "--runs", type=int, default=15,
+                        help="rounds of three launches (bare, bare with the text, labguide)")
     parser.add_argument("--keep-env", action="store_true",
                         help="no bytecode cache of the bench's own (see bench_env)")
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
+    load_before = os.getloadavg()
     env = bench_env(args.keep_env)
     text_env = dict(env, BENCH_TEXT_FILE=os.path.join(env["LABGUIDE_HOME"], "step.md"))
     lab_markers = ("FIRST_FRAME", "LAB_FRAME", "LAB_TEXT", "LAB_FULL")
@@ -229,27 +260,49 @@ def main() -> None:
     first_frame(BARE, env, bare_markers)
     first_frame(LABGUIDE, text_env, lab_markers)
     first_frame(BARE, text_env, bare_markers)
-    bare: list[float] = []
-    bare_text: list[float] = []
-    lab: dict[str, list[float]] = {m: [] for m in lab_markers}
-    for _ in range(args.runs):  # interleaved, so all three see the same machine
-        bare.append(first_frame(BARE, env, bare_markers)["FIRST_FRAME"])
-        bare_text.append(first_frame(BARE, text_env, bare_markers)["BARE_TEXT"])
-        for marker, seconds in first_frame(LABGUIDE, env, lab_markers).items():
-            lab[marker].append(seconds)
-    b, bt = statistics.median(bare), statistics.median(bare_text)
-    g, s, t, f = (statistics.median(lab[m]) for m in lab_markers)
-    print(f"bytecode cache: {'as in the environment' if args.keep_env else 'own (both apps)'}")
+    launches = {
+        "bare": lambda: first_frame(BARE, env, bare_markers),
+        "bare_text": lambda: first_frame(BARE, text_env, bare_markers),
+        "lab": lambda: first_frame(LABGUIDE, env, lab_markers),
+    }
+    order = list(launches)
+    rounds: list[dict[str, dict[str, float]]] = []
+    for number in range(args.rounds):
+        # One round: the three launches back to back, their order rotated from round to
+        # round so that none always comes first (after a pause) or last.
+        shift = number % len(order)
+        rounds.append({name: launches[name]() for name in order[shift:] + order[:shift]})
+    load_after = os.getloadavg()
+
+    def column(name: str, marker: str) -> list[float]:
+        return [one[name][marker] for one in rounds]
+
+    def per_round(lab_marker: str, name: str, marker: str) -> list[float]:
+        return [one["lab"][lab_marker] / one[name][marker] for one in rounds]
+
+    b, bt = (statistics.median(column(*k)) for k in (("bare", "FIRST_FRAME"),
+                                                       ("bare_text", "BARE_TEXT")))
+    g, s, t, f = (statistics.median(column("lab", m)) for m in lab_markers)
+    first = per_round("FIRST_FRAME", "bare", "FIRST_FRAME")
+    screen = per_round("LAB_FRAME", "bare", "FIRST_FRAME")
+    text = per_round("LAB_TEXT", "bare_text", "BARE_TEXT")
+    full = per_round("LAB_FULL", "bare_text", "BARE_TEXT")
+    print(f"bytecode cache: {'as in the environment' if args.keep_env else 'own (both apps)'}; "
+          f"{args.rounds} rounds; loadavg before {load_before[0]:.2f}, "
+          f"after {load_after[0]:.2f} (1 min)")
     print(f"bare Textual + boto3 + Markdown + DataTable: median {b * 1000:.0f} ms")
     print(f"  ... showing the step's text and questions:   median {bt * 1000:.0f} ms")
     print(f"labguide run compromised-iam-credentials:   median {g * 1000:.0f} ms (first frame)")
     print(f"  ... its lab screen (steps + step title) drawn: median {s * 1000:.0f} ms")
     print(f"  ... then the step's text drawn:               median {t * 1000:.0f} ms")
     print(f"  ... then its tip questions drawn:             median {f * 1000:.0f} ms")
-    print(f"ratio first frame {g / b:.2f} (budget 1.20); lab screen {s / b:.2f}; "
-          f"text+questions vs the bare app showing them {f / bt:.2f} (budget 1.20; "
-          f"text alone {t / bt:.2f}); vs the one-line bare app: text {t / b:.2f}, "
-          f"questions {f / b:.2f}; {args.runs} runs each")
+    print("per-round ratios (lab / bare of the same round), median (p25, p75):")
+    print(f"  first frame {spread(first)} (budget 1.20); lab screen {spread(screen)}")
+    print(f"  text+questions vs the bare app showing them {spread(full)} (budget 1.20); "
+          f"text alone {spread(text)}")
+    print(f"ratios of the medians: first frame {g / b:.2f}; lab screen {s / b:.2f}; "
+          f"text+questions {f / bt:.2f}; text alone {t / bt:.2f}; vs the one-line bare app: "
+          f"text {t / b:.2f}, questions {f / b:.2f}")
 
 
 if __name__ == "__main__":
