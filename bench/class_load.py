@@ -74,6 +74,11 @@ def _family_cpu(pid: int) -> float:
     return total
 
 
+def _check_rounds(urls: list[str]) -> int:
+    """The server's own check rounds so far, summed over the class's processes."""
+    return sum(ClassClient(u, timeout=300).health()["check_rounds"] for u in urls)
+
+
 def _family_rss(pid: int) -> float:
     total = _rss_mb(pid)
     for entry in os.listdir("/proc"):
@@ -304,7 +309,10 @@ def main() -> None:
         for account, (seat_round, _, _) in zip(recorded_accounts, recorded, strict=True):
             by_endpoint.setdefault(account["AWS_ENDPOINT_URL"], []).append(seat_round)
         shares = [(urlsplit(e).hostname, urlsplit(e).port, r) for e, r in by_endpoint.items()]
-        health = ClassClient(url, timeout=300).health()
+        # every process's own check rounds: the front's /class/health counts its own only,
+        # and with --workers the seats' checks run in the worker processes
+        processes = sorted({url, *by_endpoint})
+        health = _check_rounds(processes)
         parts = urlsplit(url)
         context = multiprocessing.get_context("spawn")
         results = context.Queue()
@@ -318,9 +326,9 @@ def main() -> None:
         figures = results.get(timeout=args.duration + 300)
         client.join(timeout=30)
         server_cpu = _family_cpu(server.pid) - server_cpu
-        after = ClassClient(url, timeout=300).health()
+        after = _check_rounds(processes)
         rss_loaded = _family_rss(server.pid)
-        check_rounds = after["check_rounds"] - health["check_rounds"]
+        check_rounds = after - health
         requests_per_round = sum(map(len, rounds)) / len(rounds)
         served = figures["requests"] + len(figures["status_s"]) + \
             check_rounds * requests_per_round
