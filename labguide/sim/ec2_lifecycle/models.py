@@ -24,6 +24,7 @@ shared generator (which a class server's other threads draw from meanwhile).
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -67,7 +68,10 @@ class Transition:
 STATE = "_labguide_state"
 moto_status: dict[str, Any] = {}  # moto's own status properties, for accounts without a world
 TRANSITION = "_labguide_transition"
-AUTO_PUBLIC_IP = "labguide_auto_public_ip"  # on a network interface: its address is EC2's
+# On a network interface: its public address is EC2's. Not moto's own
+# `public_ip_auto_assign`, whose stop releases the address at once (while still stopping)
+# and whose start draws a 54.214.x.x from the shared generator.
+AUTO_PUBLIC_IP = "labguide_auto_public_ip"
 
 
 def mark_auto_assigned(nic: Any) -> None:
@@ -85,8 +89,6 @@ def _release_public_ips(instance: Any, at: datetime) -> None:
 
 
 def _assign_public_ips(instance: Any, at: datetime) -> None:
-    import random
-
     for number, nic in enumerate(_auto_assigned_nics(instance)):
         if nic.public_ip is None:
             nic.public_ip = random_public_ip(
