@@ -38,6 +38,7 @@ from labguide.classroom.state import (
 )
 from labguide.classroom.status_cache import StatusCache
 from labguide.errors import UserError
+from labguide.sim.in_process import InProcess
 
 log = logging.getLogger(__name__)
 CHECK_PERIOD_SECONDS = 60.0  # every seat's checks, spread over this period
@@ -156,9 +157,10 @@ class Classroom:
         target = Target.for_simulator(self.worlds.server.endpoint_url, world.learner,
                                       self.scenario.region, clock=world.clock.now)
         token = self.worlds.checker_token
-        target.on_event("before-send.*.*",
-                        lambda request=None, **_: request.headers.__setitem__(CHECKER_HEADER,
-                                                                              token))
+        # Answered in process: no connections of the server's to itself (see in_process)
+        target.on_event("before-send.*.*", InProcess(
+            self.worlds.server, lambda request: request.headers.__setitem__(CHECKER_HEADER,
+                                                                             token)))
         runner = CheckRunner(self.loaded, target, max_workers=2)
         with self._runners_lock:
             self._runners[seat] = runner
@@ -181,8 +183,10 @@ class Classroom:
         world = self.worlds.world(seat)
         if world is None:
             raise UserError(f"seat {seat} is not served by this process")
-        return Target.for_simulator(self.worlds.server.endpoint_url, world.learner,
-                                    self.scenario.region, clock=world.clock.now)
+        target = Target.for_simulator(self.worlds.server.endpoint_url, world.learner,
+                                      self.scenario.region, clock=world.clock.now)
+        target.on_event("before-send.*.*", InProcess(self.worlds.server))
+        return target
 
     def latest_answers(self, seat: int) -> dict[tuple[str, str], str]:
         """Each question's latest answer (the one that stands, as in the app)."""

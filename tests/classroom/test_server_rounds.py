@@ -57,3 +57,16 @@ def test_an_untouched_seat_is_checked_again_on_schedule(loaded, tmp_path):
         _wait_for(lambda: served.room.rounds >= first + 2)
     finally:
         served.stop()
+
+
+def test_the_servers_own_rounds_open_no_connection_to_itself(loaded, tmp_path):
+    # Over loopback each seat's checker kept a pool of connections to its own server
+    # (about 400 per worker at 100 seats), and waitress visits every one on each wake-up.
+    served = serve(loaded, tmp_path, seats=2)
+    try:
+        for seat in (1, 2):
+            result = served.room.check_seat(seat)
+            assert result.steps  # a real round, judged
+        assert served.server.connections == 0
+    finally:
+        served.stop()
