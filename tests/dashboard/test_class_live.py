@@ -185,14 +185,20 @@ async def test_every_action_is_seen_on_the_seat(klass, seats, tmp_path):
         await _act(pilot, app, "v", 2, names="step filter-key")
         await wait_until(pilot, lambda: row_of(app, 2).cells[1].status == "done",
                          "Bo's filter-key solved", timeout=60)
-        # run checks now: Ed's seat (never joined, not checked yet) gets its checks' results
-        def ed_checks():
-            return [c for step in app.client.status()["seats"][4]["steps"]
-                    for c in step.get("checks") or []]
+        # run checks now: a change to Ed's account the server did not see (made with its
+        # checker's own mark: no journal entry, no after-write round) shows after a round
+        def ed_filter_done():
+            steps = {s["id"]: s for s in app.client.status()["seats"][4]["steps"]}
+            return steps["filter-key"]["status"] == "done"
 
-        assert ed_checks() == []
+        guardduty = klass.room.target(5).client("guardduty")
+        guardduty.create_filter(
+            DetectorId=guardduty.list_detectors()["DetectorIds"][0], Name="stolen",
+            FindingCriteria={"Criterion": {"resource.accessKeyDetails.accessKeyId": {
+                "Eq": [klass.room.worlds.world(5).truth.stolen_access_key_id]}}})
+        assert not ed_filter_done()
         await _act(pilot, app, "c", 5)
-        await wait_until(pilot, lambda: ed_checks(), "Ed's checks run", timeout=60)
+        await wait_until(pilot, ed_filter_done, "Ed's checks run", timeout=60)
         # reset Bo's step: filter-key open again, its filter gone from the account
         table = app.screen.query_one("#seat-table")
         bo.open_step("filter-key")
