@@ -63,6 +63,8 @@ class Classroom:
         self._runners: dict[int, Any] = {}
         self._facts: dict[int, dict[str, Any]] = {}  # each seat's facts, last round
         self._runners_lock = threading.Lock()
+        self._generations: dict[int, int] = {}  # each seat's resets so far
+        self._recording_locks: dict[int, threading.Lock] = {}
         self._due: list[tuple[float, int]] = []
         self._due_at: dict[int, float] = {}
         self._due_lock = threading.Condition()
@@ -208,20 +210,30 @@ class Classroom:
         return {(row["step"], row["question"]): row["value"] for row in self.state.answers(seat)}
 
     def check_seat(self, seat: int) -> Any:
-        """One check round on the seat's account; the seat's steps updated from it."""
+        """One check round on the seat's account; the seat's steps updated from it, unless
+        the seat was reset while the round ran (it read the world from before the reset,
+        and would mark done a step the reset had just opened again)."""
+        generation = self._generations.get(seat, 0)
         runner = self._runner(seat)
         result = runner.run_round(answers=self.latest_answers(seat))
         self.rounds += 1
-        self._facts[seat] = dict(result.facts)
-        with self._due_lock:
-            after_write = seat in self._after_write
-            self._after_write.discard(seat)
-        self._record(seat, result, after_write)
-        attacker = json.dumps(attacker_of(self.worlds.world(seat)))
-        if self._stored_attacker.get(seat) != attacker:  # unchanged rows stay unwritten:
-            self.state.update_seat(seat, attacker=attacker)  # the status cache keeps them
-            self._stored_attacker[seat] = attacker
+        with self._recording_lock(seat):
+            if self._generations.get(seat, 0) != generation:
+                return result
+            self._facts[seat] = dict(result.facts)
+            with self._due_lock:
+                after_write = seat in self._after_write
+                self._after_write.discard(seat)
+            self._record(seat, result, after_write)
+            attacker = json.dumps(attacker_of(self.worlds.world(seat)))
+            if self._stored_attacker.get(seat) != attacker:  # unchanged rows stay unwritten:
+                self.state.update_seat(seat, attacker=attacker)  # the status cache keeps them
+                self._stored_attacker[seat] = attacker
         return result
+
+    def _recording_lock(self, seat: int) -> threading.Lock:
+        with self._runners_lock:
+            return self._recording_locks.setdefault(seat, threading.Lock())
 
     def _record(self, seat: int, result: Any, after_write: bool) -> None:
         rows = {row["step"]: row for row in self.state.steps(seat)}
@@ -416,6 +428,8 @@ class Classroom:
         before = rows[step]["started_at"] if step else None
         if step and not before:
             raise UserError(f"seat {seat} has not begun step {step} yet: nothing to go back to")
+        with self._recording_lock(seat):  # a round in flight now records nothing
+            self._generations[seat] = self._generations.get(seat, 0) + 1
         self.forget_runner(seat)
         self._facts.pop(seat, None)
         self.worlds.rebuild(record, before)

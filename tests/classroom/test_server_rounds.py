@@ -70,3 +70,27 @@ def test_the_servers_own_rounds_open_no_connection_to_itself(loaded, tmp_path):
         assert served.server.connections == 0
     finally:
         served.stop()
+
+
+def test_a_round_in_flight_during_a_reset_records_nothing(loaded, tmp_path):
+    # The round reads the solved world; the instructor resets the seat before the round
+    # records: recorded, its results would mark done the step the reset opened again.
+    served = serve(loaded, tmp_path, seats=1)
+    try:
+        served.room.solve(1, "alert")
+        runner = served.room._runner(1)
+        read = runner.run_round
+
+        def read_then_reset(**kwargs):
+            result = read(**kwargs)
+            assert any(s.status == "passed" for s in result.steps if s.id == "alert")
+            served.room.reset(1)
+            return result
+
+        runner.run_round = read_then_reset
+        served.room.check_seat(1)
+        steps = {s["step"]: s for s in served.state.steps(1)}
+        assert not steps["alert"]["done_at"]
+        assert served.room.check_seat(1)  # the next round records again
+    finally:
+        served.stop()
