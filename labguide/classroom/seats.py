@@ -27,7 +27,7 @@ from labguide.sim.embedded import (
     request_entry,
     restore_world,
 )
-from labguide.sim.server import SimServer, random_credentials
+from labguide.sim.server import ARRIVED_AT_ENVIRON_KEY, SimServer, random_credentials
 from labguide.sim.worlds.world import Credentials
 
 log = logging.getLogger(__name__)
@@ -65,6 +65,7 @@ class SeatWorlds:
         self.on_write: Callable[[int], None] | None = None
         self._replaying: set[int] = set()
         server.observers.append(self._observe)
+        server.arrivals.append(self._arrived)
 
     # ----- building ------------------------------------------------------------------------
 
@@ -137,6 +138,15 @@ class SeatWorlds:
             yield
         finally:
             self._replaying.discard(seat)
+
+    def _arrived(self, environ: dict[str, Any]) -> None:
+        """The seat's world time as moto takes the request: its journal entry's moment."""
+        key, _ = request_credential(environ)
+        with self._lock:
+            seat = self._by_key.get(key or "")
+            world = self._worlds.get(seat) if seat is not None else None
+        if world is not None:
+            environ[ARRIVED_AT_ENVIRON_KEY] = world.clock.now()
 
     def _observe(self, environ: dict[str, Any], body: bytes, status: int) -> None:
         if not 200 <= status < 300:

@@ -26,7 +26,7 @@ from urllib.parse import parse_qs
 
 from labguide.errors import UserError
 from labguide.readops import is_read
-from labguide.sim.server import TRUSTED_ENVIRON_KEY, SimServer
+from labguide.sim.server import ARRIVED_AT_ENVIRON_KEY, TRUSTED_ENVIRON_KEY, SimServer
 
 JOURNAL_VERSION = 1
 _CREDENTIAL = re.compile(r"Credential=([A-Z0-9]{16,128})/[^/]*/[^/]*/([^/]+)/")
@@ -220,7 +220,8 @@ def request_entry(environ: Mapping[str, Any], body: bytes, operation: str,
     if environ.get("CONTENT_TYPE"):
         headers["CONTENT_TYPE"] = environ["CONTENT_TYPE"]
     return {
-        "kind": "request", "at": _iso(world.clock.now()), "operation": operation,
+        "kind": "request", "at": _iso(environ.get(ARRIVED_AT_ENVIRON_KEY) or world.clock.now()),
+        "operation": operation,
         "account_id": world.account_id, "access_key_id": world.learner.access_key_id,
         "method": environ.get("REQUEST_METHOD", "GET"), "path": environ.get("PATH_INFO", "/"),
         "query": environ.get("QUERY_STRING", ""), "headers": headers,
@@ -235,6 +236,9 @@ class _Recorder:
         self.journal = journal
         self.world = world
         self.paused = False
+
+    def arrived(self, environ: dict[str, Any]) -> None:
+        environ[ARRIVED_AT_ENVIRON_KEY] = self.world.clock.now()
 
     def __call__(self, environ: dict[str, Any], body: bytes, status: int) -> None:
         if self.paused or not 200 <= status < 300:
@@ -433,6 +437,7 @@ def start_embedded(name: str, params: Mapping[str, Any], region: str, *, seed: i
             })
             sim._recorder = _Recorder(book, world)
             server.observers.append(sim._recorder)
+            server.arrivals.append(sim._recorder.arrived)
         if realtime:
             world.start_realtime()
         return sim

@@ -204,6 +204,8 @@ class _Application:
             status_holder.append(int(status.split(" ", 1)[0]))
             return start_response(status, headers, exc_info)
 
+        for arrived in server.arrivals:
+            arrived(environ)
         result = self._moto(environ, capture)
         if status_holder:
             for observer in observers:
@@ -219,6 +221,9 @@ class _Application:
 
 
 TRUSTED_ENVIRON_KEY = "labguide.trusted"  # set in-process only (journal replay); never HTTP
+# The world's time when the request reached moto, stamped by an arrival hook (a journal's):
+# a request answered late on a loaded server is replayed at the moment moto acted on it.
+ARRIVED_AT_ENVIRON_KEY = "labguide.arrived_at"
 
 
 def _content_length(environ: dict[str, Any]) -> int | None:
@@ -336,6 +341,8 @@ class SimServer:
         self._worlds: dict[str, HostedWorld] = {}
         self._worlds_lock = threading.Lock()
         self.observers: list[RequestObserver] = []
+        # called with the environ just before moto answers a request that observers see
+        self.arrivals: list[Callable[[dict[str, Any]], None]] = []
         self.routes: dict[str, Callable] = {}  # path prefix -> WSGI app (a higher layer's API)
         self.wsgi_app: Any = None
         self.admin_token = admin_token

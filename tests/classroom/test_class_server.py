@@ -235,6 +235,38 @@ def test_restart_brings_back_seats_keys_progress_and_worlds(loaded, tmp_path):
         again.stop()
 
 
+def test_a_restart_replays_a_stop_answered_late_at_the_moment_moto_took_it(loaded, tmp_path):
+    # A restarted 300-seat class failed at StartInstances: its journal had the StopInstances
+    # at the moment the loaded server answered, 10+ s after moto took it. Here an observer
+    # ahead of the journal's moves the seat's clock 30 s while the stop is answered.
+    first = serve(loaded, tmp_path, seats=1)
+    try:
+        code = first.state.seats()[0].join_code
+        _, joined = call(first, "POST", "/class/join", {"code": code})
+        ec2 = seat_client(joined, "ec2")
+        instance = next(i["InstanceId"] for r in ec2.describe_instances()["Reservations"]
+                        for i in r["Instances"] if i["State"]["Name"] == "running")
+        world = first.room.worlds.world(1)
+
+        def busy(environ, body, status):
+            world.advance(30)
+
+        first.server.observers.insert(0, busy)
+        ec2.stop_instances(InstanceIds=[instance])
+        first.server.observers.remove(busy)
+        ec2.start_instances(InstanceIds=[instance])  # stopped 10 s after moto took the stop
+    finally:
+        first.stop()
+    again = serve(loaded, tmp_path)  # before: UserError, the StartInstances replay refused
+    try:
+        ec2 = seat_client(call(again, "POST", "/class/join", {"code": code})[1], "ec2")
+        states = {i["InstanceId"]: i["State"]["Name"]
+                  for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]}
+        assert states[instance] in ("pending", "running")
+    finally:
+        again.stop()
+
+
 def test_seats_sharded_across_two_worker_processes(loaded, tmp_path):
     """--workers 2: each seat's world lives in its worker; the class API aggregates."""
     sharded = serve(loaded, tmp_path, seats=2, workers=2)

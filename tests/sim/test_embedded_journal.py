@@ -156,3 +156,44 @@ def test_a_rest_read_is_routed_once_per_path_and_a_write_every_time(monkeypatch)
     assert operation_name({**read, "REQUEST_METHOD": "POST", "PATH_INFO":
                            "/detector/memo/filter"}, b"{}") == "CreateFilter"
     assert routed == ["guardduty"] * 3  # a new read path, and each write, routed
+
+
+def test_a_request_answered_late_is_replayed_at_the_moment_moto_took_it(tmp_path):
+    # On a loaded server the world's clock moves on between moto taking a request and the
+    # journal seeing its answer (a restarted 300-seat class failed so: its StopInstances
+    # was replayed at the later moment, and the StartInstances after it met an instance
+    # still stopping). Here an observer ahead of the journal's moves the clock 30 s.
+    journal = tmp_path / "world.journal"
+    sim = start_embedded("iam-credential-theft", {}, "us-west-2", seed=3, epoch=EPOCH,
+                         journal=journal, realtime=False)
+    try:
+        ec2 = boto3.client("ec2", region_name="us-west-2", endpoint_url=sim.endpoint_url,
+                           aws_access_key_id=sim.world.learner.access_key_id,
+                           aws_secret_access_key=sim.world.learner.secret_access_key)
+        instance = next(i["InstanceId"] for r in ec2.describe_instances()["Reservations"]
+                        for i in r["Instances"] if i["State"]["Name"] == "running")
+        taken = sim.world.clock.now()
+
+        def busy(environ, body, status):
+            sim.world.advance(30)
+
+        sim.server.observers.insert(0, busy)
+        ec2.stop_instances(InstanceIds=[instance])
+        sim.server.observers.remove(busy)
+        ec2.start_instances(InstanceIds=[instance])  # stopped 10 s after moto took the stop
+        entries = [json.loads(line) for line in journal.read_text().splitlines()[1:]]
+        stop = next(e for e in entries if e.get("operation") == "StopInstances")
+        assert datetime.fromisoformat(stop["at"]) == taken
+    finally:
+        sim.stop()
+    resumed = start_embedded("iam-credential-theft", {}, "us-west-2", seed=3, epoch=EPOCH,
+                             journal=journal, realtime=False)  # without the moment: UserError
+    try:
+        ec2 = boto3.client("ec2", region_name="us-west-2", endpoint_url=resumed.endpoint_url,
+                           aws_access_key_id=resumed.world.learner.access_key_id,
+                           aws_secret_access_key=resumed.world.learner.secret_access_key)
+        states = {i["InstanceId"]: i["State"]["Name"]
+                  for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]}
+        assert states[instance] in ("pending", "running")
+    finally:
+        resumed.stop()
