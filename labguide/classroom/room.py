@@ -772,5 +772,9 @@ def _event_summary(event: dict) -> str:
                 f"{payload.get('summary') or ''}").rstrip(": ")
     if kind == "aws-write":
         return f"{payload.get('service')}:{payload.get('operation')}"
+    if kind == "journal-cut":
+        return (f"restart: the rebuilt account refused {payload.get('operation')} "
+                f"({payload.get('status')}); it is back as before it, "
+                f"{payload.get('dropped')} request(s) not replayed")
     return kind.replace("report-", "").replace("-", " ").replace("_", " ")
 

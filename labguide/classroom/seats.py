@@ -21,6 +21,7 @@ from labguide.classroom.state import ClassState, SeatRecord, iso, parse_iso
 from labguide.classroom.write_events import write_event
 from labguide.sim.cloudtrail.recorder import UNRECORDED_HEADER, leave_unrecorded
 from labguide.sim.embedded import (
+    ReplayRefused,
     changes_state,
     operation_name,
     request_credential,
@@ -83,16 +84,34 @@ class SeatWorlds:
         self._hold(seat, world)
         return record
 
-    def restore(self, record: SeatRecord, before: str | None = None) -> Any:
-        """Build the seat's world again from its seed and replay its journal (up to before)."""
+    def restore(self, record: SeatRecord) -> Any:
+        """Build the seat's world again from its seed and replay its journal.
+
+        A request the rebuilt world refuses ends the seat's journal there: the seat comes
+        back as it was before that request, the instructor's timeline says so, and the
+        rest of the class starts (one seat's journal kept the whole class down before)."""
+        entries = self.state.journal(record.seat)
         with self.paused(record.seat):
-            world = restore_world(
-                self.server, self.world_name, self.params, region=self.region,
-                seed=record.seed, epoch=parse_iso(record.epoch), account_id=record.account_id,
-                learner=Credentials(record.access_key_id, record.secret_access_key),
-                entries=self.state.journal(record.seat, before), until=datetime.now(UTC))
+            try:
+                world = self._restore_world(record, entries)
+            except ReplayRefused as refused:
+                log.warning("seat %s: %s; the seat comes back as it was before it (%d of "
+                            "%d requests)", record.seat, refused, refused.replayed,
+                            len(entries))
+                self.state.keep_journal(record.seat, refused.replayed)
+                self.state.add_event(record.seat, "journal-cut", None, {
+                    "operation": refused.operation, "status": refused.status,
+                    "kept": refused.replayed, "dropped": len(entries) - refused.replayed})
+                world = self._restore_world(record, entries[:refused.replayed])
         self._hold(record.seat, world)
         return world
+
+    def _restore_world(self, record: SeatRecord, entries: list[dict[str, Any]]) -> Any:
+        return restore_world(
+            self.server, self.world_name, self.params, region=self.region,
+            seed=record.seed, epoch=parse_iso(record.epoch), account_id=record.account_id,
+            learner=Credentials(record.access_key_id, record.secret_access_key),
+            entries=entries, until=datetime.now(UTC))
 
     def rebuild(self, record: SeatRecord, before: str | None = None) -> Any:
         """Throw the seat's world away and restore it (a reset), journal cut at `before`."""

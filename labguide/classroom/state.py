@@ -341,6 +341,12 @@ class ClassState:
         return [json.loads(row["entry"]) for row in rows
                 if before is None or row["at"] < before]
 
+    def keep_journal(self, seat: int, count: int) -> None:
+        """Keep only the seat's first `count` requests."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM journal WHERE seat = ? AND id NOT IN (SELECT id FROM "
+                       "journal WHERE seat = ? ORDER BY id LIMIT ?)", (seat, seat, count))
+
     def truncate_journal(self, seat: int, before: str | None) -> None:
         """Forget the seat's requests from `before` on (all of them when None)."""
         with self.transaction() as db:

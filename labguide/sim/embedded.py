@@ -260,7 +260,7 @@ def replay_requests(server: SimServer, world: Any, entries: list[dict[str, Any]]
     from werkzeug.test import EnvironBuilder, run_wsgi_app
 
     app = server.wsgi_app
-    for entry in entries:
+    for number, entry in enumerate(entries):
         world.catch_up(datetime.fromisoformat(entry["at"]))
         swaps = ((entry["account_id"], world.account_id),
                  (entry["access_key_id"], world.learner.access_key_id))
@@ -289,11 +289,21 @@ def replay_requests(server: SimServer, world: Any, entries: list[dict[str, Any]]
         finally:
             builder.close()
         if not status.startswith("2"):
-            raise UserError(
+            raise ReplayRefused(
                 f"replaying the simulator journal failed at {entry['operation']} ({status}); "
-                "start over with --reset"
-            )
+                "start over with --reset", replayed=number, operation=entry["operation"],
+                status=status)
     return len(entries)
+
+
+class ReplayRefused(UserError):
+    """A journaled request the rebuilt world refused; `replayed` entries before it took."""
+
+    def __init__(self, message: str, *, replayed: int, operation: str, status: str):
+        super().__init__(message)
+        self.replayed = replayed
+        self.operation = operation
+        self.status = status
 
 
 # ----- a world rebuilt from its journal --------------------------------------------------------

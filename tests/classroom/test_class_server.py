@@ -235,15 +235,19 @@ def test_restart_brings_back_seats_keys_progress_and_worlds(loaded, tmp_path):
         again.stop()
 
 
+def _seat_one(served, service):
+    """Seat 1 joined: its code and a client of `service` with its keys."""
+    code = served.state.seats()[0].join_code
+    return code, seat_client(call(served, "POST", "/class/join", {"code": code})[1], service)
+
+
 def test_a_restart_replays_a_stop_answered_late_at_the_moment_moto_took_it(loaded, tmp_path):
     # A restarted 300-seat class failed at StartInstances: its journal had the StopInstances
     # at the moment the loaded server answered, 10+ s after moto took it. Here an observer
     # ahead of the journal's moves the seat's clock 30 s while the stop is answered.
     first = serve(loaded, tmp_path, seats=1)
     try:
-        code = first.state.seats()[0].join_code
-        _, joined = call(first, "POST", "/class/join", {"code": code})
-        ec2 = seat_client(joined, "ec2")
+        code, ec2 = _seat_one(first, "ec2")
         instance = next(i["InstanceId"] for r in ec2.describe_instances()["Reservations"]
                         for i in r["Instances"] if i["State"]["Name"] == "running")
         world = first.room.worlds.world(1)
@@ -263,6 +267,47 @@ def test_a_restart_replays_a_stop_answered_late_at_the_moment_moto_took_it(loade
         states = {i["InstanceId"]: i["State"]["Name"]
                   for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]}
         assert states[instance] in ("pending", "running")
+    finally:
+        again.stop()
+
+
+def test_a_journal_entry_the_rebuilt_world_refuses_cuts_that_seat_only(loaded, tmp_path):
+    # One seat's unreplayable request used to keep the whole class from restarting.
+    import base64
+
+    from labguide.classroom.state import ClassState
+
+    first = serve(loaded, tmp_path, seats=2)
+    try:
+        code, guardduty = _seat_one(first, "guardduty")
+        detector = guardduty.list_detectors()["DetectorIds"][0]
+        guardduty.create_filter(DetectorId=detector, Name="kept", FindingCriteria={
+            "Criterion": {"severity": {"Gte": 4}}})
+    finally:
+        first.stop()
+    state = ClassState(tmp_path)
+    try:
+        (entry,) = state.journal(1)
+        body = base64.b64decode(entry["body"]).decode()
+        bad = dict(entry, path=entry["path"].replace(detector, "0" * 32))
+        later = dict(entry, body=base64.b64encode(body.replace('"kept"', '"later"').encode())
+                     .decode())
+        state.append_journal(1, "9999-01-01T00:00:00Z", bad)
+        state.append_journal(1, "9999-01-01T00:00:01Z", later)
+    finally:
+        state.close()
+    again = serve(loaded, tmp_path)
+    try:
+        assert len(again.state.journal(1)) == 1
+        guardduty = seat_client(call(again, "POST", "/class/join", {"code": code})[1],
+                                "guardduty")
+        assert guardduty.list_filters(DetectorId=detector)["FilterNames"] == ["kept"]
+        _, timeline = call(again, "GET", "/class/seats/1", token=token_of(again))
+        cut = [e for e in timeline["events"] if e["kind"] == "journal-cut"]
+        assert cut and "CreateFilter" in cut[0]["summary"] and "2 request(s)" in \
+            cut[0]["summary"]
+        _, board = call(again, "GET", "/class/status", token=token_of(again))
+        assert len(board["seats"]) == 2
     finally:
         again.stop()
 

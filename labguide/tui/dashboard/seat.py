@@ -30,7 +30,7 @@ EVENT_ICONS = {"report-step": "▶", "check-failed": "✗", "report-check": "·"
                "step-done": "✓", "report-step_done": "✓", "report-hint": "💡",
                "report-answer": "✎", "answer": "✎", "report-answer_revealed": "👁",
                "aws-write": "$", "report-help": "✋", "help-answered": "✓", "message": "✉",
-               "joined": "→", "reset": "↺", "solved": "⚙"}
+               "joined": "→", "reset": "↺", "solved": "⚙", "journal-cut": "⚠"}
 TIMELINE = (Col("at", "Time", 8, 11), Col("event", "Event", 10, 18), Col("step", "Step", 8, 18),
             Col("what", "What", 20, 200, flex=True))
 CHECKS = (Col("step", "Step", 8, 18), Col("check", "Check", 10, 22),
