@@ -36,7 +36,7 @@ def serve_share(state_dir: Path, index: int, count: int, host: str, scenario: st
     token = (Path(state_dir) / TOKEN_FILE).read_text(encoding="utf-8").strip()
     server = SimServer(host, 0, check_signatures=True, admin_token=token).start()
     server.public_url = advertised_url(host, server.port)
-    worlds = SeatWorlds(state, server, loaded.scenario.world.name,
+    worlds = SeatWorlds(state, server, loaded.scenario.world.source,
                         dict(loaded.scenario.world.params), loaded.scenario.region)
     room = Classroom(loaded, state, worlds)
     server.routes[PREFIX] = ClassApi(room, token)

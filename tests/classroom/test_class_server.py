@@ -355,3 +355,19 @@ def test_seats_sharded_across_two_worker_processes(loaded, tmp_path):
         assert board["seats"][1]["steps"][0]["status"] == "done", board["seats"][1]["steps"][0]
     finally:
         sharded.stop()
+
+
+def test_a_sharded_class_of_the_authored_exercise(tmp_path):
+    # compromised-ec2-instance's world is written in the scenario (a mapping, not a bundled
+    # name): the workers were given its name, None, and `class serve` failed to start with
+    # the default --workers on any machine of two cores or more.
+    from labguide.scenario import load_scenario
+
+    sharded = serve(load_scenario("compromised-ec2-instance"), tmp_path, seats=2, workers=2)
+    try:
+        two = _join(sharded, 2)
+        assert seat_client(two, "sts").get_caller_identity()["Account"] == two["account_id"]
+        _, board = call(sharded, "GET", "/class/status", token=token_of(sharded))
+        assert [s["seat"] for s in board["seats"]] == [1, 2]
+    finally:
+        sharded.stop()
