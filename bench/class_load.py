@@ -33,7 +33,7 @@ bench's own client more than the server (its first rounds' p95 was 2.3 s even wa
 
     python bench/class_load.py [--seats 200] [--duration 60] [--period 5] [--solved 0.5]
                                [--connections 4] [--workers W]
-                               [--http-server waitress|werkzeug]
+                               [--http-server waitress|werkzeug|cheroot]
 """
 
 from __future__ import annotations
@@ -219,6 +219,8 @@ class _Seat:
         connections in turn (conservative: the app sends some at once); request times
         and the first error."""
         times: list[float] = []
+        if not self._pool:
+            return times, "the seat did not join"
         with self.lock:
             for number, request in enumerate(requests):
                 slot = number % len(self._pool)
@@ -460,16 +462,18 @@ def main() -> None:
                              "4 against a simulator)")
     parser.add_argument("--record-threads", type=int, default=50)
     parser.add_argument("--workers", type=int, default=1, help="class serve --workers W")
-    parser.add_argument("--http-server", choices=("waitress", "werkzeug"), default="waitress",
-                        help="the simulator's HTTP server for this run (werkzeug: through "
-                             "bench/http_server/sitecustomize.py, the product is unchanged)")
+    parser.add_argument("--http-server", choices=("waitress", "werkzeug", "cheroot"),
+                        default="waitress",
+                        help="the simulator's HTTP server for this run (werkzeug, cheroot: "
+                             "through bench/http_server/sitecustomize.py, the product is "
+                             "unchanged)")
     args = parser.parse_args()
     loaded = load_scenario(SCENARIO)
     folder = Path(tempfile.mkdtemp(prefix="labguide-class-load-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env["LABGUIDE_HOME"] = str(folder / "home")
-    if args.http_server == "werkzeug":
-        env["LABGUIDE_BENCH_HTTP_SERVER"] = "werkzeug"
+    if args.http_server != "waitress":
+        env["LABGUIDE_BENCH_HTTP_SERVER"] = args.http_server
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [
             str(Path(__file__).resolve().parent / "http_server"), env.get("PYTHONPATH")]))
     load_before = os.getloadavg()
